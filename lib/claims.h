@@ -1,0 +1,20 @@
+/* The claims policy (RFC 7519 section 4.1): time window, issuer, audience,
+ * the username claim and administrator-required claims. */
+#ifndef PB_CLAIMS_H
+#define PB_CLAIMS_H
+
+#include <time.h>
+#include <jansson.h>
+
+#include "jws.h"
+#include "options.h"
+
+/* Check claims against cfg for the PAM user at time now.
+ * PB_OK or PB_REJECTED with the verdict set. */
+enum pb_status pb_claims_check(const struct pb_config *cfg, json_t *claims, const char *user,
+                               time_t now, struct pb_verdict *verdict);
+
+/* Read a NumericDate (integer or finite real seconds).  0 on success. */
+int pb_claims_numeric_date(json_t *value, long long *out);
+
+#endif

@@ -1,0 +1,36 @@
+/* A set of verification keys loaded from a JWKS or PEM file, converted once
+ * and shared (read-only, reference-counted) by every login in the process. */
+#ifndef PB_KEYSET_H
+#define PB_KEYSET_H
+
+#include <stddef.h>
+
+#include "jwk.h"
+#include "log.h"
+#include "status.h"
+
+/* Bounds on what a key file may hold. */
+#define PB_KEYSET_MAX_BYTES (1024 * 1024)
+#define PB_KEYSET_MAX_KEYS 64
+
+struct pb_keyset {
+    struct pb_key *keys;
+    size_t count;
+    unsigned refs;              /* holders, the cache included (under its lock) */
+};
+
+/* Parse a JWKS document or PEM public keys from memory (no cache).
+ * PB_UNAVAILABLE when nothing usable is in it.  Free with pb_keyset_free. */
+enum pb_status pb_keyset_parse(const unsigned char *data, size_t len, struct pb_keyset **out,
+                               const struct pb_log *log, const char *origin);
+
+/* The keys in path, from the process cache when the file is unchanged
+ * (same device, inode, size, modification and change times).  The result is
+ * shared and read-only: give it back with pb_keyset_release. */
+enum pb_status pb_keyset_get(const char *path, struct pb_keyset **out, const struct pb_log *log);
+
+void pb_keyset_release(struct pb_keyset *set);
+
+void pb_keyset_free(struct pb_keyset *set);
+
+#endif

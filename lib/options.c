@@ -1,0 +1,327 @@
+/* The option table and the one parser every source goes through. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alg.h"
+#include "conf.h"
+#include "options.h"
+
+#define PB_W_MODULE_  PB_W_MODULE
+#define PB_W_FILE_    (PB_W_FILE | PB_W_MODULE)
+
+static const struct pb_option option_table[] = {
+#define PB_OPTION(name, type, field, def, where, help) \
+    { #name, PB_T_##type, offsetof(struct pb_config, field), def, PB_W_##where##_, help },
+#include "options.def"
+#undef PB_OPTION
+};
+
+#define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
+
+/* Lists are bounded so a configuration cannot make every login do unbounded work. */
+#define MAX_LIST_ITEMS 64
+
+const struct pb_option *
+pb_options_table(size_t *n)
+{
+    *n = OPTION_COUNT;
+    return option_table;
+}
+
+static void
+strlist_clear(struct pb_strlist *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+static enum pb_status
+strlist_add(struct pb_strlist *list, const char *item, size_t len)
+{
+    char **grown;
+    char *copy;
+
+    if (list->count >= MAX_LIST_ITEMS)
+        return PB_CONFIG;
+    copy = strndup(item, len);
+    if (copy == NULL)
+        return PB_NOMEM;
+    grown = realloc(list->items, (list->count + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        free(copy);
+        return PB_NOMEM;
+    }
+    grown[list->count++] = copy;
+    list->items = grown;
+    return PB_OK;
+}
+
+static const struct pb_option *
+find_option(const char *name, size_t len)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        if (strlen(option_table[i].name) == len && strncmp(option_table[i].name, name, len) == 0)
+            return &option_table[i];
+    return NULL;
+}
+
+static int
+parse_bool(const char *value, int *out)
+{
+    static const char *const yes[] = { "1", "true", "yes", "on" };
+    static const char *const no[] = { "0", "false", "no", "off" };
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(value, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(value, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Set one option from text; the value is already split from the key. */
+static enum pb_status
+set_value(struct pb_config *cfg, const struct pb_option *opt, const char *value,
+          char *err, size_t errlen)
+{
+    void *field = (char *) cfg + opt->offset;
+    enum pb_status status = PB_OK;
+
+    switch (opt->type) {
+    case PB_T_BOOL:
+        if (parse_bool(value, (int *) field) < 0) {
+            snprintf(err, errlen, "%s: expected true or false, got \"%s\"", opt->name, value);
+            return PB_CONFIG;
+        }
+        return PB_OK;
+    case PB_T_INT: {
+        char *end;
+        long n;
+        errno = 0;
+        n = strtol(value, &end, 10);
+        if (errno != 0 || end == value || *end != '\0' || n < 0 || n > 86400) {
+            snprintf(err, errlen, "%s: expected a whole number from 0 to 86400, got \"%s\"",
+                     opt->name, value);
+            return PB_CONFIG;
+        }
+        *(long *) field = n;
+        return PB_OK;
+    }
+    case PB_T_PATH:
+        if (value[0] != '/') {
+            snprintf(err, errlen, "%s: expected an absolute path, got \"%s\"", opt->name, value);
+            return PB_CONFIG;
+        }
+        /* fall through */
+    case PB_T_STRING: {
+        char *copy;
+        if (value[0] == '\0') {
+            snprintf(err, errlen, "%s: empty value", opt->name);
+            return PB_CONFIG;
+        }
+        copy = strdup(value);
+        if (copy == NULL)
+            return PB_NOMEM;
+        free(*(char **) field);
+        *(char **) field = copy;
+        return PB_OK;
+    }
+    case PB_T_LIST: {
+        struct pb_strlist fresh = { NULL, 0 };
+        const char *p = value;
+        /* A later source replaces the whole list. */
+        while (status == PB_OK) {
+            size_t len = strcspn(p, ",");
+            while (len > 0 && (*p == ' ' || *p == '\t')) {
+                p++;
+                len--;
+            }
+            while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                len--;
+            if (len == 0) {
+                snprintf(err, errlen, "%s: empty item in \"%s\"", opt->name, value);
+                status = PB_CONFIG;
+                break;
+            }
+            status = strlist_add(&fresh, p, len);
+            if (status == PB_CONFIG)
+                snprintf(err, errlen, "%s: more than %d items", opt->name, MAX_LIST_ITEMS);
+            p += strcspn(p, ",");
+            if (*p == '\0')
+                break;
+            p++;
+        }
+        if (status != PB_OK) {
+            strlist_clear(&fresh);
+            return status;
+        }
+        strlist_clear((struct pb_strlist *) field);
+        *(struct pb_strlist *) field = fresh;
+        return PB_OK;
+    }
+    case PB_T_CLAIM: {
+        const char *eq = strchr(value, '=');
+        if (eq == NULL || eq == value || eq[1] == '\0') {
+            snprintf(err, errlen, "%s: expected NAME=VALUE, got \"%s\"", opt->name, value);
+            return PB_CONFIG;
+        }
+        status = strlist_add((struct pb_strlist *) field, value, strlen(value));
+        if (status == PB_CONFIG)
+            snprintf(err, errlen, "%s: more than %d given", opt->name, MAX_LIST_ITEMS);
+        return status;
+    }
+    }
+    return PB_CONFIG;
+}
+
+enum pb_status
+pb_config_init(struct pb_config *cfg)
+{
+    char err[256];
+
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const struct pb_option *opt = &option_table[i];
+        enum pb_status status;
+        if (opt->default_value == NULL)
+            continue;
+        status = set_value(cfg, opt, opt->default_value, err, sizeof(err));
+        if (status != PB_OK)
+            return status;
+    }
+    return PB_OK;
+}
+
+enum pb_status
+pb_config_apply(struct pb_config *cfg, const char *word, enum pb_opt_where source,
+                char *err, size_t errlen)
+{
+    const struct pb_option *opt;
+    const char *eq = strchr(word, '=');
+    size_t keylen = eq != NULL ? (size_t) (eq - word) : strlen(word);
+
+    opt = find_option(word, keylen);
+    if (opt == NULL) {
+        snprintf(err, errlen, "unknown option \"%.*s\"", (int) (keylen > 64 ? 64 : keylen), word);
+        return PB_CONFIG;
+    }
+    if ((opt->where & source) == 0) {
+        snprintf(err, errlen, "%s is only allowed on the module line", opt->name);
+        return PB_CONFIG;
+    }
+    if (eq == NULL) {
+        if (opt->type != PB_T_BOOL) {
+            snprintf(err, errlen, "%s needs a value (%s=...)", opt->name, opt->name);
+            return PB_CONFIG;
+        }
+        *(int *) ((char *) cfg + opt->offset) = 1;
+        return PB_OK;
+    }
+    return set_value(cfg, opt, eq + 1, err, errlen);
+}
+
+enum pb_status
+pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
+{
+    unsigned mask = 0;
+
+    for (size_t i = 0; i < cfg->algorithms.count; i++) {
+        const char *name = cfg->algorithms.items[i];
+        const struct pb_alg *alg = pb_alg_find(name, strlen(name));
+        if (alg == NULL) {
+            snprintf(err, errlen, "algorithms: unknown or forbidden algorithm \"%s\"", name);
+            return PB_CONFIG;
+        }
+        if (alg->family == PB_FAM_HMAC && cfg->hmac_key_file == NULL) {
+            snprintf(err, errlen, "algorithms: %s needs hmac_key_file", name);
+            return PB_CONFIG;
+        }
+        mask |= alg->bit;
+    }
+    if (mask == 0) {
+        snprintf(err, errlen, "algorithms: no algorithm allowed");
+        return PB_CONFIG;
+    }
+    if (cfg->use_first_pass && cfg->try_first_pass) {
+        snprintf(err, errlen, "use_first_pass and try_first_pass exclude each other");
+        return PB_CONFIG;
+    }
+    cfg->alg_mask = mask;
+    return PB_OK;
+}
+
+enum pb_status
+pb_config_load(struct pb_config *cfg, int argc, const char **argv, const struct pb_log *log)
+{
+    const char *path = NULL;
+    char err[256];
+    enum pb_status status;
+    int i;
+
+    status = pb_config_init(cfg);
+    if (status != PB_OK)
+        goto done;
+    /* The file comes first, so look for config= and debug among the arguments now. */
+    for (i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "config=", 7) == 0)
+            path = argv[i] + 7;
+        else if (strcmp(argv[i], "debug") == 0 || strcmp(argv[i], "debug=true") == 0)
+            cfg->debug = 1;
+    }
+    if (path != NULL && path[0] != '/') {
+        pb_log(log, LOG_ERR, "config: config: expected an absolute path, got \"%s\"", path);
+        status = PB_CONFIG;
+        goto done;
+    }
+    status = pb_conf_read(cfg, path != NULL ? path : cfg->config, path != NULL, log);
+    if (status != PB_OK)
+        goto done;
+    for (i = 0; i < argc; i++) {
+        status = pb_config_apply(cfg, argv[i], PB_W_MODULE, err, sizeof(err));
+        if (status != PB_OK) {
+            if (status == PB_CONFIG)
+                pb_log(log, LOG_ERR, "config: module argument: %s", err);
+            goto done;
+        }
+    }
+    status = pb_config_finish(cfg, err, sizeof(err));
+    if (status == PB_CONFIG)
+        pb_log(log, LOG_ERR, "config: %s", err);
+done:
+    return status;
+}
+
+void
+pb_config_free(struct pb_config *cfg)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        void *field = (char *) cfg + option_table[i].offset;
+        switch (option_table[i].type) {
+        case PB_T_STRING:
+        case PB_T_PATH:
+            free(*(char **) field);
+            *(char **) field = NULL;
+            break;
+        case PB_T_LIST:
+        case PB_T_CLAIM:
+            strlist_clear((struct pb_strlist *) field);
+            break;
+        default:
+            break;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/* The configuration, filled from the one option table in options.def. */
+#ifndef PB_OPTIONS_H
+#define PB_OPTIONS_H
+
+#include <stddef.h>
+
+#include "log.h"
+#include "status.h"
+
+struct pb_strlist {
+    char **items;
+    size_t count;
+};
+
+enum pb_opt_type { PB_T_BOOL, PB_T_INT, PB_T_STRING, PB_T_PATH, PB_T_LIST, PB_T_CLAIM };
+
+/* Where an option may be given. */
+enum pb_opt_where { PB_W_MODULE = 1, PB_W_FILE = 2 };
+
+struct pb_config {
+    struct pb_strlist algorithms;
+    struct pb_strlist audiences;
+    char *config;
+    int debug;
+    char *hmac_key_file;
+    char *issuer;
+    char *jwks;
+    long leeway;
+    char *prompt;
+    struct pb_strlist required;
+    int try_first_pass;
+    int use_first_pass;
+    char *user_claim;
+
+    unsigned alg_mask;       /* derived from algorithms by pb_config_finish */
+};
+
+struct pb_option {
+    const char *name;
+    enum pb_opt_type type;
+    size_t offset;
+    const char *default_value;
+    enum pb_opt_where where;
+    const char *help;
+};
+
+/* The table, sorted by name; count in *n. */
+const struct pb_option *pb_options_table(size_t *n);
+
+/* Set every option to its default.  Returns PB_OK or PB_NOMEM. */
+enum pb_status pb_config_init(struct pb_config *cfg);
+
+/* Apply one "key=value" (or a bare boolean "key") from the given source.
+ * Unknown keys, bad values and keys not allowed there give PB_CONFIG and a
+ * message in err. */
+enum pb_status pb_config_apply(struct pb_config *cfg, const char *word,
+                               enum pb_opt_where source, char *err, size_t errlen);
+
+/* Check the combination once every source is applied (e.g. HS256 needs
+ * hmac_key_file) and derive alg_mask. */
+enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen);
+
+/* Defaults, then the configuration file (config= on the module line, else the
+ * default path, which may be absent), then the module arguments.
+ * A missing file named explicitly is an error. */
+enum pb_status pb_config_load(struct pb_config *cfg, int argc, const char **argv,
+                              const struct pb_log *log);
+
+void pb_config_free(struct pb_config *cfg);
+
+#endif

@@ -1,0 +1,21 @@
+/* Secret hygiene: wiping and freeing buffers that held credentials. */
+#ifndef PB_SECRET_H
+#define PB_SECRET_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+/* Wipe len bytes of p, then free it.  NULL is fine. */
+void pb_secret_free(void *p, size_t len);
+
+/* Wipe a NUL-terminated string in place, then free it.  NULL is fine. */
+void pb_secret_free_str(char *s);
+
+/* Read a whole regular file of at most max bytes into a fresh buffer, refusing
+ * symlinks, non-regular files and files others may write (and, if private,
+ * files others may read).  Caller frees with pb_secret_free(buf, *len + 1). */
+enum pb_status pb_secret_read_file(const char *path, size_t max, int private_file,
+                        unsigned char **buf, size_t *len, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,52 @@
+/* Names for status codes and rejection reasons, as they appear in logs. */
+#include "config.h"
+#include <stddef.h>
+
+#include "status.h"
+
+static const char *const status_names[] = {
+    [PB_OK] = "ok",
+    [PB_REJECTED] = "rejected",
+    [PB_UNAVAILABLE] = "unavailable",
+    [PB_CONFIG] = "config",
+    [PB_NOMEM] = "out of memory",
+    [PB_SYSTEM] = "system error",
+};
+
+static const char *const reason_names[PB_R_COUNT] = {
+    [PB_R_NONE] = "none",
+    [PB_R_NOT_A_TOKEN] = "not-a-token",
+    [PB_R_TOO_LARGE] = "too-large",
+    [PB_R_MALFORMED] = "malformed",
+    [PB_R_ALG_NOT_ALLOWED] = "alg-not-allowed",
+    [PB_R_HEADER_KEY] = "header-key",
+    [PB_R_CRIT] = "crit",
+    [PB_R_UNKNOWN_KID] = "unknown-kid",
+    [PB_R_NO_KEY] = "no-key",
+    [PB_R_BAD_SIGNATURE] = "bad-signature",
+    [PB_R_EXPIRED] = "expired",
+    [PB_R_NOT_YET_VALID] = "not-yet-valid",
+    [PB_R_FUTURE_IAT] = "future-iat",
+    [PB_R_ISSUER] = "issuer",
+    [PB_R_AUDIENCE] = "audience",
+    [PB_R_USER_CLAIM] = "user-claim",
+    [PB_R_USER_MISMATCH] = "user-mismatch",
+    [PB_R_REQUIRED_CLAIM] = "required-claim",
+    [PB_R_EXP_MISSING] = "exp-missing",
+};
+
+const char *
+pb_status_name(enum pb_status status)
+{
+    if ((unsigned) status < sizeof(status_names) / sizeof(status_names[0]))
+        return status_names[status];
+    return "unknown";
+}
+
+const char *
+pb_reason_name(enum pb_reason reason)
+{
+    if ((unsigned) reason < PB_R_COUNT && reason_names[reason] != NULL)
+        return reason_names[reason];
+    return "unknown";
+}

@@ -1,0 +1,42 @@
+/* Status codes returned by the core, and the fixed vocabulary of rejection reasons. */
+#ifndef PB_STATUS_H
+#define PB_STATUS_H
+
+/* What the caller must do: pam/ maps each to one PAM code in a single table. */
+enum pb_status {
+    PB_OK = 0,
+    PB_REJECTED,      /* the credential was examined and refused */
+    PB_UNAVAILABLE,   /* nothing usable to check it against (no keys) */
+    PB_CONFIG,        /* the configuration is wrong */
+    PB_NOMEM,         /* out of memory */
+    PB_SYSTEM         /* other local failure (I/O) */
+};
+
+/* Why a token was refused; each has one stable name that appears in the logs. */
+enum pb_reason {
+    PB_R_NONE = 0,
+    PB_R_NOT_A_TOKEN,
+    PB_R_TOO_LARGE,
+    PB_R_MALFORMED,
+    PB_R_ALG_NOT_ALLOWED,
+    PB_R_HEADER_KEY,
+    PB_R_CRIT,
+    PB_R_UNKNOWN_KID,
+    PB_R_NO_KEY,
+    PB_R_BAD_SIGNATURE,
+    PB_R_EXPIRED,
+    PB_R_NOT_YET_VALID,
+    PB_R_FUTURE_IAT,
+    PB_R_ISSUER,
+    PB_R_AUDIENCE,
+    PB_R_USER_CLAIM,
+    PB_R_USER_MISMATCH,
+    PB_R_REQUIRED_CLAIM,
+    PB_R_EXP_MISSING,
+    PB_R_COUNT
+};
+
+const char *pb_status_name(enum pb_status status);
+const char *pb_reason_name(enum pb_reason reason);
+
+#endif

@@ -1,0 +1,209 @@
+/* The token decision, in the order that does the least work for an attacker:
+ * size, shape, header rules, algorithm, key, signature, then the claims. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+
+#include "claims.h"
+#include "jwk.h"
+#include "keyset.h"
+#include "secret.h"
+#include "token.h"
+
+/* The HMAC key file: a secret, so private to its owner, and small. */
+#define HMAC_KEY_MAX 4096
+#define HMAC_KEY_MIN 32
+
+const char *
+pb_token_strip_scheme(const char *text, size_t *len)
+{
+    if (*len > 7 && strncasecmp(text, "bearer", 6) == 0 && text[6] == ' ') {
+        size_t skip = 7;
+        while (skip < *len && text[skip] == ' ')
+            skip++;
+        *len -= skip;
+        return text + skip;
+    }
+    return text;
+}
+
+static void
+copy_claim(char *out, size_t cap, json_t *obj, const char *name)
+{
+    json_t *v = obj ? json_object_get(obj, name) : NULL;
+
+    if (json_is_string(v))
+        pb_log_sanitize(out, cap, json_string_value(v), json_string_length(v));
+    else
+        snprintf(out, cap, "-");
+}
+
+/* Try the keys that may verify this token; PB_OK on the first that does. */
+static enum pb_status
+verify_with_keys(const struct pb_jws *jws, const struct pb_keyset *set,
+                 struct pb_verdict *verdict, struct pb_token_info *info)
+{
+    size_t kid_matches = 0, tried = 0;
+    const struct pb_key *fitting = NULL;
+
+    for (size_t i = 0; i < set->count; i++) {
+        const struct pb_key *key = &set->keys[i];
+        if (jws->kid != NULL && (key->kid == NULL || strcmp(key->kid, jws->kid) != 0))
+            continue;
+        kid_matches++;
+        if (!pb_key_fits(key, jws->alg))
+            continue;
+        tried++;
+        fitting = key;
+        if (pb_jws_verify(jws, key, NULL, 0) == PB_OK) {
+            snprintf(info->kid, sizeof(info->kid), "%s", key->kid ? key->kid : "-");
+            return PB_OK;
+        }
+    }
+    if (jws->kid != NULL && kid_matches == 0) {
+        pb_verdict_set(verdict, PB_R_UNKNOWN_KID, "no key with kid \"%s\"", info->kid);
+        return PB_REJECTED;
+    }
+    if (tried == 0) {
+        pb_verdict_set(verdict, PB_R_NO_KEY, "no %s key fits algorithm %s%s",
+                       jws->kid ? "such" : "configured", jws->alg->name,
+                       jws->kid ? " (key type or curve differs)" : "");
+        return PB_REJECTED;
+    }
+    (void) fitting;
+    pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "signature does not verify (%zu key%s tried)",
+                   tried, tried == 1 ? "" : "s");
+    return PB_REJECTED;
+}
+
+static enum pb_status
+verify_hmac(const struct pb_config *cfg, const struct pb_jws *jws, const struct pb_log *log,
+            struct pb_verdict *verdict)
+{
+    unsigned char *secret = NULL;
+    size_t secret_len = 0;
+    char err[256];
+    enum pb_status status;
+
+    status = pb_secret_read_file(cfg->hmac_key_file, HMAC_KEY_MAX, 1, &secret, &secret_len,
+                                 err, sizeof(err));
+    if (status != PB_OK) {
+        pb_log(log, LOG_ERR, "%s: hmac_key_file %s", pb_status_name(status), err);
+        goto done;
+    }
+    if (secret_len < HMAC_KEY_MIN) {
+        pb_log(log, LOG_ERR, "config: hmac_key_file %s holds %zu bytes, at least %d are needed",
+               cfg->hmac_key_file, secret_len, HMAC_KEY_MIN);
+        status = PB_CONFIG;
+        goto done;
+    }
+    status = pb_jws_verify(jws, NULL, secret, secret_len);
+    if (status == PB_REJECTED) {
+        if (secret_len < jws->alg->sig_len)
+            pb_verdict_set(verdict, PB_R_NO_KEY, "hmac_key_file is shorter than %s needs (%zu bytes)",
+                           jws->alg->name, jws->alg->sig_len);
+        else
+            pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "HMAC does not verify");
+    }
+done:
+    pb_secret_free(secret, secret_len + 1);
+    return status;
+}
+
+enum pb_status
+pb_token_verify(const struct pb_config *cfg, const char *user, const char *token, size_t len,
+                time_t now, const struct pb_log *log, struct pb_verdict *verdict,
+                struct pb_token_info *info)
+{
+    struct pb_jws jws;
+    struct pb_keyset *set = NULL;
+    enum pb_status status = PB_REJECTED;
+
+    memset(&jws, 0, sizeof(jws));
+    memset(info, 0, sizeof(*info));
+    snprintf(info->jti, sizeof(info->jti), "-");
+    snprintf(info->sub, sizeof(info->sub), "-");
+    snprintf(info->kid, sizeof(info->kid), "-");
+    snprintf(info->alg, sizeof(info->alg), "-");
+    verdict->reason = PB_R_NONE;
+    verdict->detail[0] = '\0';
+
+    token = pb_token_strip_scheme(token, &len);
+    if (len > PB_JWS_MAX_TOKEN) {
+        pb_verdict_set(verdict, PB_R_TOO_LARGE, "token of %zu bytes exceeds %d", len, PB_JWS_MAX_TOKEN);
+        goto done;
+    }
+    if (!pb_jws_is_token_shaped(token, len)) {
+        pb_verdict_set(verdict, PB_R_NOT_A_TOKEN, "input is not a JWS compact token");
+        goto done;
+    }
+    status = pb_jws_parse(token, len, &jws, verdict);
+    if (jws.header != NULL) {
+        copy_claim(info->kid, sizeof(info->kid), jws.header, "kid");
+        copy_claim(info->alg, sizeof(info->alg), jws.header, "alg");
+    }
+    if (status != PB_OK)
+        goto done;
+    status = PB_REJECTED;
+    if (jws.alg == NULL || (jws.alg->bit & cfg->alg_mask) == 0) {
+        pb_verdict_set(verdict, PB_R_ALG_NOT_ALLOWED, "algorithm \"%s\" is not allowed", info->alg);
+        goto done;
+    }
+    if (jws.alg->family == PB_FAM_HMAC) {
+        status = verify_hmac(cfg, &jws, log, verdict);
+    } else if (cfg->jwks == NULL) {
+        pb_log(log, LOG_ERR, "unavailable: no jwks= configured");
+        status = PB_UNAVAILABLE;
+    } else {
+        status = pb_keyset_get(cfg->jwks, &set, log);
+        if (status == PB_OK)
+            status = verify_with_keys(&jws, set, verdict, info);
+    }
+    if (status != PB_OK)
+        goto done;
+    status = pb_jws_parse_claims(&jws, verdict);
+    if (status != PB_OK)
+        goto done;
+    copy_claim(info->jti, sizeof(info->jti), jws.claims, "jti");
+    copy_claim(info->sub, sizeof(info->sub), jws.claims, "sub");
+    /* Some authorities (DC/OS) issue tokens without iss or aud: allowed, but said. */
+    if (cfg->issuer == NULL || cfg->audiences.count == 0)
+        pb_log(log, LOG_WARNING, "no %s configured: any token signed by these keys is accepted%s",
+               cfg->issuer == NULL ? (cfg->audiences.count == 0 ? "issuer or audience" : "issuer")
+                                   : "audience",
+               cfg->issuer == NULL ? " whoever issued it" : " whatever its audience");
+    status = pb_claims_check(cfg, jws.claims, user, now, verdict);
+done:
+    /* Failed verifications leave entries on OpenSSL's per-thread error queue;
+     * do not hand them to the application. */
+    ERR_clear_error();
+    pb_keyset_release(set);
+    pb_jws_clear(&jws);
+    return status;
+}
+
+void
+pb_token_log_outcome(const struct pb_log *log, enum pb_status status, const char *user,
+                     const struct pb_verdict *verdict, const struct pb_token_info *info)
+{
+    char shown_user[96];
+
+    pb_log_sanitize(shown_user, sizeof(shown_user), user, strlen(user));
+    switch (status) {
+    case PB_OK:
+        pb_log(log, LOG_INFO, "accepted: user %s (alg %s, kid %s, jti %s)", shown_user,
+               info->alg, info->kid, info->jti);
+        break;
+    case PB_REJECTED:
+        pb_log(log, LOG_NOTICE, "rejected: %s: %s (user %s, jti %s, sub %s)",
+               pb_reason_name(verdict->reason), verdict->detail, shown_user, info->jti, info->sub);
+        break;
+    default:
+        pb_log(log, LOG_ERR, "%s: token for user %s not checked", pb_status_name(status), shown_user);
+        break;
+    }
+}

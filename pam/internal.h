@@ -1,0 +1,28 @@
+/* Shared between the module's files; nothing here is exported. */
+#ifndef PB_PAM_INTERNAL_H
+#define PB_PAM_INTERNAL_H
+
+#include <security/pam_modules.h>
+
+#include "log.h"
+#include "options.h"
+
+/* Everything one call into the module needs; lives for that call only. */
+struct pb_pam_args {
+    pam_handle_t *pamh;
+    struct pb_config cfg;
+    struct pb_log log;
+};
+
+/* Build args from the module line and the configuration file.
+ * Returns a PAM code; on failure the problem has been logged. */
+int pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags,
+                    int argc, const char **argv);
+void pb_pam_args_free(struct pb_pam_args *args);
+
+/* The one table from core status to PAM code. */
+int pb_pam_code(int status);
+
+int pb_pam_authenticate(struct pb_pam_args *args);
+
+#endif

@@ -1,0 +1,14 @@
+#!/bin/sh
+# The module exports the PAM entry points and nothing else, and loads with RTLD_NOW.
+module=${PAM_BEARER_MODULE:?}
+echo "1..3"
+[ -f "$module" ] || { echo "Bail out! $module not built"; exit 1; }
+exports=$(nm -D --defined-only "$module" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ')
+want="pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred "
+if [ "$exports" = "$want" ]; then echo "ok 1 - exports only pam_sm_*"; else echo "not ok 1 - exports: $exports"; fi
+if /usr/bin/python3 -c "import ctypes,os,sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)" "$module"; then
+    echo "ok 2 - dlopen RTLD_NOW resolves every symbol"
+else
+    echo "not ok 2 - dlopen RTLD_NOW failed"
+fi
+if readelf -d "$module" | grep -q 'NODELETE'; then echo "ok 3 - linked -z nodelete (keys survive pam_end)"; else echo "not ok 3 - not nodelete"; fi

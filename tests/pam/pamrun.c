@@ -1,0 +1,251 @@
+/*
+ * pamrun: run pam_authenticate for one service and user through libpamtest,
+ * answering every prompt with the bytes of a token file.
+ *
+ * Usage: pamrun [--preset] SERVICE USER TOKENFILE
+ *
+ * Prints the name of the PAM result (PAM_SUCCESS, PAM_AUTH_ERR, ...) on
+ * standard output and exits 0 when the run happened; exits 2 on a usage or
+ * harness error.  The token is passed whole, without stripping a newline, so
+ * fixtures can carry exact bytes (a C string: a NUL ends it).  Prompts and
+ * messages from the module are echoed to standard error, never the answer.
+ *
+ * --preset: do not answer prompts; instead put the token in the process
+ * environment as PAM_AUTHTOK for pam_wrapper's pam_set_items.so, which a
+ * service file places before the module (for use_first_pass and friends).
+ * Applications cannot set PAM_AUTHTOK themselves (libpam refuses it).
+ *
+ * Meant to run under pam_wrapper (LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1
+ * PAM_WRAPPER_SERVICE_DIR=DIR) so that SERVICE comes from a private directory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_appl.h>
+#include <libpamtest.h>
+
+/* Refuse fixture files beyond this; the largest test token is about 1 MiB. */
+#define MAX_TOKEN_FILE (8u * 1024u * 1024u)
+
+struct answer {
+	const char *token;	/* NUL-terminated answer, owned by main */
+	int answer_prompts;	/* 0 with --preset: every prompt is refused */
+	int prompts;		/* number of prompts seen */
+};
+
+static const char *
+pam_code_name(int rv)
+{
+	switch (rv) {
+#define N(x) case x: return #x
+	N(PAM_SUCCESS);
+	N(PAM_OPEN_ERR);
+	N(PAM_SYMBOL_ERR);
+	N(PAM_SERVICE_ERR);
+	N(PAM_SYSTEM_ERR);
+	N(PAM_BUF_ERR);
+	N(PAM_PERM_DENIED);
+	N(PAM_AUTH_ERR);
+	N(PAM_CRED_INSUFFICIENT);
+	N(PAM_AUTHINFO_UNAVAIL);
+	N(PAM_USER_UNKNOWN);
+	N(PAM_MAXTRIES);
+	N(PAM_NEW_AUTHTOK_REQD);
+	N(PAM_ACCT_EXPIRED);
+	N(PAM_SESSION_ERR);
+	N(PAM_CRED_UNAVAIL);
+	N(PAM_CRED_EXPIRED);
+	N(PAM_CRED_ERR);
+	N(PAM_NO_MODULE_DATA);
+	N(PAM_CONV_ERR);
+	N(PAM_AUTHTOK_ERR);
+	N(PAM_AUTHTOK_RECOVERY_ERR);
+	N(PAM_AUTHTOK_LOCK_BUSY);
+	N(PAM_AUTHTOK_DISABLE_AGING);
+	N(PAM_TRY_AGAIN);
+	N(PAM_IGNORE);
+	N(PAM_ABORT);
+	N(PAM_AUTHTOK_EXPIRED);
+	N(PAM_MODULE_UNKNOWN);
+	N(PAM_BAD_ITEM);
+	N(PAM_CONV_AGAIN);
+	N(PAM_INCOMPLETE);
+#undef N
+	default:
+		return NULL;
+	}
+}
+
+static void
+free_replies(struct pam_response *reply, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (reply[i].resp != NULL) {
+			memset(reply[i].resp, 0, strlen(reply[i].resp));
+			free(reply[i].resp);
+		}
+	}
+	free(reply);
+}
+
+/* Conversation: the token for every echo-off or echo-on prompt, messages to
+ * standard error.  Returns PAM_CONV_ERR (and no replies) on any failure. */
+static int
+conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,
+     void *appdata)
+{
+	struct answer *a = appdata;
+	struct pam_response *reply;
+	int i;
+
+	if (num_msg <= 0 || resp == NULL)
+		return PAM_CONV_ERR;
+	reply = calloc((size_t)num_msg, sizeof(*reply));
+	if (reply == NULL)
+		return PAM_BUF_ERR;
+
+	for (i = 0; i < num_msg; i++) {
+		const char *text = msg[i]->msg != NULL ? msg[i]->msg : "";
+
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+		case PAM_PROMPT_ECHO_ON:
+			a->prompts++;
+			fprintf(stderr, "pamrun: prompt %d (%s): %s\n",
+				a->prompts,
+				msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ?
+				"echo off" : "echo on", text);
+			if (!a->answer_prompts) {
+				fprintf(stderr, "pamrun: --preset, "
+					"refusing to answer\n");
+				free_replies(reply, num_msg);
+				return PAM_CONV_ERR;
+			}
+			reply[i].resp = strdup(a->token);
+			if (reply[i].resp == NULL) {
+				free_replies(reply, num_msg);
+				return PAM_BUF_ERR;
+			}
+			break;
+		case PAM_ERROR_MSG:
+			fprintf(stderr, "pamrun: error message: %s\n", text);
+			break;
+		case PAM_TEXT_INFO:
+			fprintf(stderr, "pamrun: info message: %s\n", text);
+			break;
+		default:
+			fprintf(stderr, "pamrun: unknown message style %d\n",
+				msg[i]->msg_style);
+			free_replies(reply, num_msg);
+			return PAM_CONV_ERR;
+		}
+	}
+	*resp = reply;
+	return PAM_SUCCESS;
+}
+
+/* Reads PATH whole into a new NUL-terminated buffer; caller frees.  A NUL in
+ * the file ends the token as libpam will see it. */
+static char *
+read_token(const char *path)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "pamrun: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb;
+
+			cap = cap == 0 ? 65536 : cap * 2;
+			if (cap > MAX_TOKEN_FILE + 4096) {
+				fprintf(stderr, "pamrun: %s: too large\n", path);
+				goto fail;
+			}
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				fprintf(stderr, "pamrun: out of memory\n");
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "pamrun: %s: read error\n", path);
+		goto fail;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+fail:
+	free(buf);
+	fclose(f);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct answer a = { NULL, 1, 0 };
+	struct pam_testcase tests[] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+	};
+	enum pamtest_err perr;
+	const char *name;
+	char *token;
+	int argi = 1;
+
+	if (argc > 1 && strcmp(argv[1], "--preset") == 0) {
+		a.answer_prompts = 0;
+		argi++;
+	}
+	if (argc - argi != 3) {
+		fprintf(stderr,
+			"usage: pamrun [--preset] SERVICE USER TOKENFILE\n");
+		return 2;
+	}
+	token = read_token(argv[argi + 2]);
+	if (token == NULL)
+		return 2;
+	a.token = token;
+	if (!a.answer_prompts && setenv("PAM_AUTHTOK", token, 1) != 0) {
+		fprintf(stderr, "pamrun: setenv: %s\n", strerror(errno));
+		free(token);
+		return 2;
+	}
+
+	/* _pamtest_conv directly: the header's run_pamtest_conv() macro is
+	 * malformed in libpamtest 1.1.4 (misplaced parenthesis). */
+	perr = _pamtest_conv(argv[argi], argv[argi + 1], conv, &a, tests,
+			     sizeof(tests) / sizeof(tests[0]), NULL);
+
+	memset(token, 0, strlen(token));
+	free(token);
+	if (!a.answer_prompts)
+		unsetenv("PAM_AUTHTOK");
+
+	if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE) {
+		fprintf(stderr, "pamrun: %s\n", pamtest_strerror(perr));
+		return 2;
+	}
+	name = pam_code_name(tests[0].op_rv);
+	if (name != NULL)
+		printf("%s\n", name);
+	else
+		printf("PAM_UNKNOWN_%d\n", tests[0].op_rv);
+	fprintf(stderr, "pamrun: %d prompt(s)\n", a.prompts);
+	return 0;
+}

@@ -1,0 +1,216 @@
+#!/bin/sh
+# token-t.sh: pam_bearer's auth step through real libpam under pam_wrapper,
+# one TAP line per token case (result code and logged reason both checked).
+#
+# Environment (all optional):
+#   PAM_BEARER_MODULE  the module (default BUILDDIR/pam/.libs/pam_bearer.so)
+#   PAMRUN             the driver (default BUILDDIR/tests/pam/pamrun)
+#   PAM_WRAPPER_LIB    libpam_wrapper.so to preload (default from pkg-config)
+#   PB_KEEP_TMP=1      keep the scratch directory and say where it is
+# BUILDDIR is $abs_top_builddir if set, else the current directory (automake
+# runs tests from the top build directory).  Cases come from
+# tests/fixtures/mint.py; see that file for the cases.tsv format.
+
+set -u
+set -f	# module argument lists are split on blanks, never globbed
+
+python=/usr/bin/python3
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures=$(cd "$here/../fixtures" && pwd)
+top_builddir=${abs_top_builddir:-$(pwd)}
+module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
+pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
+pwlib=${PAM_WRAPPER_LIB:-$(pkg-config --libs pam_wrapper 2>/dev/null)}
+pwlib=${pwlib:-libpam_wrapper.so}
+pwmods=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
+pwmods=${pwmods:-/usr/lib/x86_64-linux-gnu/pam_wrapper}
+tab=$(printf '\t')
+ctrl=$(printf '[\001-\010\013-\037\177]')
+
+bail() {
+	echo "Bail out! $*"
+	exit 99
+}
+
+case $module in /*) ;; *) module=$(pwd)/$module ;; esac
+[ -f "$module" ] || bail "module not built: $module"
+[ -x "$pamrun" ] || bail "driver not built: $pamrun"
+[ -f "$pwmods/pam_set_items.so" ] ||
+	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
+$python -c 'import jwt, cryptography' 2>/dev/null ||
+	bail "$python lacks python3-jwt or python3-cryptography"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-token.XXXXXX") || bail "mktemp failed"
+if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
+	trap 'echo "# scratch directory kept: $tmp"' EXIT
+else
+	trap 'rm -rf "$tmp"' EXIT
+fi
+trap 'exit 98' HUP INT TERM
+: >"$tmp/empty.conf"
+keys=$tmp/k
+
+$python "$fixtures/mint.py" keys "$keys" >"$tmp/mint.log" 2>&1 ||
+	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py keys failed"; }
+
+# The DC/OS seed (shared/seeds/002): its two published RSA keys and its
+# example token for uid peter (RS256, no kid, exp 1467985466).  The token
+# verifies with the second key (kid 55fb...), so the module must get past the
+# signature and refuse the token as expired; with the first key alone the
+# signature is what fails.
+cp "$fixtures/dcos-seed-jwks.json" "$tmp/dcos-jwks.json"
+tr -d '\r\n' <"$fixtures/dcos-seed-token.txt" >"$tmp/dcos.tok"
+$python -c '
+import json, sys
+keys = json.load(open(sys.argv[1]))["keys"]
+assert len(keys) == 2 and keys[0]["kid"].startswith("49f795b2")
+json.dump({"keys": keys[:1]}, open(sys.argv[2], "w"))
+' "$tmp/dcos-jwks.json" "$tmp/dcos-first-key.json" ||
+	bail "cannot read tests/fixtures/dcos-seed-jwks.json"
+
+# Minted last, just before the runs: some cases are 30 s from their limit.
+$python "$fixtures/mint.py" cases "$keys" >"$tmp/mint.log" 2>&1 ||
+	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py cases failed"; }
+
+ncases=$(grep -vc '^#' "$keys/cases.tsv")
+echo "1..$((ncases + 3))"
+n=0
+failed=0
+
+# report OK NAME [DIAGNOSTIC-FILE]
+report() {
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && sed 's/^/# /' "$3"
+	fi
+}
+
+# run_case NAME USER EXPECTED REASON ARGS TOKENFILE DEFAULT-JWKS
+# Writes a private service directory for NAME, runs pamrun under pam_wrapper
+# and reports one TAP line.
+run_case() {
+	name=$1 user=$2 expected=$3 reason=$4 args=$5 tok=$6 jwks=$7
+	# A rebuild under our feet would fail every case: say so once.
+	[ -f "$module" ] || bail "module vanished during the run: $module"
+	svc=$tmp/svc/$name
+	log=$tmp/log/$name
+	diag=$tmp/diag/$name
+	mkdir -p "$svc" "$tmp/log" "$tmp/diag"
+	: >"$diag"
+
+	modargs= preset= want_stderr=
+	for w in $args; do
+		case $w in
+		-) ;;
+		@preset) preset=--preset ;;
+		@nojwks) jwks= ;;
+		@stderr=*) want_stderr=${w#@stderr=} ;;
+		@*) echo "unknown directive $w" >>"$diag" ;;
+		jwks=*) jwks=; modargs="$modargs $w" ;;
+		*) modargs="$modargs $w" ;;
+		esac
+	done
+	line="auth required $module config=$tmp/empty.conf"
+	[ -n "$jwks" ] && line="$line jwks=$jwks"
+	line="$line$modargs"
+	# Linux-PAM reads service files in lines of at most 1024 bytes.
+	[ ${#line} -lt 1000 ] || echo "service line too long (${#line})" >>"$diag"
+	{
+		[ -n "$preset" ] && echo "auth required $pwmods/pam_set_items.so"
+		echo "$line"
+	} >"$svc/bearer"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
+		>"$svc/other"
+
+	# PAM_WRAPPER_DEBUGLEVEL=2 lets pam_syslog lines of every priority
+	# through pam_wrapper to standard error (see tests/pam/README.md).
+	got=$(cd "$tmp" && timeout 60 env LD_PRELOAD="$pwlib" PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$svc" PAM_WRAPPER_DEBUGLEVEL=2 \
+		"$pamrun" $preset bearer "$user" "$tok" 2>"$log" </dev/null)
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		if [ $rc -eq 124 ]; then
+			echo "pamrun timed out" >>"$diag"
+		elif [ $rc -gt 128 ]; then
+			echo "pamrun died of signal $((rc - 128))" >>"$diag"
+		else
+			echo "pamrun exited $rc" >>"$diag"
+		fi
+	fi
+
+	match=
+	oldifs=$IFS IFS='|'
+	for e in $expected; do [ "$got" = "$e" ] && match=1; done
+	IFS=$oldifs
+	[ -n "$match" ] || echo "result $got, expected $expected" >>"$diag"
+
+	grep -F 'SYSLOG(' "$log" >"$log.syslog"
+	match=
+	oldifs=$IFS IFS='|'
+	for r in $reason; do
+		case $r in
+		accepted) needle='accepted' ;;
+		unavailable) needle='unavailable:' ;;
+		config) needle='config:' ;;
+		*) needle="rejected: $r" ;;
+		esac
+		grep -qF -- "$needle" "$log.syslog" && match=1
+	done
+	IFS=$oldifs
+	[ -n "$match" ] || echo "no log line with reason $reason" >>"$diag"
+
+	# Never the token (or password) in a log: look for its last characters.
+	secret=$(tail -c 64 "$tok" | tr -d ' \t\r\n\000' | tail -c 24)
+	if [ ${#secret} -ge 8 ] && grep -qF -- "$secret" "$log"; then
+		echo "the input's tail '$secret' appears in the log" >>"$diag"
+	fi
+	# A module writes nothing to standard error itself.
+	if grep -v -e '^PWRAP_' -e '^pamrun: ' -e '^$' "$log" >"$log.stray"; then
+		echo "unexpected standard error output:" >>"$diag"
+		head -n 5 "$log.stray" >>"$diag"
+	fi
+	# Nor a control character: token text must not forge or split log lines.
+	if LC_ALL=C grep -q "$ctrl" "$log.syslog"; then
+		echo "a log line holds a control character:" >>"$diag"
+		LC_ALL=C grep "$ctrl" "$log.syslog" | head -n 3 | cat -v >>"$diag"
+	fi
+	if [ -n "$want_stderr" ] && ! grep -qF -- "$want_stderr" "$log"; then
+		echo "standard error lacks '$want_stderr'" >>"$diag"
+	fi
+
+	# The outcome in the TAP line: result code and first decision word.
+	said=$(sed -n 's/.*SYSLOG([0-9]*): \(rejected: [a-z-]*\|accepted\|unavailable\|config\).*/\1/p' \
+		"$log.syslog" | head -n 1)
+	if [ -s "$diag" ]; then
+		echo "log:" >>"$diag"
+		cut -c 1-300 "$log" | grep -v 'PWRAP_DEBUG.*pwrap_\|^$' |
+			head -n 12 >>"$diag"
+		report "not ok" "$name: $got ${said:-(no decision logged)}" "$diag"
+	else
+		report ok "$name: $got $said"
+	fi
+}
+
+if $python "$fixtures/mint.py" check "$keys" >"$tmp/check.log" 2>&1; then
+	report ok "fixtures: PyJWT agrees with mint.py on the expected outcomes"
+else
+	report "not ok" "fixtures: PyJWT agrees with mint.py" "$tmp/check.log"
+fi
+
+while IFS=$tab read -r name user expected reason args; do
+	case $name in '#'*|'') continue ;; esac
+	run_case "$name" "$user" "$expected" "$reason" "$args" \
+		"$keys/cases/$name.tok" "$keys/jwks.json"
+done <"$keys/cases.tsv"
+
+run_case dcos-seed-token peter PAM_AUTH_ERR expired user_claim=uid \
+	"$tmp/dcos.tok" "$tmp/dcos-jwks.json"
+run_case dcos-seed-token-first-key-only peter PAM_AUTH_ERR bad-signature \
+	user_claim=uid "$tmp/dcos.tok" "$tmp/dcos-first-key.json"
+
+echo "# $((n - failed)) of $n passed"
+[ $failed -eq 0 ]

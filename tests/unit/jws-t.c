@@ -1,0 +1,115 @@
+/* JWS structure and header rules, before any key is involved. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jws.h"
+#include "tap.h"
+#include "testkeys.h"
+
+static enum pb_reason
+parse_reason(const char *token)
+{
+    struct pb_jws jws;
+    struct pb_verdict verdict = { PB_R_NONE, "" };
+    enum pb_status status = pb_jws_parse(token, strlen(token), &jws, &verdict);
+
+    pb_jws_clear(&jws);
+    return status == PB_OK ? PB_R_NONE : verdict.reason;
+}
+
+/* A token with this header JSON, a fixed payload and a dummy signature. */
+static char *
+with_header(const char *header_json)
+{
+    char *h = tk_b64url_str(header_json), *out = malloc(strlen(h) + 64);
+
+    sprintf(out, "%s.eyJzdWIiOiJhIn0.c2ln", h);
+    free(h);
+    return out;
+}
+
+static void
+header_case(const char *header_json, enum pb_reason want, const char *name)
+{
+    char *token = with_header(header_json);
+    tap_is_int(parse_reason(token), want, "%s", name);
+    free(token);
+}
+
+int
+main(void)
+{
+    struct pb_jws jws;
+    struct pb_verdict verdict;
+    char *big;
+
+    header_case("{\"alg\":\"RS256\",\"kid\":\"k1\"}", PB_R_NONE, "plain RS256 header parses");
+    {
+        char *token = with_header("{\"alg\":\"ES256\",\"kid\":\"abc\"}");
+        tap_is_int(pb_jws_parse(token, strlen(token), &jws, &verdict), PB_OK, "parse ok");
+        tap_is_str(jws.kid, "abc", "kid read");
+        tap_is_str(jws.alg ? jws.alg->name : NULL, "ES256", "alg found");
+        tap_is_int(jws.sig_len, 3, "signature decoded");
+        tap_is_int(jws.signing_len, strchr(strchr(token, '.') + 1, '.') - token, "signing input length");
+        tap_ok(jws.claims == NULL, "claims not parsed before the signature is checked");
+        pb_jws_clear(&jws);
+        free(token);
+    }
+    header_case("{\"alg\":\"none\"}", PB_R_NONE, "alg none parses (refused later by the allow-list)");
+    {
+        char *token = with_header("{\"alg\":\"none\"}");
+        pb_jws_parse(token, strlen(token), &jws, &verdict);
+        tap_ok(jws.alg == NULL, "alg none is not a known algorithm");
+        pb_jws_clear(&jws);
+        free(token);
+    }
+    header_case("{\"typ\":\"JWT\"}", PB_R_MALFORMED, "missing alg");
+    header_case("{\"alg\":256}", PB_R_MALFORMED, "alg not a string");
+    header_case("{\"alg\":\"RS256\",\"kid\":7}", PB_R_MALFORMED, "kid not a string");
+    header_case("{\"alg\":\"RS256\",\"jwk\":{\"kty\":\"RSA\"}}", PB_R_HEADER_KEY, "embedded jwk");
+    header_case("{\"alg\":\"RS256\",\"jku\":\"https://evil/\"}", PB_R_HEADER_KEY, "jku");
+    header_case("{\"alg\":\"RS256\",\"x5u\":\"https://evil/\"}", PB_R_HEADER_KEY, "x5u");
+    header_case("{\"alg\":\"RS256\",\"x5c\":[\"MIIB\"]}", PB_R_HEADER_KEY, "x5c");
+    header_case("{\"alg\":\"RS256\",\"crit\":[\"exp\"],\"exp\":1}", PB_R_CRIT, "crit with any name");
+    header_case("{\"alg\":\"RS256\",\"crit\":[]}", PB_R_CRIT, "empty crit");
+    header_case("{\"alg\":\"RS256\",\"alg\":\"none\"}", PB_R_MALFORMED, "duplicate header names");
+    header_case("[\"alg\",\"RS256\"]", PB_R_MALFORMED, "header is an array");
+    header_case("\"RS256\"", PB_R_MALFORMED, "header is a string");
+    header_case("42", PB_R_MALFORMED, "header is a number");
+    header_case("{\"alg\":\"RS256\"", PB_R_MALFORMED, "truncated JSON");
+    header_case("{\"alg\":\"RS256\",\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", PB_R_MALFORMED,
+                "nesting deeper than the cap");
+    header_case("{\"alg\":\"RS256\",\"x\":\"[[[[[[[[[[[[[[[[[[[[[[[[\"}", PB_R_NONE,
+                "brackets inside strings do not count as nesting");
+    header_case("{\"alg\":\"RS\\u0000256\"}", PB_R_MALFORMED, "NUL escape refused");
+
+    tap_is_int(parse_reason("a.b"), PB_R_MALFORMED, "2 segments");
+    tap_is_int(parse_reason("a.b.c.d"), PB_R_MALFORMED, "4 segments");
+    tap_is_int(parse_reason("a.b.c.d.e"), PB_R_MALFORMED, "5 segments (JWE shape)");
+    tap_is_int(parse_reason(".eyJ9.c2ln"), PB_R_MALFORMED, "empty header");
+    tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9..c2ln"), PB_R_MALFORMED, "empty payload");
+    tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0=.c2ln"), PB_R_MALFORMED, "padded payload");
+    tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln=="), PB_R_MALFORMED, "padded signature");
+    tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2+n"), PB_R_MALFORMED, "'+' in signature");
+    tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIi/OiJhIn0.c2ln"), PB_R_MALFORMED, "'/' in payload");
+    tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9 .eyJzdWIiOiJhIn0.c2ln"), PB_R_MALFORMED, "space in header");
+
+    big = malloc(PB_JWS_MAX_TOKEN + 2);
+    memset(big, 'A', PB_JWS_MAX_TOKEN + 1);
+    big[10] = '.';
+    big[20] = '.';
+    big[PB_JWS_MAX_TOKEN + 1] = '\0';
+    tap_is_int(parse_reason(big), PB_R_TOO_LARGE, "token over 64 KiB refused unread");
+    free(big);
+
+    tap_ok(pb_jws_is_token_shaped("a.b.c", 5), "a.b.c is token-shaped");
+    tap_ok(pb_jws_is_token_shaped("a.b.", 4), "empty signature is still token-shaped");
+    tap_ok(pb_jws_is_token_shaped("a.b=.c", 6), "mangled base64 is still token-shaped");
+    tap_ok(!pb_jws_is_token_shaped("hunter2", 7), "a password is not token-shaped");
+    tap_ok(!pb_jws_is_token_shaped("my.pass word.x", 14), "a password with dots and a space is not");
+    tap_ok(!pb_jws_is_token_shaped("a.b", 3), "one dot is not token-shaped");
+    tap_ok(!pb_jws_is_token_shaped("", 0), "empty input is not token-shaped");
+    return tap_done();
+}

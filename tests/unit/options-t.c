@@ -1,0 +1,136 @@
+/* The option table: defaults, every type, sources, and refusal of bad input. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alg.h"
+#include "conf.h"
+#include "options.h"
+#include "tap.h"
+
+static int log_lines;
+static char last_line[1024];
+
+static void
+capture(void *ctx, int priority, const char *line)
+{
+    (void) ctx, (void) priority;
+    log_lines++;
+    snprintf(last_line, sizeof(last_line), "%s", line);
+}
+
+static char empty_arg[64];
+
+static enum pb_status
+load(struct pb_config *cfg, int argc, const char **argv)
+{
+    struct pb_log log = { capture, NULL, 1 };
+    return pb_config_load(cfg, argc, argv, &log);
+}
+
+int
+main(void)
+{
+    struct pb_config cfg;
+    char err[256], path[] = "/tmp/pb-options-t-XXXXXX", empty[] = "/tmp/pb-options-e-XXXXXX";
+    size_t n;
+    const struct pb_option *table = pb_options_table(&n);
+    int fd;
+
+    for (size_t i = 1; i < n; i++)
+        tap_ok(strcmp(table[i - 1].name, table[i].name) < 0, "table sorted: %s < %s",
+               table[i - 1].name, table[i].name);
+
+    {
+        const char *argv[] = { "config=/nonexistent/pam_bearer.conf" };
+        tap_is_int(load(&cfg, 1, argv), PB_CONFIG, "explicit missing config file is an error");
+        pb_config_free(&cfg);
+    }
+    fd = mkstemp(empty);
+    tap_ok(fd >= 0, "empty config file");
+    close(fd);
+    snprintf(empty_arg, sizeof(empty_arg), "config=%s", empty);
+    fd = mkstemp(path);
+    tap_ok(fd >= 0, "temporary config file");
+    {
+        const char text[] = "# comment\n\n  jwks = /etc/keys.json \nissuer=https://id.example\n"
+                            "audience = a, b ,c\nleeway=5\nrequire_claim = scope=openid\n"
+                            "require_claim=groups=admins\ndebug\n";
+        tap_ok(write(fd, text, sizeof(text) - 1) == (ssize_t) (sizeof(text) - 1), "config written");
+        close(fd);
+    }
+    {
+        char arg[64];
+        const char *argv[] = { arg, "leeway=7", "user_claim=uid" };
+        snprintf(arg, sizeof(arg), "config=%s", path);
+        tap_is_int(load(&cfg, 3, argv), PB_OK, "file and module line load");
+        tap_is_str(cfg.jwks, "/etc/keys.json", "jwks from file, trimmed");
+        tap_is_str(cfg.issuer, "https://id.example", "issuer from file");
+        tap_is_int(cfg.audiences.count, 3, "three audiences");
+        tap_is_str(cfg.audiences.items[1], "b", "list items trimmed");
+        tap_is_int(cfg.leeway, 7, "module line overrides the file");
+        tap_is_str(cfg.user_claim, "uid", "user_claim from module line");
+        tap_is_int(cfg.required.count, 2, "require_claim repeats");
+        tap_is_str(cfg.required.items[1], "groups=admins", "require_claim keeps NAME=VALUE");
+        tap_ok(cfg.debug, "bare word in file sets a boolean");
+        tap_ok(cfg.alg_mask & pb_alg_find("RS256", 5)->bit, "RS256 allowed by default");
+        tap_ok(!(cfg.alg_mask & pb_alg_find("HS256", 5)->bit), "HS256 not allowed by default");
+        pb_config_free(&cfg);
+    }
+    {
+        const char *bad[][2] = {
+            { "frobnicate=1", "unknown option" }, { "leeway=abc", "not a number" },
+            { "leeway=-1", "negative" }, { "leeway=99999999999", "too large" },
+            { "debug=maybe", "bad boolean" }, { "jwks=relative.json", "relative path" },
+            { "issuer=", "empty string" }, { "algorithms=RS256,none", "none algorithm" },
+            { "algorithms=HS256", "HS256 without hmac_key_file" }, { "algorithms=", "empty list" },
+            { "algorithms=RS256,,ES256", "empty list item" }, { "require_claim=scope", "claim without =" },
+            { "require_claim==x", "claim without name" }, { "user_claim", "string without value" },
+            { "algorithms=rs256", "algorithm names are case-sensitive" },
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            const char *argv[] = { empty_arg, bad[i][0] };
+            log_lines = 0;
+            tap_is_int(load(&cfg, 2, argv), PB_CONFIG, "refused: %s (%s)", bad[i][0], bad[i][1]);
+            tap_ok(log_lines > 0 && strncmp(last_line, "config: ", 8) == 0, "logged: %s", last_line);
+            pb_config_free(&cfg);
+        }
+    }
+    {
+        const char *argv[] = { empty_arg, "use_first_pass", "try_first_pass" };
+        tap_is_int(load(&cfg, 3, argv), PB_CONFIG, "use_first_pass with try_first_pass refused");
+        pb_config_free(&cfg);
+    }
+    {
+        const char *argv[] = { empty_arg, "algorithms=HS256,RS256", "hmac_key_file=/k" };
+        tap_is_int(load(&cfg, 3, argv), PB_OK, "HS256 allowed with hmac_key_file");
+        pb_config_free(&cfg);
+    }
+    /* Module-only keys are refused in the file. */
+    pb_config_init(&cfg);
+    tap_is_int(pb_config_apply(&cfg, "use_first_pass", PB_W_FILE, err, sizeof(err)), PB_CONFIG,
+               "use_first_pass refused in the file");
+    tap_is_int(pb_config_apply(&cfg, "config=/x", PB_W_FILE, err, sizeof(err)), PB_CONFIG,
+               "config refused in the file");
+    pb_config_free(&cfg);
+    {
+        FILE *f = fopen(path, "w");
+        char arg[64];
+        const char *argv[] = { arg };
+        fputs("jwks=/k\nbogus_key = 1\n", f);
+        fclose(f);
+        snprintf(arg, sizeof(arg), "config=%s", path);
+        tap_is_int(load(&cfg, 1, argv), PB_CONFIG, "unknown key in the file refused");
+        tap_ok(strstr(last_line, ":2:") != NULL, "error names the line: %s", last_line);
+        pb_config_free(&cfg);
+        chmod(path, 0666);
+        tap_is_int(load(&cfg, 1, argv), PB_CONFIG, "world-writable config file refused");
+        pb_config_free(&cfg);
+    }
+    unlink(path);
+    unlink(empty);
+    return tap_done();
+}
