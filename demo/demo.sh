@@ -1,0 +1,201 @@
+#!/bin/sh
+# demo.sh: four real logins through libpam and pam_bearer.so, with tokens
+# minted on the spot, showing what the module decides and what it logs.
+#
+# Run from the build directory (./bootstrap demo does this):
+#   cd build && sh ../demo/demo.sh
+# Needs the built module and tests/pam/pamrun (make check TESTS= builds it),
+# pam_wrapper (libpam-wrapper), /usr/bin/python3 with python3-jwt and
+# python3-cryptography.  Touches nothing outside a private temporary
+# directory; pam_wrapper lets libpam read a service file from there instead
+# of /etc/pam.d, so no root is needed.
+#
+# Exits 0 only if every login ends exactly as expected.
+
+set -u
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+builddir=$PWD
+module=$builddir/pam/.libs/pam_bearer.so
+pamrun=$builddir/tests/pam/pamrun
+python=/usr/bin/python3
+pwlib=$(pkg-config --libs pam_wrapper 2>/dev/null | tr -d ' ')
+pwlib=${pwlib:-libpam_wrapper.so}
+
+ISSUER=https://login.demo.invalid
+AUDIENCE=demo-app
+KID=demo-key-1
+
+die() {
+	echo "demo: $*" >&2
+	exit 2
+}
+
+[ -f "$module" ] || die "$module is not built; run ./bootstrap demo from $srcdir (or make in $builddir)"
+[ -x "$pamrun" ] || die "$pamrun is not built; run 'make check TESTS=' in $builddir (needs libpamtest0-dev)"
+"$python" -c 'import jwt, cryptography' 2>/dev/null ||
+	die "$python cannot import jwt and cryptography; install python3-jwt python3-cryptography"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam-bearer-demo.XXXXXX") || die "mktemp failed"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT PIPE TERM
+umask 077
+
+# --- 1. an identity provider, in thirty lines of Python ------------------------
+#
+# One RSA key pair plays the provider: its public half goes into a JWKS file,
+# the module's only source of trust.  A second key pair plays a forger who
+# reuses the provider's key ID.  The private keys never touch the disk.
+
+"$python" - "$tmp" "$ISSUER" "$AUDIENCE" "$KID" <<'EOF' || die "minting the tokens failed"
+import base64, json, os, sys, time
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+out, issuer, audience, kid = sys.argv[1:5]
+now = int(time.time())
+
+def b64u(n):
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+provider = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+pub = provider.public_key().public_numbers()
+jwks = {"keys": [{"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+                  "n": b64u(pub.n), "e": b64u(pub.e)}]}
+with open(os.path.join(out, "jwks.json"), "w") as f:
+    json.dump(jwks, f, indent=2)
+os.chmod(os.path.join(out, "jwks.json"), 0o644)
+
+def mint(name, key, sub, iat, exp):
+    claims = {"iss": issuer, "aud": audience, "sub": sub,
+              "iat": iat, "exp": exp, "jti": "demo-" + name}
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+    with open(os.path.join(out, name + ".tok"), "w") as f:
+        f.write(token)
+    shown = dict(claims)
+    shown["iat"] = "now%+d s" % (iat - now) if iat != now else "now"
+    shown["exp"] = "now%+d s" % (exp - now)
+    with open(os.path.join(out, name + ".claims"), "w") as f:
+        f.write(", ".join("%s=%s" % kv for kv in shown.items()))
+
+mint("good",    provider, "alice", now,        now + 600)
+mint("expired", provider, "alice", now - 7200, now - 3600)
+mint("bob",     provider, "bob",   now,        now + 600)
+mint("forged",  forger,   "alice", now,        now + 600)
+EOF
+
+# --- 2. a PAM service that uses the module --------------------------------------
+
+: >"$tmp/empty.conf"	# so /etc/security/pam_bearer.conf, if any, plays no part
+mkdir "$tmp/pam.d"
+service_line="auth required $module config=$tmp/empty.conf jwks=$tmp/jwks.json issuer=$ISSUER audience=$AUDIENCE"
+echo "$service_line" >"$tmp/pam.d/demo-login"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$tmp/pam.d/other"
+
+# --- 3. the logins ------------------------------------------------------------------
+
+failures=0
+total=0
+summary=
+
+# login NUMBER TITLE TOKEN-NAME EXPLANATION EXPECTED-CODE EXPECTED-LOG-START
+login() {
+	number=$1 title=$2 tok=$3 story=$4 want_code=$5 want_log=$6
+	total=$((total + 1))
+	log=$tmp/$tok.log
+	# pamrun answers the module's prompt with the token file's bytes and
+	# prints the PAM result; pam_wrapper (debug level 2) copies every
+	# pam_syslog line to standard error as "PWRAP_...SYSLOG(prio): text".
+	code=$(cd "$tmp" && env LD_PRELOAD="$pwlib" PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR="$tmp/pam.d" PAM_WRAPPER_DEBUGLEVEL=2 \
+		"$pamrun" demo-login alice "$tmp/$tok.tok" 2>"$log" </dev/null)
+	rc=$?
+	[ $rc -eq 0 ] || code="(pamrun failed, exit $rc)"
+	sed -n 's/.*SYSLOG([0-9]*): //p' "$log" >"$tmp/$tok.syslog"
+
+	echo
+	echo "[$number/4] $title"
+	echo "  What is tried: $story"
+	echo "  Token claims:  $(cat "$tmp/$tok.claims")"
+	echo "  Token size:    $(wc -c <"$tmp/$tok.tok") bytes, signed RS256, kid $KID"
+	echo "  Expected:      $want_code, log line starting \"$want_log\""
+	echo "  PAM result:    $code"
+	if [ -s "$tmp/$tok.syslog" ]; then
+		first=yes
+		while IFS= read -r line; do
+			if [ $first = yes ]; then
+				echo "  Module logged: $line"
+				first=no
+			else
+				echo "                 $line"
+			fi
+		done <"$tmp/$tok.syslog"
+	else
+		echo "  Module logged: (nothing)"
+	fi
+
+	# The module must never log the token: look for its signature's tail.
+	leaked=no
+	secret=$(tail -c 24 "$tmp/$tok.tok")
+	grep -qF -- "$secret" "$log" && leaked=yes
+	[ $leaked = no ] || echo "  !! the token's signature appears in the module's output"
+
+	if [ "$code" = "$want_code" ] && [ $leaked = no ] &&
+		grep -q "^$want_log" "$tmp/$tok.syslog"; then
+		echo "  => as expected"
+		summary="$summary
+  ok      $title: $code"
+	else
+		failures=$((failures + 1))
+		echo "  => UNEXPECTED: this is not what pam_bearer should do"
+		echo "     pamrun's standard error was:"
+		grep -v 'PWRAP_DEBUG' "$log" | head -n 20 | sed 's/^/       /'
+		summary="$summary
+  WRONG   $title: $code (expected $want_code)"
+	fi
+}
+
+cat <<EOF
+pam_bearer demo: logging in as "alice" with a JSON Web Token instead of a password
+==================================================================================
+
+An identity provider (played here by a throwaway RSA key made a moment ago)
+signs tokens that say who the bearer is and until when.  pam_bearer.so checks
+such a token offline, against the provider's public key, when it is typed
+at a password prompt.  Below, a real libpam loads the freshly built module
+and runs its authentication step four times for the user "alice".
+
+  Module:       $module
+  Scratch dir:  $tmp (shown as <tmp>; removed at the end)
+  Trusted keys: <tmp>/jwks.json (one RSA public key, kid $KID)
+  PAM service:  $(echo "$service_line" | sed "s|$tmp|<tmp>|g; s|$module|pam_bearer.so|")
+EOF
+
+login 1 "A valid token for alice" good \
+	"alice presents a token the provider issued to her, valid for 10 more minutes" \
+	PAM_SUCCESS "accepted: user alice"
+login 2 "An expired token" expired \
+	"alice presents her own token, but it ran out an hour ago" \
+	PAM_AUTH_ERR "rejected: expired:"
+login 3 "Someone else's token" bob \
+	"a genuine, valid token issued to bob is used to log in as alice" \
+	PAM_AUTH_ERR "rejected: user-mismatch:"
+login 4 "A forged token" forged \
+	"someone signs a token for alice with their own key, claiming the provider's key ID" \
+	PAM_AUTH_ERR "rejected: bad-signature:"
+
+echo
+echo "Summary"
+echo "-------$summary"
+echo
+if [ $failures -eq 0 ]; then
+	echo "All $total logins ended as expected: the valid token was accepted, and the"
+	echo "expired, misdirected and forged ones were refused, each with its reason"
+	echo "in the log.  The tokens themselves never appear in the module's log."
+	exit 0
+fi
+echo "$failures of $total logins did NOT end as expected (see above)."
+exit 1

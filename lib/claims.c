@@ -215,11 +215,14 @@ check_required(const struct pb_config *cfg, json_t *claims, struct pb_verdict *v
     for (size_t i = 0; i < cfg->required.count; i++) {
         const char *spec = cfg->required.items[i];
         const char *eq = strchr(spec, '=');
-        char name[128];
+        char name[PB_CLAIM_NAME_MAX + 1];
         json_t *value;
 
-        if (eq == NULL || (size_t) (eq - spec) >= sizeof(name))
-            continue;   /* refused when the option was parsed */
+        /* Refused when the option was parsed; never skipped if it got here. */
+        if (eq == NULL || (size_t) (eq - spec) >= sizeof(name)) {
+            pb_verdict_set(verdict, PB_R_REQUIRED_CLAIM, "unusable require_claim setting");
+            return PB_REJECTED;
+        }
         memcpy(name, spec, (size_t) (eq - spec));
         name[eq - spec] = '\0';
         value = json_object_get(claims, name);

@@ -94,7 +94,12 @@ pb_json_parse_object(const unsigned char *data, size_t len, char *err, size_t er
      * we reject); NUL in strings is refused by jansson by default. */
     root = json_loadb((const char *) data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        snprintf(err, errlen, "bad JSON: %s", jerr.text);
+        /* jansson quotes the offending bytes ("near '...'"): token content
+         * stays out of logs, so keep only the description and the offset. */
+        char *near = strstr(jerr.text, " near ");
+        if (near != NULL)
+            *near = '\0';
+        snprintf(err, errlen, "bad JSON at byte %d: %s", jerr.position, jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {

@@ -48,9 +48,10 @@ pb_keyset_free(struct pb_keyset *set)
 }
 
 static enum pb_status
-add_key(struct pb_keyset *set, struct pb_key *key)
+add_key(struct pb_keyset *set, struct pb_key *key, const struct pb_log *log, const char *origin)
 {
     if (set->count >= PB_KEYSET_MAX_KEYS) {
+        pb_log(log, LOG_WARNING, "%s: more than %d keys, the rest are ignored", origin, PB_KEYSET_MAX_KEYS);
         pb_key_clear(key);
         return PB_OK;
     }
@@ -105,7 +106,7 @@ parse_jwks(const unsigned char *data, size_t len, struct pb_keyset *set,
             pb_key_clear(&key);
             continue;
         }
-        status = add_key(set, &key);
+        status = add_key(set, &key, log, origin);
         if (status != PB_OK)
             break;
     }
@@ -141,7 +142,7 @@ parse_pem(const unsigned char *data, size_t len, struct pb_keyset *set,
         }
         if (status != PB_OK)
             break;
-        status = add_key(set, &key);
+        status = add_key(set, &key, log, origin);
         if (status != PB_OK)
             break;
     }

@@ -179,6 +179,10 @@ set_value(struct pb_config *cfg, const struct pb_option *opt, const char *value,
             snprintf(err, errlen, "%s: expected NAME=VALUE, got \"%s\"", opt->name, value);
             return PB_CONFIG;
         }
+        if ((size_t) (eq - value) > PB_CLAIM_NAME_MAX) {
+            snprintf(err, errlen, "%s: claim name longer than %d bytes", opt->name, PB_CLAIM_NAME_MAX);
+            return PB_CONFIG;
+        }
         status = strlist_add((struct pb_strlist *) field, value, strlen(value));
         if (status == PB_CONFIG)
             snprintf(err, errlen, "%s: more than %d given", opt->name, MAX_LIST_ITEMS);
@@ -265,7 +269,7 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
 }
 
 enum pb_status
-pb_config_load(struct pb_config *cfg, int argc, const char **argv, const struct pb_log *log)
+pb_config_load(struct pb_config *cfg, int argc, const char **argv, struct pb_log *log)
 {
     const char *path = NULL;
     char err[256];
@@ -275,13 +279,10 @@ pb_config_load(struct pb_config *cfg, int argc, const char **argv, const struct 
     status = pb_config_init(cfg);
     if (status != PB_OK)
         goto done;
-    /* The file comes first, so look for config= and debug among the arguments now. */
-    for (i = 0; i < argc; i++) {
+    /* The file comes first, so look for config= among the arguments now. */
+    for (i = 0; i < argc; i++)
         if (strncmp(argv[i], "config=", 7) == 0)
             path = argv[i] + 7;
-        else if (strcmp(argv[i], "debug") == 0 || strcmp(argv[i], "debug=true") == 0)
-            cfg->debug = 1;
-    }
     if (path != NULL && path[0] != '/') {
         pb_log(log, LOG_ERR, "config: config: expected an absolute path, got \"%s\"", path);
         status = PB_CONFIG;
@@ -301,6 +302,8 @@ pb_config_load(struct pb_config *cfg, int argc, const char **argv, const struct 
     status = pb_config_finish(cfg, err, sizeof(err));
     if (status == PB_CONFIG)
         pb_log(log, LOG_ERR, "config: %s", err);
+    if (log != NULL)
+        log->debug = cfg->debug;
 done:
     return status;
 }

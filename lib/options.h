@@ -12,6 +12,9 @@ struct pb_strlist {
     size_t count;
 };
 
+/* Longest claim name require_claim accepts. */
+#define PB_CLAIM_NAME_MAX 127
+
 enum pb_opt_type { PB_T_BOOL, PB_T_INT, PB_T_STRING, PB_T_PATH, PB_T_LIST, PB_T_CLAIM };
 
 /* Where an option may be given. */
@@ -64,7 +67,7 @@ enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
  * default path, which may be absent), then the module arguments.
  * A missing file named explicitly is an error. */
 enum pb_status pb_config_load(struct pb_config *cfg, int argc, const char **argv,
-                              const struct pb_log *log);
+                              struct pb_log *log);
 
 void pb_config_free(struct pb_config *cfg);
 

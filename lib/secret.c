@@ -55,7 +55,7 @@ pb_secret_read_file(const char *path, size_t max, int private_file,
         goto done;
     }
     if (st.st_uid != 0 && st.st_uid != geteuid()) {
-        snprintf(err, errlen, "%s is owned by uid %u, not root", path, (unsigned) st.st_uid);
+        snprintf(err, errlen, "%s is owned by uid %u, neither root nor the running user", path, (unsigned) st.st_uid);
         status = PB_CONFIG;
         goto done;
     }

@@ -44,25 +44,28 @@ copy_claim(char *out, size_t cap, json_t *obj, const char *name)
 
 /* Try the keys that may verify this token; PB_OK on the first that does. */
 static enum pb_status
-verify_with_keys(const struct pb_jws *jws, const struct pb_keyset *set,
+verify_with_keys(const struct pb_jws *jws, const struct pb_keyset *set, const struct pb_log *log,
                  struct pb_verdict *verdict, struct pb_token_info *info)
 {
     size_t kid_matches = 0, tried = 0;
-    const struct pb_key *fitting = NULL;
 
     for (size_t i = 0; i < set->count; i++) {
         const struct pb_key *key = &set->keys[i];
-        if (jws->kid != NULL && (key->kid == NULL || strcmp(key->kid, jws->kid) != 0))
+        /* A key without a kid (a PEM key, say) is a candidate for any token;
+         * a key with one only for tokens naming it. */
+        if (jws->kid != NULL && key->kid != NULL && strcmp(key->kid, jws->kid) != 0)
             continue;
         kid_matches++;
         if (!pb_key_fits(key, jws->alg))
             continue;
         tried++;
-        fitting = key;
         if (pb_jws_verify(jws, key, NULL, 0) == PB_OK) {
-            snprintf(info->kid, sizeof(info->kid), "%s", key->kid ? key->kid : "-");
+            pb_log(log, LOG_DEBUG, "signature verified with key %zu (kid %s, %s, %d bits)", i,
+                   info->kid, pb_kty_name(key->kty), key->bits);
             return PB_OK;
         }
+        pb_log(log, LOG_DEBUG, "key %zu (%s, %d bits) does not verify the signature", i,
+               pb_kty_name(key->kty), key->bits);
     }
     if (jws->kid != NULL && kid_matches == 0) {
         pb_verdict_set(verdict, PB_R_UNKNOWN_KID, "no key with kid \"%s\"", info->kid);
@@ -74,34 +77,40 @@ verify_with_keys(const struct pb_jws *jws, const struct pb_keyset *set,
                        jws->kid ? " (key type or curve differs)" : "");
         return PB_REJECTED;
     }
-    (void) fitting;
     pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "signature does not verify (%zu key%s tried)",
                    tried, tried == 1 ? "" : "s");
     return PB_REJECTED;
 }
 
+/* Read the configured HMAC secret.  A configured but unusable key file fails
+ * every login, whatever its algorithm: a misconfiguration is never ignored. */
 static enum pb_status
-verify_hmac(const struct pb_config *cfg, const struct pb_jws *jws, const struct pb_log *log,
-            struct pb_verdict *verdict)
+load_hmac_secret(const struct pb_config *cfg, const struct pb_log *log,
+                 unsigned char **secret, size_t *secret_len)
 {
-    unsigned char *secret = NULL;
-    size_t secret_len = 0;
     char err[256];
     enum pb_status status;
 
-    status = pb_secret_read_file(cfg->hmac_key_file, HMAC_KEY_MAX, 1, &secret, &secret_len,
+    status = pb_secret_read_file(cfg->hmac_key_file, HMAC_KEY_MAX, 1, secret, secret_len,
                                  err, sizeof(err));
     if (status != PB_OK) {
         pb_log(log, LOG_ERR, "%s: hmac_key_file %s", pb_status_name(status), err);
-        goto done;
+        return status;
     }
-    if (secret_len < HMAC_KEY_MIN) {
+    if (*secret_len < HMAC_KEY_MIN) {
         pb_log(log, LOG_ERR, "config: hmac_key_file %s holds %zu bytes, at least %d are needed",
-               cfg->hmac_key_file, secret_len, HMAC_KEY_MIN);
-        status = PB_CONFIG;
-        goto done;
+               cfg->hmac_key_file, *secret_len, HMAC_KEY_MIN);
+        return PB_CONFIG;
     }
-    status = pb_jws_verify(jws, NULL, secret, secret_len);
+    return PB_OK;
+}
+
+static enum pb_status
+verify_hmac(const struct pb_jws *jws, const unsigned char *secret, size_t secret_len,
+            struct pb_verdict *verdict)
+{
+    enum pb_status status = pb_jws_verify(jws, NULL, secret, secret_len);
+
     if (status == PB_REJECTED) {
         if (secret_len < jws->alg->sig_len)
             pb_verdict_set(verdict, PB_R_NO_KEY, "hmac_key_file is shorter than %s needs (%zu bytes)",
@@ -109,8 +118,6 @@ verify_hmac(const struct pb_config *cfg, const struct pb_jws *jws, const struct 
         else
             pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "HMAC does not verify");
     }
-done:
-    pb_secret_free(secret, secret_len + 1);
     return status;
 }
 
@@ -121,6 +128,8 @@ pb_token_verify(const struct pb_config *cfg, const char *user, const char *token
 {
     struct pb_jws jws;
     struct pb_keyset *set = NULL;
+    unsigned char *secret = NULL;
+    size_t secret_len = 0;
     enum pb_status status = PB_REJECTED;
 
     memset(&jws, 0, sizeof(jws));
@@ -148,20 +157,26 @@ pb_token_verify(const struct pb_config *cfg, const char *user, const char *token
     }
     if (status != PB_OK)
         goto done;
+    pb_log(log, LOG_DEBUG, "token of %zu bytes, alg %s, kid %s", len, info->alg, info->kid);
     status = PB_REJECTED;
     if (jws.alg == NULL || (jws.alg->bit & cfg->alg_mask) == 0) {
         pb_verdict_set(verdict, PB_R_ALG_NOT_ALLOWED, "algorithm \"%s\" is not allowed", info->alg);
         goto done;
     }
+    if (cfg->hmac_key_file != NULL) {
+        status = load_hmac_secret(cfg, log, &secret, &secret_len);
+        if (status != PB_OK)
+            goto done;
+    }
     if (jws.alg->family == PB_FAM_HMAC) {
-        status = verify_hmac(cfg, &jws, log, verdict);
+        status = verify_hmac(&jws, secret, secret_len, verdict);
     } else if (cfg->jwks == NULL) {
         pb_log(log, LOG_ERR, "unavailable: no jwks= configured");
         status = PB_UNAVAILABLE;
     } else {
         status = pb_keyset_get(cfg->jwks, &set, log);
         if (status == PB_OK)
-            status = verify_with_keys(&jws, set, verdict, info);
+            status = verify_with_keys(&jws, set, log, verdict, info);
     }
     if (status != PB_OK)
         goto done;
@@ -171,16 +186,22 @@ pb_token_verify(const struct pb_config *cfg, const char *user, const char *token
     copy_claim(info->jti, sizeof(info->jti), jws.claims, "jti");
     copy_claim(info->sub, sizeof(info->sub), jws.claims, "sub");
     /* Some authorities (DC/OS) issue tokens without iss or aud: allowed, but said. */
-    if (cfg->issuer == NULL || cfg->audiences.count == 0)
-        pb_log(log, LOG_WARNING, "no %s configured: any token signed by these keys is accepted%s",
-               cfg->issuer == NULL ? (cfg->audiences.count == 0 ? "issuer or audience" : "issuer")
-                                   : "audience",
-               cfg->issuer == NULL ? " whoever issued it" : " whatever its audience");
+    if (cfg->issuer == NULL)
+        pb_log(log, LOG_WARNING, "no issuer configured: tokens are accepted whoever issued them");
+    if (cfg->audiences.count == 0)
+        pb_log(log, LOG_WARNING, "no audience configured: only tokens without an aud claim are accepted");
     status = pb_claims_check(cfg, jws.claims, user, now, verdict);
+    if (status == PB_OK) {
+        long long exp = 0;
+        pb_claims_numeric_date(json_object_get(jws.claims, "exp"), &exp);
+        pb_log(log, LOG_DEBUG, "claims accepted for %s claim, expires in %lld s", cfg->user_claim,
+               exp - (long long) now);
+    }
 done:
     /* Failed verifications leave entries on OpenSSL's per-thread error queue;
      * do not hand them to the application. */
     ERR_clear_error();
+    pb_secret_free(secret, secret_len + 1);
     pb_keyset_release(set);
     pb_jws_clear(&jws);
     return status;

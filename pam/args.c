@@ -41,7 +41,6 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->log.sink = syslog_sink;
     args->log.ctx = pamh;
     status = pb_config_load(&args->cfg, argc, argv, &args->log);
-    args->log.debug = args->cfg.debug;
     (void) flags;
     return pb_pam_code(status);
 }

@@ -11,7 +11,7 @@
 
 /* The token, from an earlier module (use_first_pass) or the conversation. */
 static int
-get_token(struct pb_pam_args *args, const char **token)
+get_token(struct pb_pam_args *args, const char *user, const char **token)
 {
     const void *item = NULL;
     int code;
@@ -19,7 +19,9 @@ get_token(struct pb_pam_args *args, const char **token)
     if (args->cfg.use_first_pass) {
         code = pam_get_item(args->pamh, PAM_AUTHTOK, &item);
         if (code != PAM_SUCCESS || item == NULL) {
-            pb_log(&args->log, LOG_NOTICE, "rejected: not-a-token: use_first_pass and no earlier answer");
+            pb_log(&args->log, LOG_NOTICE,
+                   "rejected: not-a-token: use_first_pass and no earlier answer (user %s, jti -, sub -)",
+                   user);
             return PAM_AUTH_ERR;
         }
         *token = item;
@@ -48,7 +50,7 @@ pb_pam_authenticate(struct pb_pam_args *args)
         pb_log(&args->log, LOG_ERR, "cannot determine the user: %s", pam_strerror(args->pamh, code));
         return code == PAM_SUCCESS ? PAM_USER_UNKNOWN : code;
     }
-    code = get_token(args, &token);
+    code = get_token(args, user, &token);
     if (code != PAM_SUCCESS)
         return code;
     status = pb_token_verify(&args->cfg, user, token, strlen(token), time(NULL), &args->log,

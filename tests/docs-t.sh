@@ -1,0 +1,214 @@
+#!/bin/sh
+# docs-t.sh: the man pages agree with the code (TAP).
+#
+# Checks, against lib/options.def (the one option table) and the reason_names
+# table in lib/status.c:
+#   - every option has an entry in pam_bearer.conf(5) and in pam_bearer(8);
+#   - neither page documents an option that does not exist (stale docs);
+#   - options marked MODULE are called "module line only" in pam_bearer.conf(5),
+#     and no other option is;
+#   - each built-in default appears in the option's pam_bearer.conf(5) entry;
+#   - every rejection reason is explained in pam_bearer(8), and nothing else
+#     is listed there as a reason;
+#   - both pages render without a groff warning (skipped without groff).
+#
+# An option entry is a ".TP" line followed by ".B name" or ".BI name= VALUE"
+# inside ".SH OPTIONS"; a reason entry is the same inside
+# ".SS Rejection reasons" of pam_bearer.8.
+#
+# Run by automake from the build directory with abs_top_srcdir set; by hand:
+#   abs_top_srcdir=/path/to/source sh tests/docs-t.sh
+
+LC_ALL=C
+export LC_ALL
+srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+def=$srcdir/lib/options.def
+status_c=$srcdir/lib/status.c
+conf5=$srcdir/docs/pam_bearer.conf.5
+man8=$srcdir/docs/pam_bearer.8
+
+for f in "$def" "$status_c" "$conf5" "$man8"; do
+	[ -s "$f" ] || { echo "Bail out! missing or empty: $f"; exit 99; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-docs.XXXXXX") || { echo "Bail out! mktemp failed"; exit 99; }
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 98' HUP INT PIPE TERM
+
+# --- what the code says -------------------------------------------------------
+
+# options.def: one "name|where|default" line per PB_OPTION, the macro's fields
+# split at commas outside double quotes (a default may hold commas).
+awk '
+	/^[ \t]*PB_OPTION\(/ { text = ""; collecting = 1 }
+	collecting { text = text $0 " " }
+	collecting && /\)[ \t]*$/ {
+		collecting = 0
+		sub(/^[ \t]*PB_OPTION\(/, "", text)
+		n = 0; field = ""; inq = 0
+		for (i = 1; i <= length(text); i++) {
+			c = substr(text, i, 1)
+			if (c == "\"") inq = !inq
+			if (c == "," && !inq) { f[++n] = field; field = ""; continue }
+			field = field c
+		}
+		f[++n] = field
+		for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", f[i]) }
+		def = f[4]; gsub(/"/, "", def)
+		print f[1] "|" f[5] "|" def
+	}
+' "$def" >"$tmp/options"
+cut -d'|' -f1 "$tmp/options" | sort >"$tmp/option-names"
+
+# status.c: the names in reason_names ("[PB_R_X] = "name"").  "none" marks the
+# absence of a reason and is never logged, so it is not documented.
+sed -n 's/^[ \t]*\[PB_R_[A-Z_]*\][ \t]*=[ \t]*"\([^"]*\)".*/\1/p' "$status_c" |
+	grep -vx none | sort >"$tmp/reasons"
+
+# --- what the pages say ------------------------------------------------------
+
+# entries PAGE SECTION-START-REGEX: the names of ".TP" entries in that section
+# (up to the next .SH, or the next .SS too when the section is a .SS).
+entries() {
+	awk -v start="$2" '
+		$0 ~ start { inside = 1; sub_only = ($0 ~ /^\.SS/); next }
+		inside && /^\.SH/ { inside = 0 }
+		inside && sub_only && /^\.SS/ { inside = 0 }
+		!inside { next }
+		after_tp {
+			after_tp = 0
+			if ($0 ~ /^\.(B|BI|BR)[ \t]/) {
+				name = $2
+				gsub(/"/, "", name)
+				sub(/=.*/, "", name)
+				print name
+			}
+			next
+		}
+		/^\.TP/ { after_tp = 1 }
+	' "$1" | sort -u
+}
+
+# entry_text PAGE NAME: the source lines of NAME's entry under .SH OPTIONS.
+entry_text() {
+	awk -v want="$2" '
+		/^\.SH OPTIONS/ { inside = 1; next }
+		inside && /^\.SH/ { inside = 0 }
+		!inside { next }
+		/^\.(TP|SS)/ { grab = 0; after_tp = ($0 ~ /^\.TP/); next }
+		after_tp {
+			after_tp = 0
+			name = $2; gsub(/"/, "", name); sub(/=.*/, "", name)
+			if ($0 ~ /^\.(B|BI|BR)[ \t]/ && name == want) grab = 1
+		}
+		grab { print }
+	' "$1"
+}
+
+entries "$conf5" '^\.SH OPTIONS' >"$tmp/conf5-options"
+entries "$man8" '^\.SH OPTIONS' >"$tmp/man8-options"
+entries "$man8" '^\.SS Rejection reasons' >"$tmp/man8-reasons"
+
+# --- the checks ----------------------------------------------------------------
+
+n=0
+: >"$tmp/results"
+result() {	# result ok|"not ok" DESCRIPTION [DIAGNOSTIC]
+	n=$((n + 1))
+	echo "$1 $n - $2" >>"$tmp/results"
+	[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /' >>"$tmp/results"
+	return 0
+}
+check() {	# check DESCRIPTION COMMAND...
+	desc=$1
+	shift
+	if "$@"; then result ok "$desc"; else result "not ok" "$desc"; fi
+}
+listed() { grep -qx -- "$1" "$2"; }
+
+count=$(wc -l <"$tmp/option-names")
+if [ "$count" -gt 0 ]; then
+	result ok "lib/options.def declares $count options"
+else
+	result "not ok" "lib/options.def declares options (none parsed)"
+fi
+count=$(wc -l <"$tmp/reasons")
+if [ "$count" -gt 0 ]; then
+	result ok "lib/status.c names $count rejection reasons"
+else
+	result "not ok" "lib/status.c names rejection reasons (none parsed)"
+fi
+
+while IFS='|' read -r name where default; do
+	check "pam_bearer.conf.5 documents option $name" listed "$name" "$tmp/conf5-options"
+	check "pam_bearer.8 lists option $name" listed "$name" "$tmp/man8-options"
+
+	entry_text "$conf5" "$name" >"$tmp/entry"
+	if grep -qi 'module line only' "$tmp/entry"; then marked=MODULE; else marked=FILE; fi
+	if [ "$marked" = "$where" ]; then
+		result ok "pam_bearer.conf.5: $name is $where (module line only: $([ "$where" = MODULE ] && echo yes || echo no))"
+	else
+		result "not ok" "pam_bearer.conf.5: $name is $where in options.def but documented as $marked"
+	fi
+
+	case $default in
+	NULL|'') continue ;;
+	false) want="Default: off" ;;
+	true) want="Default: on" ;;
+	PB_DEFAULT_CONFIG) want=/etc/security/pam_bearer.conf ;;
+	*) want=$default ;;
+	esac
+	missing=
+	oldifs=$IFS
+	IFS=,
+	for item in $want; do
+		grep -qF -- "$item" "$tmp/entry" || missing="$missing $item"
+	done
+	IFS=$oldifs
+	if [ -z "$missing" ]; then
+		result ok "pam_bearer.conf.5 gives the default of $name ($default)"
+	else
+		result "not ok" "pam_bearer.conf.5 gives the default of $name ($default)" "not found:$missing"
+	fi
+done <"$tmp/options"
+
+while read -r reason; do
+	check "pam_bearer.8 explains rejection reason $reason" listed "$reason" "$tmp/man8-reasons"
+done <"$tmp/reasons"
+
+for page in conf5 man8; do
+	stale=$(comm -13 "$tmp/option-names" "$tmp/$page-options" | tr '\n' ' ')
+	file=$( [ $page = conf5 ] && echo pam_bearer.conf.5 || echo pam_bearer.8 )
+	if [ -z "$stale" ]; then
+		result ok "$file documents no option missing from options.def"
+	else
+		result "not ok" "$file documents options not in options.def: $stale"
+	fi
+done
+stale=$(comm -13 "$tmp/reasons" "$tmp/man8-reasons" | tr '\n' ' ')
+if [ -z "$stale" ]; then
+	result ok "pam_bearer.8 lists no reason missing from lib/status.c"
+else
+	result "not ok" "pam_bearer.8 lists reasons not in lib/status.c: $stale"
+fi
+
+# Rendering: groff with every warning on, at man's usual 80-column width and at
+# groff's default, must say nothing.
+for page in "$conf5" "$man8"; do
+	base=$(basename "$page")
+	if command -v groff >/dev/null 2>&1; then
+		groff -man -Tutf8 -ww -z "$page" >"$tmp/groff" 2>&1
+		groff -man -Tutf8 -ww -z -rLL=78n "$page" >>"$tmp/groff" 2>&1
+		if [ -s "$tmp/groff" ]; then
+			result "not ok" "$base renders without warnings" "$(head -n 10 "$tmp/groff")"
+		else
+			result ok "$base renders without warnings"
+		fi
+	else
+		result ok "# SKIP groff not installed: $base not rendered"
+	fi
+done
+
+echo "1..$n"
+cat "$tmp/results"
+! grep -q '^not ok' "$tmp/results"

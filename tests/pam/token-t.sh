@@ -21,6 +21,7 @@ top_builddir=${abs_top_builddir:-$(pwd)}
 module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
 pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
 pwlib=${PAM_WRAPPER_LIB:-$(pkg-config --libs pam_wrapper 2>/dev/null)}
+pwlib=${pwlib%% *}	# pkg-config leaves a trailing blank
 pwlib=${pwlib:-libpam_wrapper.so}
 pwmods=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
 pwmods=${pwmods:-/usr/lib/x86_64-linux-gnu/pam_wrapper}
@@ -39,6 +40,19 @@ case $module in /*) ;; *) module=$(pwd)/$module ;; esac
 	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
 $python -c 'import jwt, cryptography' 2>/dev/null ||
 	bail "$python lacks python3-jwt or python3-cryptography"
+
+# A sanitizer build (configure --enable-sanitizers): the ASan runtime must
+# come first in the preload list, and pam_wrapper must not dlopen libpam with
+# RTLD_DEEPBIND, which ASan cannot handle.  pam_wrapper 1.1.4 reads that
+# switch under the name UID_WRAPPER_DISABLE_DEEPBIND; later ones under
+# PAM_WRAPPER_DISABLE_DEEPBIND.  Both are set.
+preload=$pwlib
+asan=$(ldd "$module" "$pamrun" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+if [ -n "$asan" ]; then
+	preload="$asan:$pwlib"
+	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
+	export UID_WRAPPER_DISABLE_DEEPBIND PAM_WRAPPER_DISABLE_DEEPBIND
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-token.XXXXXX") || bail "mktemp failed"
 if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
@@ -102,7 +116,7 @@ run_case() {
 	mkdir -p "$svc" "$tmp/log" "$tmp/diag"
 	: >"$diag"
 
-	modargs= preset= want_stderr=
+	modargs='' preset='' want_stderr=''
 	for w in $args; do
 		case $w in
 		-) ;;
@@ -128,7 +142,7 @@ run_case() {
 
 	# PAM_WRAPPER_DEBUGLEVEL=2 lets pam_syslog lines of every priority
 	# through pam_wrapper to standard error (see tests/pam/README.md).
-	got=$(cd "$tmp" && timeout 60 env LD_PRELOAD="$pwlib" PAM_WRAPPER=1 \
+	got=$(cd "$tmp" && timeout 60 env LD_PRELOAD="$preload" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$svc" PAM_WRAPPER_DEBUGLEVEL=2 \
 		"$pamrun" $preset bearer "$user" "$tok" 2>"$log" </dev/null)
 	rc=$?
@@ -167,6 +181,9 @@ run_case() {
 	secret=$(tail -c 64 "$tok" | tr -d ' \t\r\n\000' | tail -c 24)
 	if [ ${#secret} -ge 8 ] && grep -qF -- "$secret" "$log"; then
 		echo "the input's tail '$secret' appears in the log" >>"$diag"
+	fi
+	if grep -qF PBCANARY "$log"; then
+		echo "token text (PBCANARY) quoted in the log" >>"$diag"
 	fi
 	# A module writes nothing to standard error itself.
 	if grep -v -e '^PWRAP_' -e '^pamrun: ' -e '^$' "$log" >"$log.stray"; then

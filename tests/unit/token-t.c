@@ -217,6 +217,7 @@ main(void)
     unlink(hmac_path);
     expect("HMAC key file missing", hs_args, token, "alice", PB_UNAVAILABLE, PB_R_NONE);
     free(token);
+    write_file(hmac_path, (const char *) secret, sizeof(secret), 0600);
 
     /* Claims are only read once the signature holds. */
     token = tk_sign("ES256", p256, NULL, 0, "{\"alg\":\"ES256\",\"kid\":\"p256\"}",
@@ -244,6 +245,31 @@ main(void)
         free(z), free(h), free(p);
     }
     expect("not a token", "", "correct horse battery staple", "alice", PB_REJECTED, PB_R_NOT_A_TOKEN);
+    /* A PEM key has no kid: it is a candidate whatever kid the token names. */
+    {
+        BIO *bio = BIO_new(BIO_s_mem());
+        char *pem, saved[256];
+        long len;
+        PEM_write_bio_PUBKEY(bio, p256);
+        len = BIO_get_mem_data(bio, &pem);
+        snprintf(saved, sizeof(saved), "%s", jwks_path);
+        snprintf(jwks_path, sizeof(jwks_path), "%s/key.pem", dir);
+        write_file(jwks_path, pem, (size_t) len, 0644);
+        token = tk_sign("ES256", p256, NULL, 0, "{\"alg\":\"ES256\",\"kid\":\"anything\"}",
+                        claims_for("alice", 300));
+        expect("PEM key verifies a token with a kid", "", token, "alice", PB_OK, PB_R_NONE);
+        free(token);
+        {
+            EVP_PKEY *other = tk_keygen("P-256");
+            token = tk_sign("ES256", other, NULL, 0, "{\"alg\":\"ES256\"}", claims_for("alice", 300));
+            expect("PEM key: token from another key", "", token, "alice", PB_REJECTED, PB_R_BAD_SIGNATURE);
+            free(token);
+            EVP_PKEY_free(other);
+        }
+        unlink(jwks_path);
+        snprintf(jwks_path, sizeof(jwks_path), "%s", saved);
+        BIO_free(bio);
+    }
     unlink(jwks_path);
     token = tk_sign("RS256", rsa, NULL, 0, "{\"alg\":\"RS256\",\"kid\":\"rsa\"}", claims_for("alice", 300));
     expect("key file missing", "", token, "alice", PB_UNAVAILABLE, PB_R_NONE);

@@ -1,0 +1,496 @@
+/*
+ * bench-verify: the cost of verifying a token with the core, against the cost
+ * of the signature check alone with OpenSSL, measured in the same run.
+ *
+ * It generates an RSA-2048 and a P-256 key, mints one RS256 and one ES256
+ * token (claims: iss, aud, sub, exp, iat, jti), writes a JWKS file holding both
+ * keys, and times, per algorithm:
+ *   raw   EVP_MD_CTX_new + EVP_DigestVerifyInit_ex + EVP_DigestVerify + free on
+ *         the signing input, the signature already decoded (and, for ES256,
+ *         already converted to DER): what any implementation must pay; the
+ *         baseline of the ratio.
+ *   copy  the same with the context copied from one initialised once
+ *         (EVP_MD_CTX_copy_ex): the floor when init is amortised, as the core
+ *         does with its per-key prototype contexts.
+ *   core  pb_token_verify(cfg, "alice", token, ...) with jwks= pointing at the
+ *         file (keys come from the process cache after the first call).
+ *   parse pb_jws_parse + pb_jws_parse_claims + pb_jws_clear alone.
+ *   keys  pb_keyset_get + pb_keyset_release alone (cache hit: lstat + lock).
+ *
+ * The loops are interleaved in rounds (raw, copy, core, parse, keys, for RS256
+ * then ES256, repeated) and each figure is the median over rounds; the ratio
+ * core/raw is the median of the per-round ratios, so drift and noise from other
+ * processes hit numerator and denominator alike.  Nothing here asserts on time.
+ *
+ * Usage: bench-verify [-r RS256_N] [-e ES256_N] [-R ROUNDS] [-o METHOD] [-k]
+ *   -r, -e  verifications per algorithm (default 20000 each), split over rounds;
+ *           0 skips the algorithm
+ *   -R      rounds (default 5)
+ *   -o      run only METHOD (raw, copy, core, parse or keys): for profilers
+ *   -k      keep the temporary directory (prints its path)
+ * Output: a table, then "key=value" lines (prefix "bench-verify.") for scripts.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "jws.h"
+#include "keyset.h"
+#include "options.h"
+#include "token.h"
+
+#define USER "alice"
+#define ISSUER "https://issuer.bench.example"
+#define AUDIENCE "pam-bench"
+#define MAX_ROUNDS 64
+
+enum { A_RS256, A_ES256, A_COUNT };
+enum { M_RAW, M_COPY, M_CORE, M_PARSE, M_KEYS, M_COUNT };
+
+static const char *const alg_names[A_COUNT] = { "RS256", "ES256" };
+static const char *const method_labels[M_COUNT] = {
+    "raw OpenSSL (init+verify)",
+    "raw OpenSSL (ctx copy+verify)",
+    "core pb_token_verify",
+    "pb_jws_parse+parse_claims",
+    "pb_keyset_get+release",
+};
+static const char *const method_keys[M_COUNT] = { "raw", "copy", "core", "parse", "keys" };
+
+struct subject {
+    EVP_PKEY *pkey;
+    char *token;
+    size_t token_len;
+    size_t signing_len;
+    unsigned char *sig;        /* as EVP_DigestVerify wants it (DER for ECDSA) */
+    size_t sig_len;
+    EVP_MD_CTX *proto;         /* for the copy variant */
+};
+
+static char tmpdir[PATH_MAX];
+static char jwks_path[PATH_MAX + 16];
+static volatile int sink;
+
+static void
+die(const char *what)
+{
+    fprintf(stderr, "bench-verify: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    exit(1);
+}
+
+static void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (p == NULL)
+        die("out of memory");
+    return p;
+}
+
+static char *
+b64url_encode(const unsigned char *in, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *out = xmalloc(len / 3 * 4 + 5), *p = out;
+    size_t i;
+
+    for (i = 0; i + 3 <= len; i += 3) {
+        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8 | in[i + 2];
+        *p++ = alphabet[v >> 18];
+        *p++ = alphabet[(v >> 12) & 63];
+        *p++ = alphabet[(v >> 6) & 63];
+        *p++ = alphabet[v & 63];
+    }
+    if (len - i == 1) {
+        unsigned v = (unsigned) in[i] << 16;
+        *p++ = alphabet[v >> 18];
+        *p++ = alphabet[(v >> 12) & 63];
+    } else if (len - i == 2) {
+        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8;
+        *p++ = alphabet[v >> 18];
+        *p++ = alphabet[(v >> 12) & 63];
+        *p++ = alphabet[(v >> 6) & 63];
+    }
+    *p = '\0';
+    return out;
+}
+
+static char *
+b64url_str(const char *s)
+{
+    return b64url_encode((const unsigned char *) s, strlen(s));
+}
+
+static double
+now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+/* Sign, returning the JWS form (r||s for ECDSA) and keeping the DER form. */
+static void
+mint(struct subject *s, int alg, time_t now)
+{
+    char header[128], claims[512], *h, *c, *sig_b64;
+    unsigned char *der;
+    size_t der_len = 0, hlen, clen;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    char *input;
+
+    snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}", alg_names[alg],
+             alg == A_RS256 ? "rsa-1" : "ec-1");
+    snprintf(claims, sizeof(claims),
+             "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"%s\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,"
+             "\"jti\":\"bench-%d\",\"scope\":\"openid profile\"}",
+             ISSUER, AUDIENCE, USER, (long long) now, (long long) now, (long long) now + 86400, alg);
+    h = b64url_str(header);
+    c = b64url_str(claims);
+    hlen = strlen(h);
+    clen = strlen(c);
+    input = xmalloc(hlen + clen + 2);
+    memcpy(input, h, hlen);
+    input[hlen] = '.';
+    memcpy(input + hlen + 1, c, clen + 1);
+    s->signing_len = hlen + 1 + clen;
+    if (ctx == NULL || EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, s->pkey, NULL) != 1
+        || EVP_DigestSign(ctx, NULL, &der_len, (unsigned char *) input, s->signing_len) != 1)
+        die("sign");
+    der = xmalloc(der_len);
+    if (EVP_DigestSign(ctx, der, &der_len, (unsigned char *) input, s->signing_len) != 1)
+        die("sign");
+    EVP_MD_CTX_free(ctx);
+    if (alg == A_ES256) {
+        const unsigned char *p = der;
+        const BIGNUM *r, *sv;
+        unsigned char raw[64];
+        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long) der_len);
+        if (es == NULL)
+            die("ECDSA signature");
+        ECDSA_SIG_get0(es, &r, &sv);
+        if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(sv, raw + 32, 32) != 32)
+            die("ECDSA signature");
+        ECDSA_SIG_free(es);
+        sig_b64 = b64url_encode(raw, 64);
+    } else {
+        sig_b64 = b64url_encode(der, der_len);
+    }
+    /* The raw loop gets the signature as the core ends up handing it to
+     * OpenSSL: decoded, and in DER for ECDSA. */
+    s->sig = der;
+    s->sig_len = der_len;
+    s->token_len = s->signing_len + 1 + strlen(sig_b64);
+    s->token = xmalloc(s->token_len + 1);
+    snprintf(s->token, s->token_len + 1, "%s.%s", input, sig_b64);
+    free(sig_b64);
+    free(input);
+    free(h);
+    free(c);
+}
+
+static char *
+jwk_json(int alg, EVP_PKEY *pkey)
+{
+    char *out = xmalloc(2048);
+
+    if (alg == A_RS256) {
+        BIGNUM *n = NULL, *e = NULL;
+        unsigned char buf[512];
+        char *nb, *eb;
+        if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n)
+            || !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e))
+            die("RSA parameters");
+        nb = b64url_encode(buf, (size_t) BN_bn2bin(n, buf));
+        eb = b64url_encode(buf, (size_t) BN_bn2bin(e, buf));
+        snprintf(out, 2048, "{\"kty\":\"RSA\",\"kid\":\"rsa-1\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}",
+                 nb, eb);
+        free(nb);
+        free(eb);
+        BN_free(n);
+        BN_free(e);
+    } else {
+        unsigned char point[65];
+        size_t len = 0;
+        char *x, *y;
+        if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                             sizeof(point), &len) || len != 65)
+            die("EC point");
+        x = b64url_encode(point + 1, 32);
+        y = b64url_encode(point + 33, 32);
+        snprintf(out, 2048, "{\"kty\":\"EC\",\"kid\":\"ec-1\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
+                 x, y);
+        free(x);
+        free(y);
+    }
+    return out;
+}
+
+static void
+cleanup(void)
+{
+    if (jwks_path[0] != '\0')
+        unlink(jwks_path);
+    if (tmpdir[0] != '\0')
+        rmdir(tmpdir);
+}
+
+static void
+run_raw(struct subject *s, long n)
+{
+    for (long i = 0; i < n; i++) {
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        if (ctx == NULL || EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL, NULL, s->pkey, NULL) != 1
+            || EVP_DigestVerify(ctx, s->sig, s->sig_len, (unsigned char *) s->token, s->signing_len) != 1)
+            die("raw verify failed");
+        EVP_MD_CTX_free(ctx);
+    }
+}
+
+static void
+run_copy(struct subject *s, long n)
+{
+    for (long i = 0; i < n; i++) {
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        if (ctx == NULL || EVP_MD_CTX_copy_ex(ctx, s->proto) != 1
+            || EVP_DigestVerify(ctx, s->sig, s->sig_len, (unsigned char *) s->token, s->signing_len) != 1)
+            die("raw (copy) verify failed");
+        EVP_MD_CTX_free(ctx);
+    }
+}
+
+static void
+run_core(const struct pb_config *cfg, struct subject *s, long n, time_t now)
+{
+    struct pb_verdict verdict;
+    struct pb_token_info info;
+
+    for (long i = 0; i < n; i++) {
+        enum pb_status st = pb_token_verify(cfg, USER, s->token, s->token_len, now, NULL, &verdict, &info);
+        if (st != PB_OK) {
+            fprintf(stderr, "bench-verify: pb_token_verify: %s: %s\n", pb_status_name(st), verdict.detail);
+            exit(1);
+        }
+    }
+}
+
+static void
+run_parse(struct subject *s, long n)
+{
+    struct pb_verdict verdict;
+    struct pb_jws jws;
+
+    for (long i = 0; i < n; i++) {
+        if (pb_jws_parse(s->token, s->token_len, &jws, &verdict) != PB_OK
+            || pb_jws_parse_claims(&jws, &verdict) != PB_OK)
+            die("parse failed");
+        sink += (int) jws.sig_len;
+        pb_jws_clear(&jws);
+    }
+}
+
+static void
+run_keys(long n)
+{
+    for (long i = 0; i < n; i++) {
+        struct pb_keyset *set = NULL;
+        if (pb_keyset_get(jwks_path, &set, NULL) != PB_OK)
+            die("pb_keyset_get failed");
+        sink += (int) set->count;
+        pb_keyset_release(set);
+    }
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static double
+median(const double *v, int n)
+{
+    double tmp[MAX_ROUNDS];
+    memcpy(tmp, v, (size_t) n * sizeof(*v));
+    qsort(tmp, (size_t) n, sizeof(*tmp), cmp_double);
+    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+static long
+parse_count(const char *arg)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1)
+        die("counts must be positive integers");
+    return v;
+}
+
+int
+main(int argc, char **argv)
+{
+    long count[A_COUNT] = { 20000, 20000 };
+    int rounds = 5, keep = 0, only = -1, opt;
+    struct subject subj[A_COUNT];
+    double us[A_COUNT][M_COUNT][MAX_ROUNDS], ratio[A_COUNT][MAX_ROUNDS];
+    struct pb_config cfg;
+    char err[256], word[PATH_MAX + 32], *jwk[A_COUNT], *jwks;
+    const char *base = getenv("TMPDIR");
+    time_t now = time(NULL);
+    int fd;
+
+    while ((opt = getopt(argc, argv, "r:e:R:o:kh")) != -1) {
+        switch (opt) {
+        case 'r': count[A_RS256] = strcmp(optarg, "0") == 0 ? 0 : parse_count(optarg); break;
+        case 'e': count[A_ES256] = strcmp(optarg, "0") == 0 ? 0 : parse_count(optarg); break;
+        case 'o':
+            for (int m = 0; m < M_COUNT; m++)
+                if (strcmp(optarg, method_keys[m]) == 0)
+                    only = m;
+            if (only < 0)
+                die("-o takes raw, copy, core, parse or keys");
+            break;
+        case 'R':
+            rounds = (int) parse_count(optarg);
+            if (rounds > MAX_ROUNDS)
+                die("at most 64 rounds");
+            break;
+        case 'k': keep = 1; break;
+        default:
+            fprintf(stderr, "usage: %s [-r RS256_N] [-e ES256_N] [-R ROUNDS] [-o METHOD] [-k]\n", argv[0]);
+            return opt == 'h' ? 0 : 2;
+        }
+    }
+
+    memset(subj, 0, sizeof(subj));
+    subj[A_RS256].pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
+    subj[A_ES256].pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    if (subj[A_RS256].pkey == NULL || subj[A_ES256].pkey == NULL)
+        die("key generation");
+    for (int a = 0; a < A_COUNT; a++) {
+        mint(&subj[a], a, now);
+        jwk[a] = jwk_json(a, subj[a].pkey);
+        subj[a].proto = EVP_MD_CTX_new();
+        if (subj[a].proto == NULL
+            || EVP_DigestVerifyInit_ex(subj[a].proto, NULL, "SHA256", NULL, NULL, subj[a].pkey, NULL) != 1)
+            die("prototype context");
+    }
+
+    snprintf(tmpdir, sizeof(tmpdir), "%s/bench-verify-XXXXXX", base && base[0] == '/' ? base : "/tmp");
+    if (mkdtemp(tmpdir) == NULL)
+        die("mkdtemp");
+    if (!keep)
+        atexit(cleanup);
+    snprintf(jwks_path, sizeof(jwks_path), "%s/jwks.json", tmpdir);
+    jwks = xmalloc(strlen(jwk[0]) + strlen(jwk[1]) + 32);
+    sprintf(jwks, "{\"keys\":[%s,%s]}\n", jwk[0], jwk[1]);
+    fd = open(jwks_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 || fchmod(fd, 0644) != 0 || write(fd, jwks, strlen(jwks)) != (ssize_t) strlen(jwks)
+        || close(fd) != 0)
+        die("cannot write the JWKS file");
+
+    if (pb_config_init(&cfg) != PB_OK)
+        die("pb_config_init");
+    snprintf(word, sizeof(word), "jwks=%s", jwks_path);
+    if (pb_config_apply(&cfg, word, PB_W_MODULE, err, sizeof(err)) != PB_OK
+        || pb_config_apply(&cfg, "issuer=" ISSUER, PB_W_MODULE, err, sizeof(err)) != PB_OK
+        || pb_config_apply(&cfg, "audience=" AUDIENCE, PB_W_MODULE, err, sizeof(err)) != PB_OK
+        || pb_config_finish(&cfg, err, sizeof(err)) != PB_OK) {
+        fprintf(stderr, "bench-verify: config: %s\n", err);
+        return 1;
+    }
+
+    /* Warm up: fills the key cache, faults in code and OpenSSL's fetch caches. */
+    for (int a = 0; a < A_COUNT; a++) {
+        if (count[a] == 0)
+            continue;
+        for (int m = 0; m < M_COUNT; m++) {
+            if (only >= 0 && m != only)
+                continue;
+            switch (m) {
+            case M_RAW: run_raw(&subj[a], 200); break;
+            case M_COPY: run_copy(&subj[a], 200); break;
+            case M_CORE: run_core(&cfg, &subj[a], 200, now); break;
+            case M_PARSE: run_parse(&subj[a], 200); break;
+            case M_KEYS: run_keys(200); break;
+            }
+        }
+    }
+
+    memset(us, 0, sizeof(us));
+    memset(ratio, 0, sizeof(ratio));
+    for (int r = 0; r < rounds; r++) {
+        for (int a = 0; a < A_COUNT; a++) {
+            long n = count[a] / rounds > 0 ? count[a] / rounds : 1;
+            if (count[a] == 0)
+                continue;
+            for (int m = 0; m < M_COUNT; m++) {
+                double t0;
+                if (only >= 0 && m != only)
+                    continue;
+                t0 = now_us();
+                switch (m) {
+                case M_RAW: run_raw(&subj[a], n); break;
+                case M_COPY: run_copy(&subj[a], n); break;
+                case M_CORE: run_core(&cfg, &subj[a], n, now); break;
+                case M_PARSE: run_parse(&subj[a], n); break;
+                case M_KEYS: run_keys(n); break;
+                }
+                us[a][m][r] = (now_us() - t0) / (double) n;
+            }
+            if (us[a][M_RAW][r] > 0)
+                ratio[a][r] = us[a][M_CORE][r] / us[a][M_RAW][r];
+        }
+    }
+
+    printf("bench-verify: %ld RS256 (RSA-2048) and %ld ES256 (P-256) verifications, %d rounds;\n"
+           "median microseconds per operation (OpenSSL %s)\n\n",
+           count[A_RS256], count[A_ES256], rounds, OpenSSL_version(OPENSSL_VERSION_STRING));
+    printf("  %-32s %10s %10s\n", "", "RS256 us", "ES256 us");
+    for (int m = 0; m < M_COUNT; m++)
+        printf("  %-32s %10.2f %10.2f\n", method_labels[m], median(us[A_RS256][m], rounds),
+               median(us[A_ES256][m], rounds));
+    printf("  %-32s %10.3f %10.3f   (goal: <= 1.100)\n", "ratio core/raw", median(ratio[A_RS256], rounds),
+           median(ratio[A_ES256], rounds));
+    printf("  %-32s %+10.2f %+10.2f\n", "overhead core-raw (us)",
+           median(us[A_RS256][M_CORE], rounds) - median(us[A_RS256][M_RAW], rounds),
+           median(us[A_ES256][M_CORE], rounds) - median(us[A_ES256][M_RAW], rounds));
+    printf("\n");
+    for (int a = 0; a < A_COUNT; a++) {
+        for (int m = 0; m < M_COUNT; m++)
+            printf("bench-verify.%s.%s_us=%.3f\n", alg_names[a], method_keys[m], median(us[a][m], rounds));
+        printf("bench-verify.%s.ratio_core_raw=%.4f\n", alg_names[a], median(ratio[a], rounds));
+    }
+    if (keep)
+        printf("bench-verify.tmpdir=%s\n", tmpdir);
+
+    pb_config_free(&cfg);
+    for (int a = 0; a < A_COUNT; a++) {
+        EVP_MD_CTX_free(subj[a].proto);
+        EVP_PKEY_free(subj[a].pkey);
+        free(subj[a].token);
+        free(subj[a].sig);
+        free(jwk[a]);
+    }
+    free(jwks);
+    return sink == 42 ? 3 : 0;
+}
