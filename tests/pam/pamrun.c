@@ -15,6 +15,8 @@
  * service file places before the module (for use_first_pass and friends).
  * Applications cannot set PAM_AUTHTOK themselves (libpam refuses it).
  *
+ * A run that takes longer than RUN_TIMEOUT seconds dies of SIGALRM.
+ *
  * Meant to run under pam_wrapper (LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1
  * PAM_WRAPPER_SERVICE_DIR=DIR) so that SERVICE comes from a private directory.
  */
@@ -22,12 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <security/pam_appl.h>
 #include <libpamtest.h>
 
 /* Refuse fixture files beyond this; the largest test token is about 1 MiB. */
 #define MAX_TOKEN_FILE (8u * 1024u * 1024u)
+
+/* A module that hangs is killed by SIGALRM after this many seconds. */
+#define RUN_TIMEOUT 60
 
 struct answer {
 	const char *token;	/* NUL-terminated answer, owned by main */
@@ -208,6 +214,7 @@ main(int argc, char **argv)
 	char *token;
 	int argi = 1;
 
+	alarm(RUN_TIMEOUT);
 	if (argc > 1 && strcmp(argv[1], "--preset") == 0) {
 		a.answer_prompts = 0;
 		argi++;
