@@ -254,12 +254,21 @@ usage_allows_verify(json_t *jwk, char *err, size_t errlen)
     return 0;
 }
 
+static const struct curve_info *
+curve_named(const char *crv, const struct curve_info *table, size_t count)
+{
+    for (size_t i = 0; crv != NULL && i < count; i++)
+        if (strcmp(table[i].jwk_name, crv) == 0)
+            return &table[i];
+    return NULL;
+}
+
 enum pb_status
-pb_jwk_to_key(json_t *jwk, struct pb_key *key, char *err, size_t errlen)
+pb_jwk_describe(json_t *jwk, struct pb_key *key, char *err, size_t errlen)
 {
     enum pb_status status = PB_REJECTED;
     json_t *kid, *alg;
-    const char *kty;
+    const char *kty, *crv;
 
     memset(key, 0, sizeof(*key));
     if (!json_is_object(jwk)) {
@@ -269,6 +278,7 @@ pb_jwk_to_key(json_t *jwk, struct pb_key *key, char *err, size_t errlen)
     kty = json_string_value(json_object_get(jwk, "kty"));
     kid = json_object_get(jwk, "kid");
     alg = json_object_get(jwk, "alg");
+    crv = json_string_value(json_object_get(jwk, "crv"));
     if (kty == NULL) {
         snprintf(err, errlen, "\"kty\" missing or not a string");
         goto done;
@@ -279,16 +289,24 @@ pb_jwk_to_key(json_t *jwk, struct pb_key *key, char *err, size_t errlen)
     }
     if (!usage_allows_verify(jwk, err, errlen))
         goto done;
-    if (strcmp(kty, "RSA") == 0)
+    if (strcmp(kty, "RSA") == 0) {
         key->kty = PB_KTY_RSA;
-    else if (strcmp(kty, "EC") == 0)
+    } else if (strcmp(kty, "EC") == 0) {
+        const struct curve_info *c = curve_named(crv, ec_curves, sizeof(ec_curves) / sizeof(ec_curves[0]));
         key->kty = PB_KTY_EC;
-    else if (strcmp(kty, "OKP") == 0)
+        key->curve = c ? c->jwk_name : NULL;
+    } else if (strcmp(kty, "OKP") == 0) {
+        const struct curve_info *c = curve_named(crv, okp_curves, sizeof(okp_curves) / sizeof(okp_curves[0]));
         key->kty = PB_KTY_OKP;
-    else if (strcmp(kty, "oct") == 0)
+        key->curve = c ? c->jwk_name : NULL;
+    } else if (strcmp(kty, "oct") == 0) {
         key->kty = PB_KTY_OCT;
-    else {
+    } else {
         snprintf(err, errlen, "unsupported key type");
+        goto done;
+    }
+    if ((key->kty == PB_KTY_EC || key->kty == PB_KTY_OKP) && key->curve == NULL) {
+        snprintf(err, errlen, "\"crv\" missing or an unsupported curve");
         goto done;
     }
     if (alg != NULL) {
@@ -301,6 +319,11 @@ pb_jwk_to_key(json_t *jwk, struct pb_key *key, char *err, size_t errlen)
             snprintf(err, errlen, "\"alg\" is not a known algorithm for kty %s", kty);
             goto done;
         }
+        /* An EC key's alg must name its own curve (ES256 goes with P-256 only). */
+        if (key->alg->curve != NULL && strcmp(key->alg->curve, key->curve) != 0) {
+            snprintf(err, errlen, "\"alg\" %s does not match curve %s", key->alg->name, key->curve);
+            goto done;
+        }
     }
     if (kid != NULL) {
         key->kid = strndup(json_string_value(kid), json_string_length(kid));
@@ -309,22 +332,45 @@ pb_jwk_to_key(json_t *jwk, struct pb_key *key, char *err, size_t errlen)
             goto done;
         }
     }
+    key->jwk = json_incref(jwk);
+    status = PB_OK;
+done:
+    if (status != PB_OK)
+        pb_key_clear(key);
+    return status;
+}
+
+enum pb_status
+pb_key_convert(struct pb_key *key, char *err, size_t errlen)
+{
+    enum pb_status status = PB_REJECTED;
+
+    if (key->state != 0)
+        return key->state > 0 ? PB_OK : PB_REJECTED;
     switch (key->kty) {
-    case PB_KTY_RSA: status = rsa_key(jwk, key, err, errlen); break;
-    case PB_KTY_EC: status = ec_key(jwk, key, err, errlen); break;
-    case PB_KTY_OKP: status = okp_key(jwk, key, err, errlen); break;
-    case PB_KTY_OCT: status = oct_key(jwk, key, err, errlen); break;
+    case PB_KTY_RSA: status = rsa_key(key->jwk, key, err, errlen); break;
+    case PB_KTY_EC: status = ec_key(key->jwk, key, err, errlen); break;
+    case PB_KTY_OKP: status = okp_key(key->jwk, key, err, errlen); break;
+    case PB_KTY_OCT: status = oct_key(key->jwk, key, err, errlen); break;
     default: break;
     }
+    if (status == PB_NOMEM)
+        return status;   /* may succeed next time */
     if (status == PB_OK && key->pkey != NULL)
         key->bits = EVP_PKEY_get_bits(key->pkey);
-    /* An EC key's alg must name its own curve (ES256 goes with P-256 only). */
-    if (status == PB_OK && key->alg != NULL && key->alg->curve != NULL
-        && strcmp(key->alg->curve, key->curve) != 0) {
-        snprintf(err, errlen, "\"alg\" %s does not match curve %s", key->alg->name, key->curve);
-        status = PB_REJECTED;
-    }
-done:
+    key->state = status == PB_OK ? 1 : -1;
+    json_decref(key->jwk);
+    key->jwk = NULL;
+    return status;
+}
+
+enum pb_status
+pb_jwk_to_key(json_t *jwk, struct pb_key *key, char *err, size_t errlen)
+{
+    enum pb_status status = pb_jwk_describe(jwk, key, err, errlen);
+
+    if (status == PB_OK)
+        status = pb_key_convert(key, err, errlen);
     if (status != PB_OK)
         pb_key_clear(key);
     return status;
@@ -366,6 +412,7 @@ pb_key_from_pkey(EVP_PKEY *pkey, struct pb_key *key, char *err, size_t errlen)
     }
     if (!EVP_PKEY_up_ref(pkey))
         return PB_NOMEM;
+    key->state = 1;
     key->pkey = pkey;
     key->bits = EVP_PKEY_get_bits(pkey);
     return PB_OK;
@@ -384,40 +431,47 @@ pb_key_fits(const struct pb_key *key, const struct pb_alg *alg)
 }
 
 enum pb_status
+pb_key_prepare_alg(struct pb_key *key, const struct pb_alg *alg)
+{
+    size_t slot = pb_alg_index(alg);
+    EVP_PKEY_CTX *pctx = NULL;
+    EVP_MD_CTX *ctx;
+
+    /* EdDSA is one-shot and HMAC keys never come from here. */
+    if (key->pkey == NULL || slot >= PB_ALG_SLOTS || key->proto[slot] != NULL || alg->digest == NULL
+        || alg->family == PB_FAM_HMAC || !pb_key_fits(key, alg))
+        return PB_OK;
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        return PB_NOMEM;
+    if (EVP_DigestVerifyInit_ex(ctx, &pctx, alg->digest, NULL, NULL, key->pkey, NULL) != 1
+        || (alg->family == PB_FAM_RSA_PSS
+            && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1
+                || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))) {
+        /* Not fatal: verification falls back to a fresh context. */
+        EVP_MD_CTX_free(ctx);
+        return PB_OK;
+    }
+    key->proto[slot] = ctx;
+    return PB_OK;
+}
+
+enum pb_status
 pb_key_prepare(struct pb_key *key)
 {
     size_t count;
     const struct pb_alg *algs = pb_alg_all(&count);
+    enum pb_status status = PB_OK;
 
-    if (key->pkey == NULL)
-        return PB_OK;
-    for (size_t i = 0; i < count && i < PB_ALG_SLOTS; i++) {
-        const struct pb_alg *alg = &algs[i];
-        EVP_PKEY_CTX *pctx = NULL;
-        EVP_MD_CTX *ctx;
-
-        /* EdDSA is one-shot and HMAC keys never come from here. */
-        if (alg->digest == NULL || alg->family == PB_FAM_HMAC || !pb_key_fits(key, alg))
-            continue;
-        ctx = EVP_MD_CTX_new();
-        if (ctx == NULL)
-            return PB_NOMEM;
-        if (EVP_DigestVerifyInit_ex(ctx, &pctx, alg->digest, NULL, NULL, key->pkey, NULL) != 1
-            || (alg->family == PB_FAM_RSA_PSS
-                && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1
-                    || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))) {
-            /* Not fatal: verification falls back to a fresh context. */
-            EVP_MD_CTX_free(ctx);
-            continue;
-        }
-        key->proto[i] = ctx;
-    }
-    return PB_OK;
+    for (size_t i = 0; i < count && status == PB_OK; i++)
+        status = pb_key_prepare_alg(key, &algs[i]);
+    return status;
 }
 
 void
 pb_key_clear(struct pb_key *key)
 {
+    json_decref(key->jwk);
     for (size_t i = 0; i < PB_ALG_SLOTS; i++)
         EVP_MD_CTX_free(key->proto[i]);
     EVP_PKEY_free(key->pkey);

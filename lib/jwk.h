@@ -14,6 +14,8 @@
 #define PB_ALG_SLOTS 16
 
 struct pb_key {
+    json_t *jwk;                  /* the JWK until converted (lazy conversion) */
+    int state;                    /* 0 not converted yet, 1 usable, -1 unusable */
     char *kid;                    /* NULL when the key has none */
     enum pb_kty kty;
     const struct pb_alg *alg;     /* the JWK's "alg", NULL when it names none */
@@ -31,13 +33,26 @@ struct pb_key {
  * why, skip it) or PB_NOMEM.  Free with pb_key_clear. */
 enum pb_status pb_jwk_to_key(json_t *jwk, struct pb_key *key, char *err, size_t errlen);
 
+/* The cheap half of pb_jwk_to_key: read and check kty, kid, alg, use, key_ops
+ * and crv, and keep a reference to the JWK; no OpenSSL work.  A key set holds
+ * keys in this state until a token needs one. */
+enum pb_status pb_jwk_describe(json_t *jwk, struct pb_key *key, char *err, size_t errlen);
+
+/* The expensive half: build the OpenSSL key from a described JWK.
+ * Sets key->state to 1 or -1. */
+enum pb_status pb_key_convert(struct pb_key *key, char *err, size_t errlen);
+
 /* Wrap an already loaded public key (from PEM). */
 enum pb_status pb_key_from_pkey(EVP_PKEY *pkey, struct pb_key *key, char *err, size_t errlen);
 
 /* Non-zero if this key may verify tokens of this algorithm. */
 int pb_key_fits(const struct pb_key *key, const struct pb_alg *alg);
 
-/* Prepare the per-algorithm verify contexts (after the key is loaded). */
+/* Prepare the verify context for one algorithm the key fits (converted keys
+ * only); without one, verification initialises a fresh context. */
+enum pb_status pb_key_prepare_alg(struct pb_key *key, const struct pb_alg *alg);
+
+/* Prepare contexts for every algorithm the key fits. */
 enum pb_status pb_key_prepare(struct pb_key *key);
 
 void pb_key_clear(struct pb_key *key);

@@ -44,6 +44,7 @@ pb_keyset_free(struct pb_keyset *set)
     for (size_t i = 0; i < set->count; i++)
         pb_key_clear(&set->keys[i]);
     free(set->keys);
+    pthread_mutex_destroy(&set->lock);
     free(set);
 }
 
@@ -56,7 +57,7 @@ add_key(struct pb_keyset *set, struct pb_key *key, const struct pb_log *log, con
         return PB_OK;
     }
     set->keys[set->count++] = *key;
-    return pb_key_prepare(&set->keys[set->count - 1]);
+    return PB_OK;
 }
 
 static enum pb_status
@@ -86,7 +87,7 @@ parse_jwks(const unsigned char *data, size_t len, struct pb_keyset *set,
     status = PB_OK;
     json_array_foreach(keys, i, jwk) {
         struct pb_key key;
-        enum pb_status key_status = pb_jwk_to_key(jwk, &key, err, sizeof(err));
+        enum pb_status key_status = pb_jwk_describe(jwk, &key, err, sizeof(err));
         const char *kid = json_string_value(json_object_get(jwk, "kid"));
         char safe_kid[80];
 
@@ -162,6 +163,7 @@ pb_keyset_parse(const unsigned char *data, size_t len, struct pb_keyset **out,
     *out = NULL;
     if (set == NULL)
         return PB_NOMEM;
+    pthread_mutex_init(&set->lock, NULL);
     while (skip < len && (data[skip] == ' ' || data[skip] == '\n' || data[skip] == '\r' || data[skip] == '\t'))
         skip++;
     if (len - skip >= 10 && memcmp(data + skip, "-----BEGIN", 10) == 0)
@@ -278,4 +280,23 @@ pb_keyset_release(struct pb_keyset *set)
     if (--set->refs == 0)
         pb_keyset_free(set);
     pthread_mutex_unlock(&cache_lock);
+}
+
+const struct pb_key *
+pb_keyset_key(struct pb_keyset *set, size_t i, const struct pb_alg *alg, const struct pb_log *log)
+{
+    struct pb_key *key = &set->keys[i];
+    const struct pb_key *ready = NULL;
+    char err[160];
+
+    pthread_mutex_lock(&set->lock);
+    if (key->state == 0 && pb_key_convert(key, err, sizeof(err)) == PB_REJECTED) {
+        char kid[80];
+        pb_log_sanitize(kid, sizeof(kid), key->kid ? key->kid : "-", key->kid ? strlen(key->kid) : 1);
+        pb_log(log, LOG_WARNING, "key %zu (kid %s) is unusable: %s", i, kid, err);
+    }
+    if (key->state > 0 && pb_key_prepare_alg(key, alg) == PB_OK)
+        ready = key;
+    pthread_mutex_unlock(&set->lock);
+    return ready;
 }

@@ -44,10 +44,10 @@ copy_claim(char *out, size_t cap, json_t *obj, const char *name)
 
 /* Try the keys that may verify this token; PB_OK on the first that does. */
 static enum pb_status
-verify_with_keys(const struct pb_jws *jws, const struct pb_keyset *set, const struct pb_log *log,
+verify_with_keys(const struct pb_jws *jws, struct pb_keyset *set, const struct pb_log *log,
                  struct pb_verdict *verdict, struct pb_token_info *info)
 {
-    size_t kid_matches = 0, tried = 0;
+    size_t kid_matches = 0, tried = 0, unusable = 0;
 
     for (size_t i = 0; i < set->count; i++) {
         const struct pb_key *key = &set->keys[i];
@@ -58,6 +58,11 @@ verify_with_keys(const struct pb_jws *jws, const struct pb_keyset *set, const st
         kid_matches++;
         if (!pb_key_fits(key, jws->alg))
             continue;
+        key = pb_keyset_key(set, i, jws->alg, log);
+        if (key == NULL) {
+            unusable++;
+            continue;
+        }
         tried++;
         if (pb_jws_verify(jws, key, NULL, 0) == PB_OK) {
             pb_log(log, LOG_DEBUG, "signature verified with key %zu (kid %s, %s, %d bits)", i,
@@ -71,10 +76,15 @@ verify_with_keys(const struct pb_jws *jws, const struct pb_keyset *set, const st
         pb_verdict_set(verdict, PB_R_UNKNOWN_KID, "no key with kid \"%s\"", info->kid);
         return PB_REJECTED;
     }
+    if (tried == 0 && unusable > 0) {
+        /* Keys meant for this token exist but cannot be used: no verdict on the token. */
+        pb_log(log, LOG_ERR, "unavailable: the %zu key(s) that fit this token are unusable", unusable);
+        return PB_UNAVAILABLE;
+    }
     if (tried == 0) {
-        pb_verdict_set(verdict, PB_R_NO_KEY, "no %s key fits algorithm %s%s",
+        pb_verdict_set(verdict, PB_R_NO_KEY, "no usable %s key fits algorithm %s%s",
                        jws->kid ? "such" : "configured", jws->alg->name,
-                       jws->kid ? " (key type or curve differs)" : "");
+                       jws->kid ? " (key type, curve or alg differs)" : "");
         return PB_REJECTED;
     }
     pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "signature does not verify (%zu key%s tried)",

@@ -275,6 +275,12 @@ main(void)
     expect("key file missing", "", token, "alice", PB_UNAVAILABLE, PB_R_NONE);
     write_file(jwks_path, "{\"keys\":[]}", 11, 0644);
     expect("empty key set", "", token, "alice", PB_UNAVAILABLE, PB_R_NONE);
+    {
+        /* Described fine, but the modulus is far too small: found out at first use. */
+        const char *bad = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"rsa\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}";
+        write_file(jwks_path, bad, strlen(bad), 0644);
+        expect("only key for the token is unusable", "", token, "alice", PB_UNAVAILABLE, PB_R_NONE);
+    }
     write_file(jwks_path, jwks, strlen(jwks), 0666);
     expect("world-writable key file", "", token, "alice", PB_CONFIG, PB_R_NONE);
     /* Rotation: the file changes, the cache notices. */
