@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -31,26 +29,40 @@ pb_verdict_set(struct pb_verdict *verdict, enum pb_reason reason, const char *fm
             *p = '?';
 }
 
+/* Characters a token (or a mangled one: base64 padding and the standard
+ * alphabet included) is made of; '.' separates its parts. */
+static const unsigned char token_chars[256] = {
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['_'] = 1,
+    ['='] = 1, ['+'] = 1, ['/'] = 1, ['.'] = 2,
+};
+
 int
 pb_jws_is_token_shaped(const char *text, size_t len)
 {
-    const char *dot1, *dot2;
+    size_t dots = 0, first = 0, second = 0;
 
-    if (len == 0)
-        return 0;
-    dot1 = memchr(text, '.', len);
-    if (dot1 == NULL || dot1 == text)
-        return 0;
-    dot2 = memchr(dot1 + 1, '.', len - (size_t) (dot1 + 1 - text));
-    if (dot2 == NULL || dot2 == dot1 + 1)
-        return 0;
-    /* Anything made of base64url and dots with at least two dots is treated
-     * as a token, so a mangled token is refused as one, never tried as a password. */
-    for (size_t i = 0; i < len; i++)
-        if (text[i] != '.' && !pb_b64url_is_alphabet(&text[i], 1)
-            && text[i] != '=' && text[i] != '+' && text[i] != '/')
+    /* Anything made of base64 characters with two non-empty parts before a
+     * second dot is treated as a token, so a mangled token is refused as one,
+     * never tried as a password. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char kind = token_chars[(unsigned char) text[i]];
+        if (kind == 0)
             return 0;
-    return 1;
+        if (kind == 2) {
+            if (++dots == 1)
+                first = i;
+            else if (dots == 2)
+                second = i;
+        }
+    }
+    return dots >= 2 && first > 0 && second > first + 1;
 }
 
 /* Refuse nesting deeper than the cap before jansson recurses into it. */
@@ -205,10 +217,13 @@ pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdic
         pb_verdict_set(verdict, PB_R_MALFORMED, "header: %s", err);
         goto done;
     }
-    jws->sig = malloc(PB_B64URL_DECODED_MAX(sig_b64_len) + 1);
-    if (jws->sig == NULL) {
-        status = PB_NOMEM;
-        goto done;
+    jws->sig = jws->sig_buf;
+    if (PB_B64URL_DECODED_MAX(sig_b64_len) > sizeof(jws->sig_buf)) {
+        jws->sig = malloc(PB_B64URL_DECODED_MAX(sig_b64_len) + 1);
+        if (jws->sig == NULL) {
+            status = PB_NOMEM;
+            goto done;
+        }
     }
     if (pb_b64url_decode(sig_b64, sig_b64_len, jws->sig, &jws->sig_len) < 0) {
         pb_verdict_set(verdict, PB_R_MALFORMED, "signature is not strict base64url");
@@ -223,15 +238,18 @@ done:
 enum pb_status
 pb_jws_parse_claims(struct pb_jws *jws, struct pb_verdict *verdict)
 {
-    unsigned char *data = NULL;
+    unsigned char stack[4096], *data = stack;
     size_t data_len;
     char err[160];
     enum pb_status status = PB_REJECTED;
 
-    data = malloc(PB_B64URL_DECODED_MAX(jws->payload_b64_len) + 1);
-    if (data == NULL) {
-        status = PB_NOMEM;
-        goto done;
+    /* Typical claims sets fit on the stack; large ones go to the heap. */
+    if (PB_B64URL_DECODED_MAX(jws->payload_b64_len) + 1 > sizeof(stack)) {
+        data = malloc(PB_B64URL_DECODED_MAX(jws->payload_b64_len) + 1);
+        if (data == NULL) {
+            status = PB_NOMEM;
+            goto done;
+        }
     }
     if (pb_b64url_decode(jws->payload_b64, jws->payload_b64_len, data, &data_len) < 0) {
         pb_verdict_set(verdict, PB_R_MALFORMED, "payload is not strict base64url");
@@ -244,36 +262,64 @@ pb_jws_parse_claims(struct pb_jws *jws, struct pb_verdict *verdict)
     }
     status = PB_OK;
 done:
-    free(data);
+    if (data != stack)
+        free(data);
     return status;
 }
 
-/* JWS ECDSA signatures are r||s, each exactly the curve's size (RFC 7518 3.4);
- * OpenSSL wants DER.  Zero halves are refused outright. */
-static unsigned char *
-ecdsa_raw_to_der(const unsigned char *sig, size_t sig_len, int *der_len)
+/* Append one DER INTEGER holding the unsigned big-endian value v[0..len). */
+static size_t
+der_integer(unsigned char *out, const unsigned char *v, size_t len)
 {
-    size_t half = sig_len / 2;
-    ECDSA_SIG *ecsig = NULL;
-    BIGNUM *r = NULL, *s = NULL;
-    unsigned char *der = NULL;
+    size_t n = 0;
 
-    r = BN_bin2bn(sig, (int) half, NULL);
-    s = BN_bin2bn(sig + half, (int) half, NULL);
-    ecsig = ECDSA_SIG_new();
-    if (r == NULL || s == NULL || ecsig == NULL || BN_is_zero(r) || BN_is_zero(s))
-        goto done;
-    if (!ECDSA_SIG_set0(ecsig, r, s))
-        goto done;
-    r = s = NULL;
-    *der_len = i2d_ECDSA_SIG(ecsig, &der);
-    if (*der_len <= 0)
-        der = NULL;
-done:
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(ecsig);
-    return der;
+    while (len > 1 && v[0] == 0) {
+        v++;
+        len--;
+    }
+    out[n++] = 0x02;
+    out[n++] = (unsigned char) (len + (v[0] & 0x80 ? 1 : 0));
+    if (v[0] & 0x80)
+        out[n++] = 0x00;
+    memcpy(out + n, v, len);
+    return n + len;
+}
+
+static int
+all_zero(const unsigned char *v, size_t len)
+{
+    unsigned char acc = 0;
+
+    for (size_t i = 0; i < len; i++)
+        acc |= v[i];
+    return acc == 0;
+}
+
+/* JWS ECDSA signatures are r||s, each exactly the curve's size (RFC 7518 3.4);
+ * OpenSSL wants DER.  Zero halves are refused outright.  out holds at least
+ * PB_ECDSA_DER_MAX bytes; returns the DER length or 0. */
+#define PB_ECDSA_DER_MAX (3 + 2 * (3 + 66))
+static size_t
+ecdsa_raw_to_der(const unsigned char *sig, size_t sig_len, unsigned char *out)
+{
+    size_t half = sig_len / 2, body;
+    unsigned char ints[2 * (3 + 66)];
+
+    if (half > 66 || all_zero(sig, half) || all_zero(sig + half, half))
+        return 0;
+    body = der_integer(ints, sig, half);
+    body += der_integer(ints + body, sig + half, half);
+    out[0] = 0x30;
+    /* P-521 signatures need the long form of the length. */
+    if (body < 0x80) {
+        out[1] = (unsigned char) body;
+        memcpy(out + 2, ints, body);
+        return body + 2;
+    }
+    out[1] = 0x81;
+    out[2] = (unsigned char) body;
+    memcpy(out + 3, ints, body);
+    return body + 3;
 }
 
 static enum pb_status
@@ -304,7 +350,7 @@ pb_jws_verify(const struct pb_jws *jws, const struct pb_key *key,
     const struct pb_alg *alg = jws->alg;
     const unsigned char *sig = jws->sig;
     size_t sig_len = jws->sig_len;
-    unsigned char *der = NULL;
+    unsigned char der[PB_ECDSA_DER_MAX];
     EVP_MD_CTX *ctx = NULL;
     EVP_PKEY_CTX *pctx = NULL;
     size_t slot;
@@ -320,17 +366,14 @@ pb_jws_verify(const struct pb_jws *jws, const struct pb_key *key,
     if (key == NULL || key->pkey == NULL || !pb_key_fits(key, alg))
         goto done;
     switch (alg->family) {
-    case PB_FAM_ECDSA: {
-        int der_len = 0;
+    case PB_FAM_ECDSA:
         if (sig_len != alg->sig_len)
             goto done;
-        der = ecdsa_raw_to_der(sig, sig_len, &der_len);
-        if (der == NULL)
+        sig_len = ecdsa_raw_to_der(sig, sig_len, der);
+        if (sig_len == 0)
             goto done;
         sig = der;
-        sig_len = (size_t) der_len;
         break;
-    }
     case PB_FAM_RSA_PKCS1:
     case PB_FAM_RSA_PSS:
         if (sig_len != (size_t) EVP_PKEY_get_size(key->pkey))
@@ -364,7 +407,6 @@ pb_jws_verify(const struct pb_jws *jws, const struct pb_key *key,
         status = PB_OK;
 done:
     EVP_MD_CTX_free(ctx);
-    OPENSSL_free(der);
     return status;
 }
 
@@ -373,6 +415,9 @@ pb_jws_clear(struct pb_jws *jws)
 {
     json_decref(jws->header);
     json_decref(jws->claims);
-    free(jws->sig);
-    memset(jws, 0, sizeof(*jws));
+    if (jws->sig != jws->sig_buf)
+        free(jws->sig);
+    jws->header = jws->claims = NULL;
+    jws->sig = NULL;
+    jws->sig_len = 0;
 }

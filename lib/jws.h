@@ -26,8 +26,9 @@ struct pb_jws {
     const struct pb_alg *alg;  /* NULL if the header names an unknown algorithm */
     const char *alg_name;      /* as written, for logs (points into header) */
     const char *kid;           /* NULL when absent (points into header) */
-    unsigned char *sig;
+    unsigned char *sig;        /* sig_buf, or heap for unusually long signatures */
     size_t sig_len;
+    unsigned char sig_buf[640];   /* RSA up to 4096 bits without a malloc */
 };
 
 /* The caller's verdict detail: a reason and a line of text for the log. */

@@ -3,8 +3,9 @@
  *
  * Each input is taken as the password a user typed.  It goes through
  *   1. pb_jws_is_token_shaped, pb_token_strip_scheme, pb_jws_parse and, when the
- *      structure parses, pb_jws_verify against every key of a small key set and
- *      the HMAC secret, pb_jws_parse_claims and pb_claims_check under two
+ *      structure parses, pb_jws_verify against every key of a small key set
+ *      that fits (through pb_keyset_key, which converts keys lazily) and the
+ *      HMAC secret, pb_jws_parse_claims and pb_claims_check under two
  *      configurations (claims are checked here whatever the signature, so the
  *      fuzzer reaches the claims policy without forging signatures);
  *   2. pb_token_verify, the whole decision, under the first configuration;
@@ -368,8 +369,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned char *sig;
         size_t sig_len = 0;
 
-        for (size_t i = 0; i < keyset->count; i++)
-            (void) pb_jws_verify(&jws, &keyset->keys[i], NULL, 0);
+        /* Keys are converted lazily: ask the set for each one that fits. */
+        for (size_t i = 0; jws.alg != NULL && i < keyset->count; i++) {
+            const struct pb_key *key;
+            if (!pb_key_fits(&keyset->keys[i], jws.alg))
+                continue;
+            key = pb_keyset_key(keyset, i, jws.alg, &fuzz_log);
+            if (key != NULL)
+                (void) pb_jws_verify(&jws, key, NULL, 0);
+        }
         (void) pb_jws_verify(&jws, NULL, (const unsigned char *) hmac_secret, sizeof(hmac_secret) - 1);
         if (pb_jws_parse_claims(&jws, &verdict) == PB_OK) {
             (void) pb_claims_check(&configs[0], jws.claims, FUZZ_USER, FUZZ_NOW, &verdict);
