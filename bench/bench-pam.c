@@ -61,16 +61,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <security/pam_appl.h>
+
+#define BENCH_NAME "bench-pam"
+#include "bench-util.h"
 
 #define USER "alice"
 #define ISSUER "https://issuer.bench.example"
 #define AUDIENCE "pam-bench"
-#define MAX_ROUNDS 64
 #define GOAL_MARGIN_US 50.0
 
 enum { L_PERMIT, L_HELD, L_BEARER, L_BEARER_ISS, L_RAW, L_COUNT };
@@ -93,76 +92,6 @@ static char tmpdir[PATH_MAX];
 static char paths[F_COUNT][PATH_MAX + 32];
 static EVP_PKEY *pkey;
 static struct token plain, with_iss;
-
-/* Thread CPU time by default: on a shared machine, time spent descheduled
- * while others run is not ours.  -w switches to the wall clock. */
-static clockid_t clock_id = CLOCK_THREAD_CPUTIME_ID;
-
-static void
-die(const char *what)
-{
-    fprintf(stderr, "bench-pam: %s\n", what);
-    ERR_print_errors_fp(stderr);
-    exit(1);
-}
-
-static void *
-xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (p == NULL)
-        die("out of memory");
-    return p;
-}
-
-static char *
-b64url_encode(const unsigned char *in, size_t len)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    char *out = xmalloc(len / 3 * 4 + 5), *p = out;
-    size_t i;
-
-    for (i = 0; i + 3 <= len; i += 3) {
-        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8 | in[i + 2];
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-        *p++ = alphabet[v & 63];
-    }
-    if (len - i == 1) {
-        unsigned v = (unsigned) in[i] << 16;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-    } else if (len - i == 2) {
-        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-    }
-    *p = '\0';
-    return out;
-}
-
-static double
-now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(clock_id, &ts);
-    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    size_t len = strlen(text);
-
-    if (fd < 0 || fchmod(fd, 0644) != 0 || write(fd, text, len) != (ssize_t) len || close(fd) != 0) {
-        fprintf(stderr, "bench-pam: cannot write %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-}
 
 static void
 copy_file(const char *from, const char *to)
@@ -216,11 +145,8 @@ cleanup(void)
 static void
 mint(struct token *t, time_t now, int iss_aud)
 {
-    char claims[512], *h, *c, *s, *input;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    size_t len;
+    char claims[512], *input, *s;
 
-    h = b64url_encode((const unsigned char *) "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"rsa-1\"}", 41);
     if (iss_aud)
         snprintf(claims, sizeof(claims),
                  "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"bench-pam-iss\"}",
@@ -228,24 +154,11 @@ mint(struct token *t, time_t now, int iss_aud)
     else
         snprintf(claims, sizeof(claims), "{\"sub\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"bench-pam\"}",
                  USER, (long long) now, (long long) now + 86400);
-    c = b64url_encode((const unsigned char *) claims, strlen(claims));
-    len = strlen(h) + strlen(c) + 2;
-    input = xmalloc(len);
-    snprintf(input, len, "%s.%s", h, c);
+    input = signing_input("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"rsa-1\"}", claims);
     t->signing_len = strlen(input);
-    if (ctx == NULL || EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, pkey, NULL) != 1
-        || EVP_DigestSign(ctx, NULL, &t->sig_len, (unsigned char *) input, t->signing_len) != 1)
-        die("sign");
-    t->sig = xmalloc(t->sig_len);
-    if (EVP_DigestSign(ctx, t->sig, &t->sig_len, (unsigned char *) input, t->signing_len) != 1)
-        die("sign");
-    EVP_MD_CTX_free(ctx);
-    s = b64url_encode(t->sig, t->sig_len);
-    len = t->signing_len + strlen(s) + 2;
-    t->text = xmalloc(len);
-    snprintf(t->text, len, "%s.%s", input, s);
-    free(h);
-    free(c);
+    t->sig = sign_sha256(pkey, input, t->signing_len, &t->sig_len);
+    s = b64url(t->sig, t->sig_len);
+    t->text = join_dot(input, s);
     free(s);
     free(input);
 }
@@ -253,22 +166,10 @@ mint(struct token *t, time_t now, int iss_aud)
 static char *
 jwks_json(void)
 {
-    BIGNUM *n = NULL, *e = NULL;
-    unsigned char buf[512];
-    char *nb, *eb, *out = xmalloc(1024);
+    char *jwk = rsa_jwk_json(pkey), *out = xmalloc(strlen(jwk) + 32);
 
-    if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n)
-        || !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e))
-        die("RSA parameters");
-    nb = b64url_encode(buf, (size_t) BN_bn2bin(n, buf));
-    eb = b64url_encode(buf, (size_t) BN_bn2bin(e, buf));
-    snprintf(out, 1024,
-             "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"rsa-1\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}]}\n",
-             nb, eb);
-    free(nb);
-    free(eb);
-    BN_free(n);
-    BN_free(e);
+    sprintf(out, "{\"keys\":[%s]}\n", jwk);
+    free(jwk);
     return out;
 }
 
@@ -322,18 +223,6 @@ run_logins(const char *service, const struct token *t, long n)
 }
 
 static void
-run_raw(const struct token *t, long n)
-{
-    for (long i = 0; i < n; i++) {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (ctx == NULL || EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL, NULL, pkey, NULL) != 1
-            || EVP_DigestVerify(ctx, t->sig, t->sig_len, (unsigned char *) t->text, t->signing_len) != 1)
-            die("raw verify failed");
-        EVP_MD_CTX_free(ctx);
-    }
-}
-
-static void
 run_loop(int which, long n)
 {
     switch (which) {
@@ -341,45 +230,8 @@ run_loop(int which, long n)
     case L_HELD: run_logins("permit-held", &plain, n); break;
     case L_BEARER: run_logins("bearer", &plain, n); break;
     case L_BEARER_ISS: run_logins("bearer-iss", &with_iss, n); break;
-    default: run_raw(&plain, n); break;
+    default: raw_verify_loop(pkey, plain.sig, plain.sig_len, plain.text, plain.signing_len, n); break;
     }
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
-static double
-median(const double *v, int n)
-{
-    double tmp[MAX_ROUNDS];
-    memcpy(tmp, v, (size_t) n * sizeof(*v));
-    qsort(tmp, (size_t) n, sizeof(*tmp), cmp_double);
-    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
-static double
-quantile(const double *v, int n, double q)
-{
-    double tmp[MAX_ROUNDS];
-    memcpy(tmp, v, (size_t) n * sizeof(*v));
-    qsort(tmp, (size_t) n, sizeof(*tmp), cmp_double);
-    return tmp[(int) (q * (n - 1) + 0.5)];
-}
-
-static long
-parse_count(const char *arg)
-{
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(arg, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1)
-        die("counts must be positive integers");
-    return v;
 }
 
 static void
@@ -410,7 +262,6 @@ main(int argc, char **argv)
     long logins = 5000, verifies = 20000;
     int rounds = 20, keep = 0, only = -1, opt;
     double us[L_COUNT][MAX_ROUNDS], margin[MAX_ROUNDS], margin_iss[MAX_ROUNDS];
-    const char *base = getenv("TMPDIR");
     const char *permit_so = find_permit();
     void *held;
     struct stat st;
@@ -421,17 +272,9 @@ main(int argc, char **argv)
         case 'm': snprintf(module, sizeof(module), "%s", optarg); break;
         case 'n': logins = parse_count(optarg); break;
         case 'v': verifies = parse_count(optarg); break;
-        case 'R':
-            rounds = (int) parse_count(optarg);
-            if (rounds > MAX_ROUNDS)
-                die("at most 64 rounds");
-            break;
+        case 'R': rounds = parse_rounds(optarg); break;
         case 'o':
-            for (int i = 0; i < L_COUNT; i++)
-                if (strcmp(optarg, loop_names[i]) == 0)
-                    only = i;
-            if (only < 0)
-                die("-o takes permit, held, bearer, bearer-iss or raw");
+            only = parse_choice(optarg, loop_names, L_COUNT, "-o takes permit, held, bearer, bearer-iss or raw");
             break;
         case 'w': clock_id = CLOCK_MONOTONIC; break;
         case 'k': keep = 1; break;
@@ -457,9 +300,7 @@ main(int argc, char **argv)
     mint(&plain, now, 0);
     mint(&with_iss, now, 1);
 
-    snprintf(tmpdir, sizeof(tmpdir), "%s/bench-pam-XXXXXX", base && base[0] == '/' ? base : "/tmp");
-    if (mkdtemp(tmpdir) == NULL)
-        die("mkdtemp");
+    make_tmpdir(tmpdir, sizeof(tmpdir));
     if (!keep)
         atexit(cleanup);
     chmod(tmpdir, 0755);
@@ -516,7 +357,7 @@ main(int argc, char **argv)
 
         printf("bench-pam: %ld logins per service, %ld raw RS256 verifications, %d rounds;\n"
                "median %s microseconds per operation (Linux-PAM, OpenSSL %s)\n\n",
-               logins, verifies, rounds, clock_id == CLOCK_MONOTONIC ? "wall-clock" : "CPU",
+               logins, verifies, rounds, clock_name(),
                OpenSSL_version(OPENSSL_VERSION_STRING));
         printf("  %-48s %10.2f\n", "permit login, module kept mapped (baseline)", base_us);
         printf("  %-48s %10.2f\n", "permit login, pam_permit.so dlopen'ed each time", permit);

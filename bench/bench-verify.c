@@ -36,20 +36,16 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "jws.h"
@@ -57,10 +53,12 @@
 #include "options.h"
 #include "token.h"
 
+#define BENCH_NAME "bench-verify"
+#include "bench-util.h"
+
 #define USER "alice"
 #define ISSUER "https://issuer.bench.example"
 #define AUDIENCE "pam-bench"
-#define MAX_ROUNDS 64
 
 enum { A_RS256, A_ES256, A_COUNT };
 enum { M_RAW, M_COPY, M_CORE, M_PARSE, M_KEYS, M_COUNT };
@@ -89,79 +87,11 @@ static char tmpdir[PATH_MAX];
 static char jwks_path[PATH_MAX + 16];
 static volatile int sink;
 
-static void
-die(const char *what)
-{
-    fprintf(stderr, "bench-verify: %s\n", what);
-    ERR_print_errors_fp(stderr);
-    exit(1);
-}
-
-static void *
-xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (p == NULL)
-        die("out of memory");
-    return p;
-}
-
-static char *
-b64url_encode(const unsigned char *in, size_t len)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    char *out = xmalloc(len / 3 * 4 + 5), *p = out;
-    size_t i;
-
-    for (i = 0; i + 3 <= len; i += 3) {
-        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8 | in[i + 2];
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-        *p++ = alphabet[v & 63];
-    }
-    if (len - i == 1) {
-        unsigned v = (unsigned) in[i] << 16;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-    } else if (len - i == 2) {
-        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-    }
-    *p = '\0';
-    return out;
-}
-
-static char *
-b64url_str(const char *s)
-{
-    return b64url_encode((const unsigned char *) s, strlen(s));
-}
-
-/* Thread CPU time by default: on a shared machine, time spent descheduled
- * while others run is not ours.  -w switches to the wall clock. */
-static clockid_t clock_id = CLOCK_THREAD_CPUTIME_ID;
-
-static double
-now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(clock_id, &ts);
-    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
-}
-
 /* Sign, returning the JWS form (r||s for ECDSA) and keeping the DER form. */
 static void
 mint(struct subject *s, int alg, time_t now)
 {
-    char header[128], claims[512], *h, *c, *sig_b64;
-    unsigned char *der;
-    size_t der_len = 0, hlen, clen;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    char *input;
+    char header[128], claims[512], *input, *sig_b64;
 
     snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"%s\"}", alg_names[alg],
              alg == A_RS256 ? "rsa-1" : "ec-1");
@@ -169,84 +99,53 @@ mint(struct subject *s, int alg, time_t now)
              "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"%s\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld,"
              "\"jti\":\"bench-%d\",\"scope\":\"openid profile\"}",
              ISSUER, AUDIENCE, USER, (long long) now, (long long) now, (long long) now + 86400, alg);
-    h = b64url_str(header);
-    c = b64url_str(claims);
-    hlen = strlen(h);
-    clen = strlen(c);
-    input = xmalloc(hlen + clen + 2);
-    memcpy(input, h, hlen);
-    input[hlen] = '.';
-    memcpy(input + hlen + 1, c, clen + 1);
-    s->signing_len = hlen + 1 + clen;
-    if (ctx == NULL || EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, s->pkey, NULL) != 1
-        || EVP_DigestSign(ctx, NULL, &der_len, (unsigned char *) input, s->signing_len) != 1)
-        die("sign");
-    der = xmalloc(der_len);
-    if (EVP_DigestSign(ctx, der, &der_len, (unsigned char *) input, s->signing_len) != 1)
-        die("sign");
-    EVP_MD_CTX_free(ctx);
+    input = signing_input(header, claims);
+    s->signing_len = strlen(input);
+    /* The raw loop gets the signature as the core ends up handing it to
+     * OpenSSL: decoded, and in DER for ECDSA. */
+    s->sig = sign_sha256(s->pkey, input, s->signing_len, &s->sig_len);
     if (alg == A_ES256) {
-        const unsigned char *p = der;
+        const unsigned char *p = s->sig;
         const BIGNUM *r, *sv;
         unsigned char raw[64];
-        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long) der_len);
+        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long) s->sig_len);
         if (es == NULL)
             die("ECDSA signature");
         ECDSA_SIG_get0(es, &r, &sv);
         if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(sv, raw + 32, 32) != 32)
             die("ECDSA signature");
         ECDSA_SIG_free(es);
-        sig_b64 = b64url_encode(raw, 64);
+        sig_b64 = b64url(raw, 64);
     } else {
-        sig_b64 = b64url_encode(der, der_len);
+        sig_b64 = b64url(s->sig, s->sig_len);
     }
-    /* The raw loop gets the signature as the core ends up handing it to
-     * OpenSSL: decoded, and in DER for ECDSA. */
-    s->sig = der;
-    s->sig_len = der_len;
-    s->token_len = s->signing_len + 1 + strlen(sig_b64);
-    s->token = xmalloc(s->token_len + 1);
-    snprintf(s->token, s->token_len + 1, "%s.%s", input, sig_b64);
+    s->token = join_dot(input, sig_b64);
+    s->token_len = strlen(s->token);
     free(sig_b64);
     free(input);
-    free(h);
-    free(c);
 }
 
 static char *
 jwk_json(int alg, EVP_PKEY *pkey)
 {
-    char *out = xmalloc(2048);
+    unsigned char point[65];
+    size_t len = 0;
+    char *x, *y, *out;
 
-    if (alg == A_RS256) {
-        BIGNUM *n = NULL, *e = NULL;
-        unsigned char buf[512];
-        char *nb, *eb;
-        if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n)
-            || !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e))
-            die("RSA parameters");
-        nb = b64url_encode(buf, (size_t) BN_bn2bin(n, buf));
-        eb = b64url_encode(buf, (size_t) BN_bn2bin(e, buf));
-        snprintf(out, 2048, "{\"kty\":\"RSA\",\"kid\":\"rsa-1\",\"use\":\"sig\",\"alg\":\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}",
-                 nb, eb);
-        free(nb);
-        free(eb);
-        BN_free(n);
-        BN_free(e);
-    } else {
-        unsigned char point[65];
-        size_t len = 0;
-        char *x, *y;
-        if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
-                                             sizeof(point), &len) || len != 65)
-            die("EC point");
-        x = b64url_encode(point + 1, 32);
-        y = b64url_encode(point + 33, 32);
-        snprintf(out, 2048, "{\"kty\":\"EC\",\"kid\":\"ec-1\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
-                 x, y);
-        free(x);
-        free(y);
-    }
+    if (alg == A_RS256)
+        return rsa_jwk_json(pkey);
+    if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof(point), &len)
+        || len != 65)
+        die("EC point");
+    x = b64url(point + 1, 32);
+    y = b64url(point + 33, 32);
+    out = xmalloc(1024);
+    snprintf(out, 1024,
+             "{\"kty\":\"EC\",\"kid\":\"ec-1\",\"use\":\"sig\",\"alg\":\"ES256\",\"crv\":\"P-256\","
+             "\"x\":\"%s\",\"y\":\"%s\"}",
+             x, y);
+    free(x);
+    free(y);
     return out;
 }
 
@@ -262,13 +161,7 @@ cleanup(void)
 static void
 run_raw(struct subject *s, long n)
 {
-    for (long i = 0; i < n; i++) {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (ctx == NULL || EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL, NULL, s->pkey, NULL) != 1
-            || EVP_DigestVerify(ctx, s->sig, s->sig_len, (unsigned char *) s->token, s->signing_len) != 1)
-            die("raw verify failed");
-        EVP_MD_CTX_free(ctx);
-    }
+    raw_verify_loop(s->pkey, s->sig, s->sig_len, s->token, s->signing_len, n);
 }
 
 static void
@@ -325,43 +218,6 @@ run_keys(long n)
     }
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
-
-static double
-median(const double *v, int n)
-{
-    double tmp[MAX_ROUNDS];
-    memcpy(tmp, v, (size_t) n * sizeof(*v));
-    qsort(tmp, (size_t) n, sizeof(*tmp), cmp_double);
-    return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
-static double
-quantile(const double *v, int n, double q)
-{
-    double tmp[MAX_ROUNDS];
-    memcpy(tmp, v, (size_t) n * sizeof(*v));
-    qsort(tmp, (size_t) n, sizeof(*tmp), cmp_double);
-    return tmp[(int) (q * (n - 1) + 0.5)];
-}
-
-static long
-parse_count(const char *arg)
-{
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(arg, &end, 10);
-    if (errno != 0 || *end != '\0' || v < 1)
-        die("counts must be positive integers");
-    return v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -371,26 +227,14 @@ main(int argc, char **argv)
     double us[A_COUNT][M_COUNT][MAX_ROUNDS], ratio[A_COUNT][MAX_ROUNDS];
     struct pb_config cfg;
     char err[256], word[PATH_MAX + 32], *jwk[A_COUNT], *jwks;
-    const char *base = getenv("TMPDIR");
     time_t now = time(NULL);
-    int fd;
 
     while ((opt = getopt(argc, argv, "r:e:R:o:wkh")) != -1) {
         switch (opt) {
         case 'r': count[A_RS256] = strcmp(optarg, "0") == 0 ? 0 : parse_count(optarg); break;
         case 'e': count[A_ES256] = strcmp(optarg, "0") == 0 ? 0 : parse_count(optarg); break;
-        case 'o':
-            for (int m = 0; m < M_COUNT; m++)
-                if (strcmp(optarg, method_keys[m]) == 0)
-                    only = m;
-            if (only < 0)
-                die("-o takes raw, copy, core, parse or keys");
-            break;
-        case 'R':
-            rounds = (int) parse_count(optarg);
-            if (rounds > MAX_ROUNDS)
-                die("at most 64 rounds");
-            break;
+        case 'o': only = parse_choice(optarg, method_keys, M_COUNT, "-o takes raw, copy, core, parse or keys"); break;
+        case 'R': rounds = parse_rounds(optarg); break;
         case 'k': keep = 1; break;
         case 'w': clock_id = CLOCK_MONOTONIC; break;
         default:
@@ -413,18 +257,13 @@ main(int argc, char **argv)
             die("prototype context");
     }
 
-    snprintf(tmpdir, sizeof(tmpdir), "%s/bench-verify-XXXXXX", base && base[0] == '/' ? base : "/tmp");
-    if (mkdtemp(tmpdir) == NULL)
-        die("mkdtemp");
+    make_tmpdir(tmpdir, sizeof(tmpdir));
     if (!keep)
         atexit(cleanup);
     snprintf(jwks_path, sizeof(jwks_path), "%s/jwks.json", tmpdir);
     jwks = xmalloc(strlen(jwk[0]) + strlen(jwk[1]) + 32);
     sprintf(jwks, "{\"keys\":[%s,%s]}\n", jwk[0], jwk[1]);
-    fd = open(jwks_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 || fchmod(fd, 0644) != 0 || write(fd, jwks, strlen(jwks)) != (ssize_t) strlen(jwks)
-        || close(fd) != 0)
-        die("cannot write the JWKS file");
+    write_file(jwks_path, jwks);
 
     if (pb_config_init(&cfg) != PB_OK)
         die("pb_config_init");
@@ -482,7 +321,7 @@ main(int argc, char **argv)
 
     printf("bench-verify: %ld RS256 (RSA-2048) and %ld ES256 (P-256) verifications, %d rounds;\n"
            "median %s microseconds per operation (OpenSSL %s)\n\n",
-           count[A_RS256], count[A_ES256], rounds, clock_id == CLOCK_MONOTONIC ? "wall-clock" : "CPU",
+           count[A_RS256], count[A_ES256], rounds, clock_name(),
            OpenSSL_version(OPENSSL_VERSION_STRING));
     printf("  %-32s %10s %10s\n", "", "RS256 us", "ES256 us");
     for (int m = 0; m < M_COUNT; m++)

@@ -35,17 +35,26 @@ elif ! make -s -q -C "$build" lib/libbearer.la pam/pam_bearer.la 2>/dev/null; th
     make -s -C "$build" lib/libbearer.la pam/pam_bearer.la >&2
 fi
 
-# Rebuild a program when it is missing or older than its source or the library.
-needs() { [ ! -x "$1" ] || [ "$2" -nt "$1" ] || [ "$3" -nt "$1" ]; }
+# Rebuild a program when it is missing or older than any of what it is built from.
+needs() {
+    prog=$1
+    shift
+    [ -x "$prog" ] || return 0
+    for dep; do
+        [ "$dep" -nt "$prog" ] && return 0
+    done
+    return 1
+}
 
-if needs "$bench/bench-verify" "$bench/bench-verify.c" "$lib"; then
+# Both programs include bench-util.h and take pb_b64url_encode from the library.
+if needs "$bench/bench-verify" "$bench/bench-verify.c" "$bench/bench-util.h" "$lib"; then
     echo "run.sh: building bench-verify" >&2
     $CC $CFLAGS_BENCH -I"$build" -I"$top" -I"$top/lib" -o "$bench/bench-verify" "$bench/bench-verify.c" \
         "$lib" -lcrypto -ljansson -lm -lpthread
 fi
-if needs "$bench/bench-pam" "$bench/bench-pam.c" "$module"; then
+if needs "$bench/bench-pam" "$bench/bench-pam.c" "$bench/bench-util.h" "$lib" "$module"; then
     echo "run.sh: building bench-pam" >&2
-    $CC $CFLAGS_BENCH -o "$bench/bench-pam" "$bench/bench-pam.c" -lpam -lcrypto -ldl
+    $CC $CFLAGS_BENCH -I"$top/lib" -o "$bench/bench-pam" "$bench/bench-pam.c" "$lib" -lpam -lcrypto -ldl
 fi
 
 out=$(mktemp)

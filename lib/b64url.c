@@ -81,3 +81,28 @@ pb_b64url_decode_alloc(const char *in, size_t len, unsigned char **out, size_t *
     *out = buf;
     return 0;
 }
+
+char *
+pb_b64url_encode(const unsigned char *in, size_t len)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *out = malloc(len / 3 * 4 + 4), *p = out;
+    unsigned long acc = 0;
+    unsigned bits = 0;
+
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        acc = (acc << 8) | in[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            *p++ = alphabet[(acc >> bits) & 63];
+        }
+        acc &= (1UL << bits) - 1;
+    }
+    if (bits > 0)
+        *p++ = alphabet[(acc << (6 - bits)) & 63];
+    *p = '\0';
+    return out;
+}

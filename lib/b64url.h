@@ -15,6 +15,10 @@ int pb_b64url_decode(const char *in, size_t len, unsigned char *out, size_t *out
 /* Same, into a fresh buffer with a NUL after the data; caller frees. */
 int pb_b64url_decode_alloc(const char *in, size_t len, unsigned char **out, size_t *outlen);
 
+/* Encode in[0..len) without padding into a fresh NUL-terminated string;
+ * NULL when out of memory.  Caller frees. */
+char *pb_b64url_encode(const unsigned char *in, size_t len);
+
 /* Non-zero if every byte of in[0..len) is in the base64url alphabet. */
 int pb_b64url_is_alphabet(const char *in, size_t len);
 

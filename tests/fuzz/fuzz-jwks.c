@@ -22,6 +22,7 @@
 #include <openssl/err.h>
 
 #include "alg.h"
+#include "b64url.h"
 #include "jwk.h"
 #include "jws.h"
 #include "keyset.h"
@@ -54,37 +55,6 @@ discard_line(void *ctx, int priority, const char *line)
 }
 
 static const struct pb_log fuzz_log = { discard_line, NULL, 1 };
-
-static char *
-b64url_encode(const unsigned char *in, size_t len)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    char *out = malloc(len / 3 * 4 + 5), *p = out;
-    size_t i;
-
-    if (out == NULL)
-        abort();
-    for (i = 0; i + 3 <= len; i += 3) {
-        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8 | in[i + 2];
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-        *p++ = alphabet[v & 63];
-    }
-    if (len - i == 1) {
-        unsigned v = (unsigned) in[i] << 16;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-    } else if (len - i == 2) {
-        unsigned v = (unsigned) in[i] << 16 | (unsigned) in[i + 1] << 8;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-    }
-    *p = '\0';
-    return out;
-}
 
 /* Signature length to forge for alg: RSA and EdDSA depend on the key, so pick
  * the common case (2048-bit RSA, Ed25519). */
@@ -128,9 +98,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         size_t len;
 
         snprintf(header, sizeof(header), "{\"alg\":\"%s\"}", algs[i].name);
-        h = b64url_encode((const unsigned char *) header, strlen(header));
-        p = b64url_encode((const unsigned char *) payload, strlen(payload));
-        s = b64url_encode(sig, fake_sig_len(&algs[i]));
+        h = pb_b64url_encode((const unsigned char *) header, strlen(header));
+        p = pb_b64url_encode((const unsigned char *) payload, strlen(payload));
+        s = pb_b64url_encode(sig, fake_sig_len(&algs[i]));
+        if (h == NULL || p == NULL || s == NULL)
+            abort();
         len = strlen(h) + strlen(p) + strlen(s) + 3;
         tokens[i].alg = &algs[i];
         tokens[i].text = malloc(len);

@@ -1,6 +1,7 @@
 /* Strict base64url: canonical input decodes, everything else is refused. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "b64url.h"
@@ -52,6 +53,30 @@ main(void)
         unsigned char out[8];
         size_t len;
         tap_ok(pb_b64url_decode("Zm\0v", 4, out, &len) < 0, "embedded NUL refused");
+    }
+    {
+        /* Round trips of every length from 0 to 40, all byte values. */
+        unsigned char in[40], back[64];
+        int all_ok = 1;
+        for (size_t len = 0; len <= sizeof(in); len++) {
+            char *enc;
+            size_t back_len = 0;
+            for (size_t i = 0; i < len; i++)
+                in[i] = (unsigned char) (len * 37 + i * 101);
+            enc = pb_b64url_encode(in, len);
+            if (enc == NULL || strchr(enc, '=') != NULL
+                || pb_b64url_decode(enc, strlen(enc), back, &back_len) < 0 || back_len != len
+                || memcmp(in, back, len) != 0)
+                all_ok = 0;
+            free(enc);
+        }
+        tap_ok(all_ok, "encode then strict decode round-trips lengths 0..40");
+        char *foobar = pb_b64url_encode((const unsigned char *) "foobar", 6);
+        tap_is_str(foobar, "Zm9vYmFy", "encode foobar");
+        free(foobar);
+        char *fo = pb_b64url_encode((const unsigned char *) "\xfb\xff", 2);
+        tap_is_str(fo, "-_8", "encode uses the url alphabet, no padding");
+        free(fo);
     }
     tap_ok(pb_b64url_is_alphabet("abcXYZ019-_", 11), "alphabet check accepts the alphabet");
     tap_ok(!pb_b64url_is_alphabet("ab.c", 4), "alphabet check refuses '.'");

@@ -15,31 +15,16 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "b64url.h"
+
+/* The core's encoder; aborts when out of memory, so callers need not check. */
 static __attribute__((unused)) char *
 tk_b64url(const unsigned char *data, size_t len)
 {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    char *out = malloc(len * 4 / 3 + 4), *p = out;
-    size_t i;
+    char *out = pb_b64url_encode(data, len);
 
-    for (i = 0; i + 2 < len; i += 3) {
-        unsigned v = (unsigned) data[i] << 16 | (unsigned) data[i + 1] << 8 | data[i + 2];
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-        *p++ = alphabet[v & 63];
-    }
-    if (len - i == 1) {
-        unsigned v = (unsigned) data[i] << 16;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-    } else if (len - i == 2) {
-        unsigned v = (unsigned) data[i] << 16 | (unsigned) data[i + 1] << 8;
-        *p++ = alphabet[v >> 18];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-    }
-    *p = '\0';
+    if (out == NULL)
+        abort();
     return out;
 }
 
