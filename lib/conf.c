@@ -34,7 +34,7 @@ pb_conf_read(struct pb_config *cfg, const char *path, int required, const struct
     char *line, *next;
     enum pb_status status;
 
-    status = pb_secret_read_file(path, MAX_CONF_BYTES, 0, &data, &len, err, sizeof(err));
+    status = pb_secret_read_file(path, MAX_CONF_BYTES, 0, &data, &len, NULL, err, sizeof(err));
     if (status == PB_UNAVAILABLE && !required && errno == ENOENT) {
         status = PB_OK;
         goto done;

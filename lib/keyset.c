@@ -225,15 +225,11 @@ pb_keyset_get(const char *path, struct pb_keyset **out, const struct pb_log *log
         }
     }
     /* Read and convert under the lock: concurrent first logins convert once. */
-    status = pb_secret_read_file(path, PB_KEYSET_MAX_BYTES, 0, &data, &len, err, sizeof(err));
+    /* st becomes the identity of the file actually read (fstat of the open
+     * file), so a file replaced meanwhile is noticed at the next login. */
+    status = pb_secret_read_file(path, PB_KEYSET_MAX_BYTES, 0, &data, &len, &st, err, sizeof(err));
     if (status != PB_OK) {
         pb_log(log, LOG_ERR, "%s: key file %s", pb_status_name(status), err);
-        goto done;
-    }
-    /* Identity of what was read, so a later change is noticed. */
-    if (lstat(path, &st) != 0) {
-        status = PB_UNAVAILABLE;
-        pb_log(log, LOG_ERR, "unavailable: key file %s vanished while read", path);
         goto done;
     }
     status = pb_keyset_parse(data, len, &set, log, path);

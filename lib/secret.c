@@ -33,7 +33,7 @@ pb_secret_free_str(char *s)
  * could have replaced is a configuration error that no login may get past. */
 enum pb_status
 pb_secret_read_file(const char *path, size_t max, int private_file,
-                    unsigned char **buf, size_t *len, char *err, size_t errlen)
+                    unsigned char **buf, size_t *len, struct stat *st_out, char *err, size_t errlen)
 {
     enum pb_status status = PB_UNAVAILABLE;
     unsigned char *data = NULL;
@@ -85,6 +85,8 @@ pb_secret_read_file(const char *path, size_t max, int private_file,
         got += (size_t) n;
     }
     data[got] = '\0';
+    if (st_out != NULL)
+        *st_out = st;
     *buf = data;
     *len = got;
     data = NULL;

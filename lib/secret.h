@@ -3,6 +3,7 @@
 #define PB_SECRET_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "status.h"
 
@@ -14,8 +15,10 @@ void pb_secret_free_str(char *s);
 
 /* Read a whole regular file of at most max bytes into a fresh buffer, refusing
  * symlinks, non-regular files and files others may write (and, if private,
- * files others may read).  Caller frees with pb_secret_free(buf, *len + 1). */
+ * files others may read).  Caller frees with pb_secret_free(buf, *len + 1).
+ * If st is not NULL it receives the identity of the file that was read. */
 enum pb_status pb_secret_read_file(const char *path, size_t max, int private_file,
-                        unsigned char **buf, size_t *len, char *err, size_t errlen);
+                                   unsigned char **buf, size_t *len, struct stat *st,
+                                   char *err, size_t errlen);
 
 #endif

@@ -101,7 +101,7 @@ load_hmac_secret(const struct pb_config *cfg, const struct pb_log *log,
     char err[256];
     enum pb_status status;
 
-    status = pb_secret_read_file(cfg->hmac_key_file, HMAC_KEY_MAX, 1, secret, secret_len,
+    status = pb_secret_read_file(cfg->hmac_key_file, HMAC_KEY_MAX, 1, secret, secret_len, NULL,
                                  err, sizeof(err));
     if (status != PB_OK) {
         pb_log(log, LOG_ERR, "%s: hmac_key_file %s", pb_status_name(status), err);
