@@ -6,6 +6,7 @@
 
 #include "claims.h"
 #include "log.h"
+#include "trace.h"
 
 /* Seconds outside this range are nonsense, and keep the arithmetic exact. */
 #define DATE_LIMIT 253402300799LL   /* 9999-12-31T23:59:59Z */
@@ -59,131 +60,213 @@ claim_has(json_t *value, const char *want)
     return 0;
 }
 
+/* Each check reports to the trace (when there is one) and, on failure, sets
+ * the verdict.  They read only the claims, never each other's results. */
+
 static enum pb_status
-check_times(const struct pb_config *cfg, json_t *claims, time_t now, struct pb_verdict *verdict)
+check_exp(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+          const struct pb_trace *trace, struct pb_verdict *verdict)
 {
     json_t *exp = json_object_get(claims, "exp");
-    json_t *nbf = json_object_get(claims, "nbf");
-    json_t *iat = json_object_get(claims, "iat");
     long long t, leeway = cfg->leeway, when = (long long) now;
+    char span[32];
 
+    (void) user;
     if (exp == NULL) {
         pb_verdict_set(verdict, PB_R_EXP_MISSING, "token has no exp claim");
-        return PB_REJECTED;
+        goto fail;
     }
     if (pb_claims_numeric_date(exp, &t) < 0) {
         pb_verdict_set(verdict, PB_R_EXP_MISSING, "exp is not a usable NumericDate");
-        return PB_REJECTED;
+        goto fail;
     }
     /* RFC 7519 4.1.4: the current time must be before exp (plus the leeway). */
     if (when - leeway >= t) {
+        pb_trace_duration(span, sizeof(span), when - t);
         pb_verdict_set(verdict, PB_R_EXPIRED, "token expired %lld s ago (leeway %lld s)", when - t, leeway);
+        pb_trace_report(trace, "exp", PB_CHECK_FAIL, "expired %s ago (leeway %llds)", span, leeway);
         return PB_REJECTED;
     }
-    if (nbf != NULL) {
-        if (pb_claims_numeric_date(nbf, &t) < 0) {
-            pb_verdict_set(verdict, PB_R_MALFORMED, "nbf is not a usable NumericDate");
-            return PB_REJECTED;
-        }
-        if (t > when + leeway) {
-            pb_verdict_set(verdict, PB_R_NOT_YET_VALID, "token not valid for another %lld s (leeway %lld s)",
-                           t - when, leeway);
-            return PB_REJECTED;
-        }
+    pb_trace_duration(span, sizeof(span), t - when);
+    pb_trace_report(trace, "exp", PB_CHECK_OK, t >= when ? "expires in %s" : "expired %s ago, within the leeway",
+                    span);
+    return PB_OK;
+fail:
+    pb_trace_report(trace, "exp", PB_CHECK_FAIL, "%s", verdict->detail);
+    return PB_REJECTED;
+}
+
+/* nbf and iat: optional dates that must not lie (beyond the leeway) in the future. */
+static enum pb_status
+check_not_future(const char *name, enum pb_reason reason, const char *what, const struct pb_config *cfg,
+                 json_t *claims, time_t now, const struct pb_trace *trace, struct pb_verdict *verdict)
+{
+    json_t *value = json_object_get(claims, name);
+    long long t, when = (long long) now, leeway = cfg->leeway;
+    char span[32];
+
+    if (value == NULL) {
+        pb_trace_report(trace, name, PB_CHECK_OK, "absent");
+        return PB_OK;
     }
-    if (iat != NULL) {
-        if (pb_claims_numeric_date(iat, &t) < 0) {
-            pb_verdict_set(verdict, PB_R_MALFORMED, "iat is not a usable NumericDate");
-            return PB_REJECTED;
-        }
-        if (t > when + leeway) {
-            pb_verdict_set(verdict, PB_R_FUTURE_IAT, "token issued %lld s in the future (leeway %lld s)",
-                           t - when, leeway);
-            return PB_REJECTED;
-        }
+    if (pb_claims_numeric_date(value, &t) < 0) {
+        pb_verdict_set(verdict, PB_R_MALFORMED, "%s is not a usable NumericDate", name);
+        pb_trace_report(trace, name, PB_CHECK_FAIL, "%s", verdict->detail);
+        return PB_REJECTED;
     }
+    pb_trace_duration(span, sizeof(span), t - when);
+    if (t > when + leeway) {
+        pb_verdict_set(verdict, reason, "token %s %lld s in the future (leeway %lld s)", what, t - when, leeway);
+        pb_trace_report(trace, name, PB_CHECK_FAIL, "%s in %s (leeway %llds)", what, span, leeway);
+        return PB_REJECTED;
+    }
+    pb_trace_report(trace, name, PB_CHECK_OK, t <= when ? "%s %s ago" : "%s in %s, within the leeway", what, span);
     return PB_OK;
 }
 
 static enum pb_status
-check_issuer(const struct pb_config *cfg, json_t *claims, struct pb_verdict *verdict)
+check_nbf(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+          const struct pb_trace *trace, struct pb_verdict *verdict)
+{
+    (void) user;
+    return check_not_future("nbf", PB_R_NOT_YET_VALID, "valid from", cfg, claims, now, trace, verdict);
+}
+
+static enum pb_status
+check_iat(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+          const struct pb_trace *trace, struct pb_verdict *verdict)
+{
+    (void) user;
+    return check_not_future("iat", PB_R_FUTURE_IAT, "issued", cfg, claims, now, trace, verdict);
+}
+
+static enum pb_status
+check_issuer(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+             const struct pb_trace *trace, struct pb_verdict *verdict)
 {
     json_t *iss = json_object_get(claims, "iss");
     char shown[96];
 
-    if (cfg->issuer == NULL)
+    (void) user, (void) now;
+    if (json_is_string(iss))
+        pb_log_sanitize(shown, sizeof(shown), json_string_value(iss), json_string_length(iss));
+    else
+        snprintf(shown, sizeof(shown), "%s", iss == NULL ? "(absent)" : "(not a string)");
+    if (cfg->issuer == NULL) {
+        pb_trace_report(trace, "iss", PB_CHECK_SKIP, "no issuer configured; token says \"%s\"", shown);
         return PB_OK;
+    }
     if (iss == NULL) {
         pb_verdict_set(verdict, PB_R_ISSUER, "token has no iss claim, issuer is configured");
+        pb_trace_report(trace, "iss", PB_CHECK_FAIL, "absent, \"%s\" required", cfg->issuer);
         return PB_REJECTED;
     }
     if (!json_is_string(iss) || strlen(cfg->issuer) != json_string_length(iss)
         || memcmp(cfg->issuer, json_string_value(iss), json_string_length(iss)) != 0) {
-        if (json_is_string(iss))
-            pb_log_sanitize(shown, sizeof(shown), json_string_value(iss), json_string_length(iss));
-        else
-            strcpy(shown, "(not a string)");
         pb_verdict_set(verdict, PB_R_ISSUER, "issuer \"%s\" is not the configured one", shown);
+        pb_trace_report(trace, "iss", PB_CHECK_FAIL, "\"%s\" is not \"%s\"", shown, cfg->issuer);
         return PB_REJECTED;
     }
+    pb_trace_report(trace, "iss", PB_CHECK_OK, "\"%s\"", shown);
     return PB_OK;
 }
 
+/* The configured audiences, as "[a, b]" for messages. */
+static void
+audience_list(const struct pb_config *cfg, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    n += (size_t) snprintf(out, cap, "[");
+    for (size_t i = 0; i < cfg->audiences.count && n < cap; i++)
+        n += (size_t) snprintf(out + n, cap - n, "%s%s", i ? ", " : "", cfg->audiences.items[i]);
+    if (n < cap)
+        snprintf(out + n, cap - n, "]");
+}
+
+static int
+audience_matches(const struct pb_config *cfg, json_t *value)
+{
+    for (size_t i = 0; i < cfg->audiences.count; i++)
+        if (json_string_length(value) == strlen(cfg->audiences.items[i])
+            && strcmp(json_string_value(value), cfg->audiences.items[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static enum pb_status
-check_audience(const struct pb_config *cfg, json_t *claims, struct pb_verdict *verdict)
+check_audience(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+               const struct pb_trace *trace, struct pb_verdict *verdict)
 {
     json_t *aud = json_object_get(claims, "aud"), *item;
+    char configured[256], shown[96] = "";
     size_t i;
 
+    (void) user, (void) now;
+    audience_list(cfg, configured, sizeof(configured));
     if (aud == NULL) {
-        if (cfg->audiences.count == 0)
+        if (cfg->audiences.count == 0) {
+            pb_trace_report(trace, "aud", PB_CHECK_OK, "absent, and no audience configured");
             return PB_OK;
+        }
         pb_verdict_set(verdict, PB_R_AUDIENCE, "token has no aud claim, audience is configured");
+        pb_trace_report(trace, "aud", PB_CHECK_FAIL, "absent, one of %s required", configured);
         return PB_REJECTED;
     }
     if (json_is_array(aud)) {
         json_array_foreach(aud, i, item)
             if (!json_is_string(item)) {
                 pb_verdict_set(verdict, PB_R_AUDIENCE, "aud array holds a non-string");
-                return PB_REJECTED;
+                goto fail;
             }
     } else if (!json_is_string(aud)) {
         pb_verdict_set(verdict, PB_R_AUDIENCE, "aud is neither a string nor an array");
-        return PB_REJECTED;
+        goto fail;
     }
     /* RFC 7519 4.1.3: a token addressed to someone must be addressed to us. */
     if (cfg->audiences.count == 0) {
         pb_verdict_set(verdict, PB_R_AUDIENCE, "token names an audience but none is configured");
-        return PB_REJECTED;
+        goto fail;
     }
-    for (i = 0; i < cfg->audiences.count; i++) {
-        const char *want = cfg->audiences.items[i];
-        if (json_is_string(aud)) {
-            if (json_string_length(aud) == strlen(want) && strcmp(json_string_value(aud), want) == 0)
-                return PB_OK;
-        } else {
-            size_t j;
-            json_array_foreach(aud, j, item)
-                if (json_string_length(item) == strlen(want) && strcmp(json_string_value(item), want) == 0)
-                    return PB_OK;
+    if (json_is_string(aud)) {
+        if (audience_matches(cfg, aud)) {
+            pb_log_sanitize(shown, sizeof(shown), json_string_value(aud), json_string_length(aud));
+            pb_trace_report(trace, "aud", PB_CHECK_OK, "\"%s\" in %s", shown, configured);
+            return PB_OK;
         }
+    } else {
+        json_array_foreach(aud, i, item)
+            if (audience_matches(cfg, item)) {
+                pb_log_sanitize(shown, sizeof(shown), json_string_value(item), json_string_length(item));
+                pb_trace_report(trace, "aud", PB_CHECK_OK, "\"%s\" in %s", shown, configured);
+                return PB_OK;
+            }
     }
     pb_verdict_set(verdict, PB_R_AUDIENCE, "no configured audience is in the token's aud");
+    if (json_is_string(aud)) {
+        pb_log_sanitize(shown, sizeof(shown), json_string_value(aud), json_string_length(aud));
+        pb_trace_report(trace, "aud", PB_CHECK_FAIL, "\"%s\" not in %s", shown, configured);
+        return PB_REJECTED;
+    }
+fail:
+    pb_trace_report(trace, "aud", PB_CHECK_FAIL, "%s (configured: %s)", verdict->detail, configured);
     return PB_REJECTED;
 }
 
 static enum pb_status
-check_user(const struct pb_config *cfg, json_t *claims, const char *user, struct pb_verdict *verdict)
+check_user(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+           const struct pb_trace *trace, struct pb_verdict *verdict)
 {
     json_t *value = json_object_get(claims, cfg->user_claim);
     const char *name;
     size_t len;
     char shown[96], shown_user[96];
 
+    (void) now;
     if (!json_is_string(value)) {
         pb_verdict_set(verdict, PB_R_USER_CLAIM, "claim %s is %s", cfg->user_claim,
                        value == NULL ? "missing" : "not a string");
-        return PB_REJECTED;
+        goto fail;
     }
     name = json_string_value(value);
     len = json_string_length(value);
@@ -191,31 +274,46 @@ check_user(const struct pb_config *cfg, json_t *claims, const char *user, struct
         unsigned char c = (unsigned char) name[i];
         if (c < 0x20 || c == 0x7f) {
             pb_verdict_set(verdict, PB_R_USER_CLAIM, "claim %s holds a control character", cfg->user_claim);
-            return PB_REJECTED;
+            goto fail;
         }
     }
     if (len == 0) {
         pb_verdict_set(verdict, PB_R_USER_CLAIM, "claim %s is empty", cfg->user_claim);
-        return PB_REJECTED;
+        goto fail;
+    }
+    pb_log_sanitize(shown, sizeof(shown), name, len);
+    if (user == NULL) {
+        pb_trace_report(trace, "user", PB_CHECK_SKIP, "%s is \"%s\"; no user given to compare", cfg->user_claim,
+                        shown);
+        return PB_OK;
     }
     /* Exact, byte for byte: no case folding, no trimming, no domain stripping. */
+    pb_log_sanitize(shown_user, sizeof(shown_user), user, strlen(user));
     if (strlen(user) != len || memcmp(user, name, len) != 0) {
-        pb_log_sanitize(shown, sizeof(shown), name, len);
-        pb_log_sanitize(shown_user, sizeof(shown_user), user, strlen(user));
         pb_verdict_set(verdict, PB_R_USER_MISMATCH, "claim %s is \"%s\", login user is \"%s\"",
                        cfg->user_claim, shown, shown_user);
+        pb_trace_report(trace, "user", PB_CHECK_FAIL, "%s is \"%s\", not \"%s\"", cfg->user_claim, shown,
+                        shown_user);
         return PB_REJECTED;
     }
+    pb_trace_report(trace, "user", PB_CHECK_OK, "%s is \"%s\"", cfg->user_claim, shown);
     return PB_OK;
+fail:
+    pb_trace_report(trace, "user", PB_CHECK_FAIL, "%s", verdict->detail);
+    return PB_REJECTED;
 }
 
 static enum pb_status
-check_required(const struct pb_config *cfg, json_t *claims, struct pb_verdict *verdict)
+check_required(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+               const struct pb_trace *trace, struct pb_verdict *verdict)
 {
+    enum pb_status status = PB_OK;
+
+    (void) user, (void) now;
     for (size_t i = 0; i < cfg->required.count; i++) {
         const char *spec = cfg->required.items[i];
         const char *eq = strchr(spec, '=');
-        char name[PB_CLAIM_NAME_MAX + 1];
+        char name[PB_CLAIM_NAME_MAX + 1], label[PB_CLAIM_NAME_MAX + 8];
         json_t *value;
 
         /* Refused when the option was parsed; never skipped if it got here. */
@@ -225,30 +323,49 @@ check_required(const struct pb_config *cfg, json_t *claims, struct pb_verdict *v
         }
         memcpy(name, spec, (size_t) (eq - spec));
         name[eq - spec] = '\0';
+        snprintf(label, sizeof(label), "claim %s", name);
         value = json_object_get(claims, name);
         if (value == NULL || !claim_has(value, eq + 1)) {
-            pb_verdict_set(verdict, PB_R_REQUIRED_CLAIM, "claim %s does not carry the required value",
-                           name);
-            return PB_REJECTED;
+            if (status == PB_OK)
+                pb_verdict_set(verdict, PB_R_REQUIRED_CLAIM, "claim %s does not carry the required value",
+                               name);
+            pb_trace_report(trace, label, PB_CHECK_FAIL, "\"%s\" %s", eq + 1,
+                            value == NULL ? "required, claim absent" : "required, not carried");
+            status = PB_REJECTED;
+            if (trace == NULL)
+                break;
+            continue;
         }
+        pb_trace_report(trace, label, PB_CHECK_OK, "carries \"%s\"", eq + 1);
     }
-    return PB_OK;
+    return status;
 }
+
+typedef enum pb_status (*claim_check_fn)(const struct pb_config *, json_t *, const char *, time_t,
+                                         const struct pb_trace *, struct pb_verdict *);
+
+/* In the order the module applies them; the first failure is the verdict. */
+static const claim_check_fn claim_checks[] = {
+    check_exp, check_nbf, check_iat, check_issuer, check_audience, check_user, check_required,
+};
 
 enum pb_status
 pb_claims_check(const struct pb_config *cfg, json_t *claims, const char *user,
-                time_t now, struct pb_verdict *verdict)
+                time_t now, const struct pb_trace *trace, struct pb_verdict *verdict)
 {
-    enum pb_status status;
+    enum pb_status status = PB_OK;
 
-    status = check_times(cfg, claims, now, verdict);
-    if (status == PB_OK)
-        status = check_issuer(cfg, claims, verdict);
-    if (status == PB_OK)
-        status = check_audience(cfg, claims, verdict);
-    if (status == PB_OK)
-        status = check_user(cfg, claims, user, verdict);
-    if (status == PB_OK)
-        status = check_required(cfg, claims, verdict);
+    for (size_t i = 0; i < sizeof(claim_checks) / sizeof(claim_checks[0]); i++) {
+        struct pb_verdict this_check = { PB_R_NONE, "" };
+        if (claim_checks[i](cfg, claims, user, now, trace, &this_check) == PB_OK)
+            continue;
+        if (status == PB_OK) {
+            status = PB_REJECTED;
+            *verdict = this_check;
+        }
+        /* A traced run goes on, so every check's outcome is shown. */
+        if (trace == NULL)
+            break;
+    }
     return status;
 }

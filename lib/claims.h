@@ -8,11 +8,13 @@
 
 #include "jws.h"
 #include "options.h"
+#include "trace.h"
 
-/* Check claims against cfg for the PAM user at time now.
- * PB_OK or PB_REJECTED with the verdict set. */
+/* Check claims against cfg for the PAM user at time now (user NULL: the
+ * user check is reported as skipped).  PB_OK or PB_REJECTED with the verdict
+ * of the first failing check.  With a trace, every check runs and reports. */
 enum pb_status pb_claims_check(const struct pb_config *cfg, json_t *claims, const char *user,
-                               time_t now, struct pb_verdict *verdict);
+                               time_t now, const struct pb_trace *trace, struct pb_verdict *verdict);
 
 /* Read a NumericDate (integer or finite real seconds).  0 on success. */
 int pb_claims_numeric_date(json_t *value, long long *out);

@@ -8,6 +8,7 @@
 
 #include <openssl/err.h>
 
+#include "b64url.h"
 #include "claims.h"
 #include "jwk.h"
 #include "keyset.h"
@@ -45,7 +46,7 @@ copy_claim(char *out, size_t cap, json_t *obj, const char *name)
 /* Try the keys that may verify this token; PB_OK on the first that does. */
 static enum pb_status
 verify_with_keys(const struct pb_jws *jws, struct pb_keyset *set, const struct pb_log *log,
-                 struct pb_verdict *verdict, struct pb_token_info *info)
+                 struct pb_trace *trace, struct pb_verdict *verdict, struct pb_token_info *info)
 {
     size_t kid_matches = 0, tried = 0, unusable = 0;
 
@@ -65,30 +66,42 @@ verify_with_keys(const struct pb_jws *jws, struct pb_keyset *set, const struct p
         }
         tried++;
         if (pb_jws_verify(jws, key, NULL, 0) == PB_OK) {
+            char kid[72];
+            pb_log_sanitize(kid, sizeof(kid), key->kid ? key->kid : "-", key->kid ? strlen(key->kid) : 1);
             pb_log(log, LOG_DEBUG, "signature verified with key %zu (kid %s, %s, %d bits)", i,
-                   info->kid, pb_kty_name(key->kty), key->bits);
+                   kid, pb_kty_name(key->kty), key->bits);
+            if (trace != NULL) {
+                snprintf(trace->key, sizeof(trace->key), "kid %s, %s%s%s, %d bits", kid,
+                         pb_kty_name(key->kty), key->curve ? " " : "", key->curve ? key->curve : "", key->bits);
+                pb_trace_report(trace, "key", PB_CHECK_OK, "%s (key %zu of %zu)", trace->key, i + 1, set->count);
+                pb_trace_report(trace, "signature", PB_CHECK_OK, "%s verifies", jws->alg->name);
+            }
             return PB_OK;
         }
         pb_log(log, LOG_DEBUG, "key %zu (%s, %d bits) does not verify the signature", i,
                pb_kty_name(key->kty), key->bits);
     }
-    if (jws->kid != NULL && kid_matches == 0) {
-        pb_verdict_set(verdict, PB_R_UNKNOWN_KID, "no key with kid \"%s\"", info->kid);
-        return PB_REJECTED;
-    }
     if (tried == 0 && unusable > 0) {
         /* Keys meant for this token exist but cannot be used: no verdict on the token. */
         pb_log(log, LOG_ERR, "unavailable: the %zu key(s) that fit this token are unusable", unusable);
+        pb_trace_report(trace, "key", PB_CHECK_FAIL, "the %zu key(s) that fit are unusable", unusable);
         return PB_UNAVAILABLE;
     }
-    if (tried == 0) {
+    if (jws->kid != NULL && kid_matches == 0) {
+        pb_verdict_set(verdict, PB_R_UNKNOWN_KID, "no key with kid \"%s\"", info->kid);
+    } else if (tried == 0) {
         pb_verdict_set(verdict, PB_R_NO_KEY, "no usable %s key fits algorithm %s%s",
                        jws->kid ? "such" : "configured", jws->alg->name,
                        jws->kid ? " (key type, curve or alg differs)" : "");
+    } else {
+        pb_trace_report(trace, "key", PB_CHECK_OK, "%zu candidate key%s", tried, tried == 1 ? "" : "s");
+        pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "signature does not verify (%zu key%s tried)",
+                       tried, tried == 1 ? "" : "s");
+        pb_trace_report(trace, "signature", PB_CHECK_FAIL, "%s", verdict->detail);
         return PB_REJECTED;
     }
-    pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "signature does not verify (%zu key%s tried)",
-                   tried, tried == 1 ? "" : "s");
+    pb_trace_report(trace, "key", PB_CHECK_FAIL, "%s", verdict->detail);
+    pb_trace_report(trace, "signature", PB_CHECK_SKIP, "no key to check it with");
     return PB_REJECTED;
 }
 
@@ -117,30 +130,57 @@ load_hmac_secret(const struct pb_config *cfg, const struct pb_log *log,
 
 static enum pb_status
 verify_hmac(const struct pb_jws *jws, const unsigned char *secret, size_t secret_len,
-            struct pb_verdict *verdict)
+            struct pb_trace *trace, struct pb_verdict *verdict)
 {
     enum pb_status status = pb_jws_verify(jws, NULL, secret, secret_len);
 
-    if (status == PB_REJECTED) {
-        if (secret_len < jws->alg->sig_len)
-            pb_verdict_set(verdict, PB_R_NO_KEY, "hmac_key_file is shorter than %s needs (%zu bytes)",
-                           jws->alg->name, jws->alg->sig_len);
-        else
-            pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "HMAC does not verify");
+    if (status == PB_OK) {
+        if (trace != NULL) {
+            snprintf(trace->key, sizeof(trace->key), "hmac_key_file, %zu bytes", secret_len);
+            pb_trace_report(trace, "key", PB_CHECK_OK, "%s", trace->key);
+            pb_trace_report(trace, "signature", PB_CHECK_OK, "%s verifies", jws->alg->name);
+        }
+    } else if (secret_len < jws->alg->sig_len) {
+        pb_verdict_set(verdict, PB_R_NO_KEY, "hmac_key_file is shorter than %s needs (%zu bytes)",
+                       jws->alg->name, jws->alg->sig_len);
+        pb_trace_report(trace, "key", PB_CHECK_FAIL, "%s", verdict->detail);
+        pb_trace_report(trace, "signature", PB_CHECK_SKIP, "no key to check it with");
+    } else {
+        pb_verdict_set(verdict, PB_R_BAD_SIGNATURE, "HMAC does not verify");
+        pb_trace_report(trace, "key", PB_CHECK_OK, "hmac_key_file, %zu bytes", secret_len);
+        pb_trace_report(trace, "signature", PB_CHECK_FAIL, "%s", verdict->detail);
     }
     return status;
 }
 
-enum pb_status
-pb_token_verify(const struct pb_config *cfg, const char *user, const char *token, size_t len,
-                time_t now, const struct pb_log *log, struct pb_verdict *verdict,
-                struct pb_token_info *info)
+/* Keep the first failure as the outcome; later checks only add detail. */
+static void
+note(enum pb_status *outcome, struct pb_verdict *verdict, enum pb_status status,
+     const struct pb_verdict *this_check)
+{
+    if (*outcome == PB_OK && status != PB_OK) {
+        *outcome = status;
+        if (this_check != verdict)
+            *verdict = *this_check;
+    }
+}
+
+/* The decision.  Without a trace it stops at the first failure (the module);
+ * with one it goes as far as the token allows, reporting every check, and
+ * the first failure is still the outcome.  In signature-only mode the claims
+ * policy is left out and the payload (any bytes) is returned on success. */
+static enum pb_status
+decide(const struct pb_config *cfg, const char *user, const char *token, size_t len, time_t now,
+       const struct pb_log *log, struct pb_trace *trace, int signature_only,
+       struct pb_verdict *verdict, struct pb_token_info *info,
+       unsigned char **payload, size_t *payload_len)
 {
     struct pb_jws jws;
     struct pb_keyset *set = NULL;
+    struct pb_verdict step = { PB_R_NONE, "" };
     unsigned char *secret = NULL;
     size_t secret_len = 0;
-    enum pb_status status = PB_REJECTED;
+    enum pb_status outcome = PB_OK, status;
 
     memset(&jws, 0, sizeof(jws));
     memset(info, 0, sizeof(*info));
@@ -154,45 +194,85 @@ pb_token_verify(const struct pb_config *cfg, const char *user, const char *token
     token = pb_token_strip_scheme(token, &len);
     if (len > PB_JWS_MAX_TOKEN) {
         pb_verdict_set(verdict, PB_R_TOO_LARGE, "token of %zu bytes exceeds %d", len, PB_JWS_MAX_TOKEN);
+        pb_trace_report(trace, "size", PB_CHECK_FAIL, "%s", verdict->detail);
+        outcome = PB_REJECTED;
         goto done;
     }
+    pb_trace_report(trace, "size", PB_CHECK_OK, "%zu bytes (limit %d)", len, PB_JWS_MAX_TOKEN);
     if (!pb_jws_is_token_shaped(token, len)) {
         pb_verdict_set(verdict, PB_R_NOT_A_TOKEN, "input is not a JWS compact token");
+        pb_trace_report(trace, "format", PB_CHECK_FAIL, "%s", verdict->detail);
+        outcome = PB_REJECTED;
         goto done;
     }
     status = pb_jws_parse(token, len, &jws, verdict);
     if (jws.header != NULL) {
         copy_claim(info->kid, sizeof(info->kid), jws.header, "kid");
         copy_claim(info->alg, sizeof(info->alg), jws.header, "alg");
+        if (trace != NULL)
+            trace->header = json_incref(jws.header);
     }
-    if (status != PB_OK)
+    if (status != PB_OK) {
+        pb_trace_report(trace, "format", PB_CHECK_FAIL, "%s: %s", pb_reason_name(verdict->reason), verdict->detail);
+        outcome = status;
         goto done;
+    }
+    pb_trace_report(trace, "format", PB_CHECK_OK, "JWS compact serialization, header accepted");
     pb_log(log, LOG_DEBUG, "token of %zu bytes, alg %s, kid %s", len, info->alg, info->kid);
-    status = PB_REJECTED;
+
     if (jws.alg == NULL || (jws.alg->bit & cfg->alg_mask) == 0) {
-        pb_verdict_set(verdict, PB_R_ALG_NOT_ALLOWED, "algorithm \"%s\" is not allowed", info->alg);
-        goto done;
-    }
-    if (cfg->hmac_key_file != NULL) {
-        status = load_hmac_secret(cfg, log, &secret, &secret_len);
-        if (status != PB_OK)
-            goto done;
-    }
-    if (jws.alg->family == PB_FAM_HMAC) {
-        status = verify_hmac(&jws, secret, secret_len, verdict);
-    } else if (cfg->jwks == NULL) {
-        pb_log(log, LOG_ERR, "unavailable: no jwks= configured");
-        status = PB_UNAVAILABLE;
+        pb_verdict_set(&step, PB_R_ALG_NOT_ALLOWED, "algorithm \"%s\" is not allowed", info->alg);
+        pb_trace_report(trace, "alg", PB_CHECK_FAIL, "%s", step.detail);
+        pb_trace_report(trace, "key", PB_CHECK_SKIP, "algorithm not allowed");
+        pb_trace_report(trace, "signature", PB_CHECK_SKIP, "algorithm not allowed");
+        note(&outcome, verdict, PB_REJECTED, &step);
     } else {
-        status = pb_keyset_get(cfg->jwks, &set, log);
-        if (status == PB_OK)
-            status = verify_with_keys(&jws, set, log, verdict, info);
+        pb_trace_report(trace, "alg", PB_CHECK_OK, "%s is allowed", jws.alg->name);
+        if (cfg->hmac_key_file != NULL) {
+            status = load_hmac_secret(cfg, log, &secret, &secret_len);
+            if (status != PB_OK) {
+                pb_trace_report(trace, "key", PB_CHECK_FAIL, "hmac_key_file unusable (see the log)");
+                outcome = status;
+                goto done;
+            }
+        }
+        if (jws.alg->family == PB_FAM_HMAC) {
+            status = verify_hmac(&jws, secret, secret_len, trace, &step);
+        } else if (cfg->jwks == NULL) {
+            pb_log(log, LOG_ERR, "unavailable: no jwks= configured");
+            pb_trace_report(trace, "key", PB_CHECK_FAIL, "no jwks configured");
+            status = PB_UNAVAILABLE;
+        } else {
+            status = pb_keyset_get(cfg->jwks, &set, log);
+            if (status == PB_OK)
+                status = verify_with_keys(&jws, set, log, trace, &step, info);
+            else
+                pb_trace_report(trace, "key", PB_CHECK_FAIL, "key file unusable (see the log)");
+        }
+        note(&outcome, verdict, status, &step);
     }
-    if (status != PB_OK)
+    if (outcome != PB_OK && trace == NULL)
         goto done;
-    status = pb_jws_parse_claims(&jws, verdict);
-    if (status != PB_OK)
+
+    if (signature_only) {
+        if (outcome == PB_OK && payload != NULL) {
+            if (pb_b64url_decode_alloc(jws.payload_b64, jws.payload_b64_len, payload, payload_len) < 0) {
+                pb_verdict_set(verdict, PB_R_MALFORMED, "payload is not strict base64url");
+                outcome = PB_REJECTED;
+            }
+        }
         goto done;
+    }
+    status = pb_jws_parse_claims(&jws, &step);
+    if (status != PB_OK) {
+        pb_trace_report(trace, "claims", PB_CHECK_FAIL, "%s", step.detail);
+        note(&outcome, verdict, status, &step);
+        goto done;
+    }
+    pb_trace_report(trace, "claims", outcome == PB_OK ? PB_CHECK_OK : PB_CHECK_SKIP,
+                    outcome == PB_OK ? "JSON object" : "JSON object, NOT VERIFIED: shown for information");
+    if (trace != NULL)
+        trace->claims = json_incref(jws.claims);
     copy_claim(info->jti, sizeof(info->jti), jws.claims, "jti");
     copy_claim(info->sub, sizeof(info->sub), jws.claims, "sub");
     /* Some authorities (DC/OS) issue tokens without iss or aud: allowed, but said. */
@@ -200,8 +280,9 @@ pb_token_verify(const struct pb_config *cfg, const char *user, const char *token
         pb_log(log, LOG_WARNING, "no issuer configured: tokens are accepted whoever issued them");
     if (cfg->audiences.count == 0)
         pb_log(log, LOG_WARNING, "no audience configured: only tokens without an aud claim are accepted");
-    status = pb_claims_check(cfg, jws.claims, user, now, verdict);
-    if (status == PB_OK) {
+    status = pb_claims_check(cfg, jws.claims, user, now, trace, &step);
+    note(&outcome, verdict, status, &step);
+    if (outcome == PB_OK) {
         long long exp = 0;
         pb_claims_numeric_date(json_object_get(jws.claims, "exp"), &exp);
         pb_log(log, LOG_DEBUG, "claims accepted for %s claim, expires in %lld s", cfg->user_claim,
@@ -214,7 +295,33 @@ done:
     pb_secret_free(secret, secret_len + 1);
     pb_keyset_release(set);
     pb_jws_clear(&jws);
-    return status;
+    return outcome;
+}
+
+enum pb_status
+pb_token_verify(const struct pb_config *cfg, const char *user, const char *token, size_t len,
+                time_t now, const struct pb_log *log, struct pb_verdict *verdict,
+                struct pb_token_info *info)
+{
+    return decide(cfg, user, token, len, now, log, NULL, 0, verdict, info, NULL, NULL);
+}
+
+enum pb_status
+pb_token_explain(const struct pb_config *cfg, const char *user, const char *token, size_t len,
+                 time_t now, const struct pb_log *log, struct pb_trace *trace,
+                 struct pb_verdict *verdict, struct pb_token_info *info)
+{
+    return decide(cfg, user, token, len, now, log, trace, 0, verdict, info, NULL, NULL);
+}
+
+enum pb_status
+pb_token_verify_signature(const struct pb_config *cfg, const char *token, size_t len,
+                          const struct pb_log *log, struct pb_trace *trace, struct pb_verdict *verdict,
+                          struct pb_token_info *info, unsigned char **payload, size_t *payload_len)
+{
+    *payload = NULL;
+    *payload_len = 0;
+    return decide(cfg, NULL, token, len, 0, log, trace, 1, verdict, info, payload, payload_len);
 }
 
 void

@@ -9,6 +9,7 @@
 #include "jws.h"
 #include "log.h"
 #include "options.h"
+#include "trace.h"
 
 /* What may be logged about a token: identifiers, never the token. */
 struct pb_token_info {
@@ -29,6 +30,21 @@ enum pb_status pb_token_verify(const struct pb_config *cfg, const char *user,
                                const char *token, size_t len, time_t now,
                                const struct pb_log *log, struct pb_verdict *verdict,
                                struct pb_token_info *info);
+
+/* The same decision, reporting every check to trace (see trace.h) and going
+ * on past failures where the token still allows it; the outcome and verdict
+ * are exactly pb_token_verify's.  user may be NULL (user check skipped). */
+enum pb_status pb_token_explain(const struct pb_config *cfg, const char *user, const char *token,
+                                size_t len, time_t now, const struct pb_log *log, struct pb_trace *trace,
+                                struct pb_verdict *verdict, struct pb_token_info *info);
+
+/* JOSE only: size, format, algorithm allow-list, key selection and signature,
+ * under the same rules, but no claims policy; on success *payload holds the
+ * payload bytes (any bytes, NUL-terminated copy; caller frees). */
+enum pb_status pb_token_verify_signature(const struct pb_config *cfg, const char *token, size_t len,
+                                         const struct pb_log *log, struct pb_trace *trace,
+                                         struct pb_verdict *verdict, struct pb_token_info *info,
+                                         unsigned char **payload, size_t *payload_len);
 
 /* Log the outcome in the fixed vocabulary:
  *   "accepted: user U (alg A, kid K, jti J)"

@@ -80,6 +80,14 @@ discard_line(void *ctx, int priority, const char *line)
 static const struct pb_log fuzz_log = { discard_line, NULL, 1 };
 
 static void
+discard_check(void *ctx, const char *name, enum pb_check_outcome outcome, const char *detail)
+{
+    (void) ctx, (void) name, (void) outcome, (void) detail;
+}
+
+static const struct pb_trace fuzz_trace = { discard_check, NULL, NULL, NULL, "" };
+
+static void
 die(const char *what)
 {
     fprintf(stderr, "fuzz-jws: init: %s\n", what);
@@ -350,8 +358,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         (void) pb_jws_verify(&jws, NULL, (const unsigned char *) hmac_secret, sizeof(hmac_secret) - 1);
         if (pb_jws_parse_claims(&jws, &verdict) == PB_OK) {
-            (void) pb_claims_check(&configs[0], jws.claims, FUZZ_USER, FUZZ_NOW, &verdict);
-            (void) pb_claims_check(&configs[1], jws.claims, FUZZ_USER, FUZZ_NOW, &verdict);
+            (void) pb_claims_check(&configs[0], jws.claims, FUZZ_USER, FUZZ_NOW, NULL, &verdict);
+            (void) pb_claims_check(&configs[1], jws.claims, FUZZ_USER, FUZZ_NOW, &fuzz_trace, &verdict);
         }
         /* Keep header and payload, replace the signature with a good one. */
         if (jws.alg != NULL

@@ -20,7 +20,7 @@ check(const char *claims_json, const char *user)
 
     if (claims == NULL)
         return PB_R_MALFORMED;
-    status = pb_claims_check(&cfg, claims, user, (time_t) NOW, &verdict);
+    status = pb_claims_check(&cfg, claims, user, (time_t) NOW, NULL, &verdict);
     json_decref(claims);
     return status == PB_OK ? PB_R_NONE : verdict.reason;
 }
