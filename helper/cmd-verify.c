@@ -1,0 +1,387 @@
+/* bearer-token verify: run the module's exact decision on one token and show
+ * every check, the key used, and the decoded header and claims. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "b64url.h"
+#include "commands.h"
+#include "jws.h"
+#include "options.h"
+#include "secret.h"
+#include "status.h"
+#include "token.h"
+#include "trace.h"
+
+#define MAX_CHECKS 64
+#define MAX_OPTIONS 64
+
+struct check_line {
+    char name[PB_CLAIM_NAME_MAX + 8];
+    enum pb_check_outcome outcome;
+    char detail[320];
+};
+
+struct report {
+    struct check_line lines[MAX_CHECKS];
+    size_t count;
+};
+
+struct verify_args {
+    const char *config;
+    const char *user;
+    const char *token_file;
+    int json;
+    int signature_only;
+    const char *words[MAX_OPTIONS];   /* module-line style key=value */
+    int nwords;
+    char *owned[MAX_OPTIONS];         /* words built from shorthand flags */
+    int nowned;
+};
+
+static void
+collect(void *ctx, const char *name, enum pb_check_outcome outcome, const char *detail)
+{
+    struct report *report = ctx;
+    struct check_line *line;
+
+    if (report->count >= MAX_CHECKS)
+        return;
+    line = &report->lines[report->count++];
+    snprintf(line->name, sizeof(line->name), "%s", name);
+    line->outcome = outcome;
+    snprintf(line->detail, sizeof(line->detail), "%s", detail);
+}
+
+static void
+stderr_sink(void *ctx, int priority, const char *line)
+{
+    (void) ctx;
+    fprintf(stderr, "bearer-token: %s%s\n", priority <= LOG_ERR ? "error: " : "", line);
+}
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: bearer-token verify [OPTIONS] < TOKEN\n"
+            "Check one token with pam_bearer.so's own code and configuration; show each check.\n\n"
+            "  --config FILE         configuration file (default %s)\n"
+            "  -o, --option KEY=VALUE  a module-line option, as in /etc/pam.d (repeatable)\n"
+            "  --user USER           the login name the token must belong to\n"
+            "  --token-file FILE     read the token from FILE instead of standard input\n"
+            "  --json                one JSON object on standard output\n"
+            "  --signature-only      JOSE only: check the signature, no claims policy;\n"
+            "                        the configuration file is not read unless --config is given\n"
+            "  --jwks FILE           same as --option jwks=FILE\n"
+            "  --algorithms LIST     same as --option algorithms=LIST\n"
+            "  --hmac-key-file FILE  same as --option hmac_key_file=FILE\n"
+            "  -h, --help            this text\n\n"
+            "The token is never taken from the command line, where other users can see it.\n"
+            "Exit status: 0 accepted, 1 rejected, 2 could not decide, 64 usage error.\n",
+            PB_DEFAULT_CONFIG);
+}
+
+static int
+add_word(struct verify_args *args, const char *key, const char *value)
+{
+    char *word;
+
+    if (args->nwords >= MAX_OPTIONS - 1)
+        return -1;
+    if (key == NULL) {
+        args->words[args->nwords++] = value;
+        return 0;
+    }
+    if (asprintf(&word, "%s=%s", key, value) < 0)
+        return -1;
+    args->owned[args->nowned++] = word;
+    args->words[args->nwords++] = word;
+    return 0;
+}
+
+/* Read the token: at most one byte more than the module accepts, so an
+ * oversized token is still refused as one.  One trailing newline (as typed
+ * at a terminal) is dropped, as a PAM conversation drops it. */
+static int
+read_token(const char *path, char **out, size_t *len)
+{
+    size_t cap = PB_JWS_MAX_TOKEN + 2, got = 0;
+    char *buf = malloc(cap);
+    int fd = STDIN_FILENO;
+
+    if (buf == NULL)
+        return -1;
+    if (path != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "bearer-token: cannot open %s: %s\n", path, strerror(errno));
+        free(buf);
+        return -1;
+    }
+    while (got < cap - 1) {
+        ssize_t n = read(fd, buf + got, cap - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "bearer-token: cannot read the token: %s\n", strerror(errno));
+            pb_secret_free(buf, cap);
+            if (fd != STDIN_FILENO)
+                close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += (size_t) n;
+    }
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (got > 0 && buf[got - 1] == '\n') {
+        got--;
+        if (got > 0 && buf[got - 1] == '\r')
+            got--;
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *len = got;
+    return 0;
+}
+
+static const char *
+verdict_word(enum pb_status status)
+{
+    return status == PB_OK ? "accepted" : status == PB_REJECTED ? "rejected" : "undecided";
+}
+
+static int
+exit_code(enum pb_status status)
+{
+    return status == PB_OK ? PB_EXIT_OK : status == PB_REJECTED ? PB_EXIT_REJECTED : PB_EXIT_UNDECIDED;
+}
+
+static void
+print_json_value(const char *label, json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    char *line, *next;
+
+    if (text == NULL) {
+        printf("%-10s (not decoded)\n", label);
+        return;
+    }
+    printf("%s\n", label);
+    for (line = text; line != NULL; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        printf("  %s\n", line);
+    }
+    free(text);
+}
+
+static void
+print_text(enum pb_status status, const struct pb_verdict *verdict, const struct report *report,
+           const struct pb_trace *trace, const unsigned char *payload, size_t payload_len)
+{
+    for (size_t i = 0; i < report->count; i++)
+        printf("%-10s %-5s %s\n", report->lines[i].name, pb_check_outcome_name(report->lines[i].outcome),
+               report->lines[i].detail);
+    printf("\nkey        %s\n", trace->key[0] ? trace->key : "(none verified the signature)");
+    print_json_value("header", trace->header);
+    if (payload != NULL) {
+        printf("payload    %zu bytes\n", payload_len);
+        fwrite(payload, 1, payload_len, stdout);
+        if (payload_len > 0 && payload[payload_len - 1] != '\n')
+            printf("\n");
+    } else if (trace->claims != NULL) {
+        print_json_value("claims", trace->claims);
+    }
+    if (status == PB_REJECTED)
+        printf("\nverdict    rejected: %s: %s\n", pb_reason_name(verdict->reason), verdict->detail);
+    else if (status == PB_OK)
+        printf("\nverdict    accepted\n");
+    else
+        printf("\nverdict    undecided: %s (see the messages above)\n", pb_status_name(status));
+}
+
+static int
+print_json(enum pb_status status, const struct pb_verdict *verdict, const struct report *report,
+           const struct pb_trace *trace, const unsigned char *payload, size_t payload_len)
+{
+    json_t *root = json_object(), *checks = json_array();
+    char *text;
+
+    if (root == NULL || checks == NULL)
+        return -1;
+    json_object_set_new(root, "verdict", json_string(verdict_word(status)));
+    if (status == PB_REJECTED) {
+        json_object_set_new(root, "reason", json_string(pb_reason_name(verdict->reason)));
+        json_object_set_new(root, "detail", json_string(verdict->detail));
+    } else if (status != PB_OK) {
+        json_object_set_new(root, "reason", json_string(pb_status_name(status)));
+    }
+    for (size_t i = 0; i < report->count; i++)
+        json_array_append_new(checks, json_pack("{s:s, s:s, s:s}", "check", report->lines[i].name, "outcome",
+                                                pb_check_outcome_name(report->lines[i].outcome), "detail",
+                                                report->lines[i].detail));
+    json_object_set_new(root, "checks", checks);
+    json_object_set_new(root, "key", trace->key[0] ? json_string(trace->key) : json_null());
+    json_object_set(root, "header", trace->header ? trace->header : json_null());
+    if (payload != NULL) {
+        json_t *text_value = json_stringn((const char *) payload, payload_len);
+        if (text_value != NULL) {
+            json_object_set_new(root, "payload", text_value);
+        } else {
+            char *encoded = pb_b64url_encode(payload, payload_len);
+            json_object_set_new(root, "payload_base64url", encoded ? json_string(encoded) : json_null());
+            free(encoded);
+        }
+    } else {
+        json_object_set(root, "claims", trace->claims ? trace->claims : json_null());
+    }
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (text == NULL)
+        return -1;
+    printf("%s\n", text);
+    free(text);
+    return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct verify_args *args)
+{
+    enum { OPT_CONFIG = 256, OPT_USER, OPT_TOKEN_FILE, OPT_JSON, OPT_SIG_ONLY, OPT_JWKS, OPT_ALGS, OPT_HMAC };
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, OPT_CONFIG },
+        { "option", required_argument, NULL, 'o' },
+        { "user", required_argument, NULL, OPT_USER },
+        { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "signature-only", no_argument, NULL, OPT_SIG_ONLY },
+        { "jwks", required_argument, NULL, OPT_JWKS },
+        { "algorithms", required_argument, NULL, OPT_ALGS },
+        { "hmac-key-file", required_argument, NULL, OPT_HMAC },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c, failed = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_CONFIG: args->config = optarg; break;
+        case 'o': failed |= add_word(args, NULL, optarg); break;
+        case OPT_USER: args->user = optarg; break;
+        case OPT_TOKEN_FILE: args->token_file = optarg; break;
+        case OPT_JSON: args->json = 1; break;
+        case OPT_SIG_ONLY: args->signature_only = 1; break;
+        case OPT_JWKS: failed |= add_word(args, "jwks", optarg); break;
+        case OPT_ALGS: failed |= add_word(args, "algorithms", optarg); break;
+        case OPT_HMAC: failed |= add_word(args, "hmac_key_file", optarg); break;
+        case 'h': usage(stdout); return 1;
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bearer-token verify: unexpected argument \"%s\" (the token is read from standard "
+                        "input or --token-file, never from the command line)\n", argv[optind]);
+        return -1;
+    }
+    if (failed) {
+        fprintf(stderr, "bearer-token verify: too many options\n");
+        return -1;
+    }
+    return 0;
+}
+
+int
+pb_cmd_verify(int argc, char **argv)
+{
+    struct verify_args args;
+    struct pb_config cfg;
+    struct pb_log log = { stderr_sink, NULL, 0 };
+    struct report report = { .count = 0 };
+    struct pb_trace trace = { collect, &report, NULL, NULL, "" };
+    struct pb_verdict verdict = { PB_R_NONE, "" };
+    struct pb_token_info info;
+    const char *load_argv[MAX_OPTIONS + 1];
+    char *config_word = NULL, *token = NULL;
+    unsigned char *payload = NULL;
+    size_t token_len = 0, payload_len = 0;
+    int load_argc = 0, rc = PB_EXIT_USAGE, parsed;
+    enum pb_status status;
+
+    memset(&args, 0, sizeof(args));
+    memset(&cfg, 0, sizeof(cfg));
+    parsed = parse_args(argc, argv, &args);
+    if (parsed != 0) {
+        rc = parsed > 0 ? PB_EXIT_OK : PB_EXIT_USAGE;
+        goto done;
+    }
+    /* The same loading path as the module: file, then module-line words.
+     * Signature-only mode reads a file only when one is named. */
+    if (args.config != NULL || args.signature_only) {
+        if (asprintf(&config_word, "config=%s", args.config ? args.config : "/dev/null") < 0)
+            goto done;
+        if (args.config != NULL)
+            load_argv[load_argc++] = config_word;
+    }
+    for (int i = 0; i < args.nwords; i++)
+        load_argv[load_argc++] = args.words[i];
+    if (args.signature_only && args.config == NULL) {
+        char err[256];
+        status = pb_config_init(&cfg);
+        for (int i = 0; status == PB_OK && i < load_argc; i++) {
+            status = pb_config_apply(&cfg, load_argv[i], PB_W_MODULE, err, sizeof(err));
+            if (status == PB_CONFIG)
+                pb_log(&log, LOG_ERR, "config: %s", err);
+        }
+        if (status == PB_OK && (status = pb_config_finish(&cfg, err, sizeof(err))) == PB_CONFIG)
+            pb_log(&log, LOG_ERR, "config: %s", err);
+    } else {
+        status = pb_config_load(&cfg, load_argc, load_argv, &log);
+    }
+    if (status != PB_OK) {
+        rc = PB_EXIT_UNDECIDED;
+        goto done;
+    }
+    if (read_token(args.token_file, &token, &token_len) < 0) {
+        rc = PB_EXIT_UNDECIDED;
+        goto done;
+    }
+    if (args.signature_only)
+        status = pb_token_verify_signature(&cfg, token, token_len, &log, &trace, &verdict, &info,
+                                           &payload, &payload_len);
+    else
+        status = pb_token_explain(&cfg, args.user, token, token_len, time(NULL), &log, &trace, &verdict, &info);
+    if (args.json) {
+        if (print_json(status, &verdict, &report, &trace, payload, payload_len) < 0) {
+            rc = PB_EXIT_UNDECIDED;
+            goto done;
+        }
+    } else {
+        print_text(status, &verdict, &report, &trace, payload, payload_len);
+    }
+    rc = exit_code(status);
+done:
+    if (fflush(stdout) != 0 && rc != PB_EXIT_USAGE)
+        rc = PB_EXIT_UNDECIDED;
+    json_decref(trace.header);
+    json_decref(trace.claims);
+    if (token != NULL)
+        pb_secret_free(token, PB_JWS_MAX_TOKEN + 2);
+    free(payload);
+    free(config_word);
+    for (int i = 0; i < args.nowned; i++)
+        free(args.owned[i]);
+    pb_config_free(&cfg);
+    return rc;
+}
