@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 
 #include "alg.h"
 #include "conf.h"
@@ -238,6 +239,97 @@ pb_config_apply(struct pb_config *cfg, const char *word, enum pb_opt_where sourc
     return set_value(cfg, opt, eq + 1, err, errlen);
 }
 
+/* Is the host part of an ldap:// URI a loopback address? */
+static int
+uri_is_loopback(const char *uri)
+{
+    const char *host = uri + strlen("ldap://");
+    size_t len = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/");
+    char name[64];
+    struct in_addr addr;
+
+    if (len >= sizeof(name))
+        return 0;
+    memcpy(name, host, len);
+    name[len] = '\0';
+    if (strcmp(name, "localhost") == 0 || strcmp(name, "[::1]") == 0)
+        return 1;
+    /* A real dotted address in 127.0.0.0/8, not a name that starts with "127." */
+    return inet_pton(AF_INET, name, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
+}
+
+/* A DN or filter template: at least one %u, and only %u or %% after a '%'. */
+static int
+template_ok(const char *template)
+{
+    int uses = 0;
+
+    for (const char *t = template; *t != '\0'; t++) {
+        if (*t != '%')
+            continue;
+        if (t[1] == 'u')
+            uses++;
+        else if (t[1] != '%')
+            return 0;
+        t++;
+    }
+    return uses > 0;
+}
+
+/* Password logins: every combination that would be unsafe or cannot work is
+ * refused here, once, rather than at the first login. */
+static enum pb_status
+check_ldap(const struct pb_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->token_only && cfg->password_only) {
+        snprintf(err, errlen, "token_only and password_only exclude each other");
+        return PB_CONFIG;
+    }
+    if (cfg->ldap_uris.count == 0) {
+        if (cfg->password_only || cfg->ldap_group != NULL) {
+            snprintf(err, errlen, "%s needs ldap_uri", cfg->password_only ? "password_only" : "ldap_group");
+            return PB_CONFIG;
+        }
+        return PB_OK;
+    }
+    for (size_t i = 0; i < cfg->ldap_uris.count; i++) {
+        const char *uri = cfg->ldap_uris.items[i];
+        if (strncmp(uri, "ldaps://", 8) == 0)
+            continue;
+        if (strncmp(uri, "ldap://", 7) != 0) {
+            snprintf(err, errlen, "ldap_uri: \"%s\" is neither ldap:// nor ldaps://", uri);
+            return PB_CONFIG;
+        }
+        if (!cfg->ldap_starttls && !cfg->ldap_insecure_plaintext && !uri_is_loopback(uri)) {
+            snprintf(err, errlen, "ldap_uri: %s would send passwords unencrypted: use ldaps://, "
+                     "ldap_starttls, or ldap_insecure_plaintext", uri);
+            return PB_CONFIG;
+        }
+    }
+    if (cfg->ldap_user_dn == NULL && (cfg->ldap_binddn == NULL || cfg->ldap_base == NULL)) {
+        snprintf(err, errlen, "ldap_uri needs ldap_user_dn, or ldap_binddn and ldap_base to search");
+        return PB_CONFIG;
+    }
+    if ((cfg->ldap_binddn == NULL) != (cfg->ldap_bindpw_file == NULL)) {
+        snprintf(err, errlen, "ldap_binddn and ldap_bindpw_file go together");
+        return PB_CONFIG;
+    }
+    if (cfg->ldap_group != NULL && cfg->ldap_binddn == NULL) {
+        snprintf(err, errlen, "ldap_group needs ldap_binddn to read the group");
+        return PB_CONFIG;
+    }
+    if ((cfg->ldap_user_dn != NULL && !template_ok(cfg->ldap_user_dn)) || !template_ok(cfg->ldap_filter)) {
+        snprintf(err, errlen, "ldap_user_dn and ldap_filter must contain %%u (the user name) "
+                 "and no %% sequence other than %%u and %%%%");
+        return PB_CONFIG;
+    }
+    if (cfg->ldap_timeout == 0) {
+        snprintf(err, errlen, "ldap_timeout must be at least 1 second");
+        return PB_CONFIG;
+    }
+    return PB_OK;
+}
+
 enum pb_status
 pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
 {
@@ -260,6 +352,8 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "algorithms: no algorithm allowed");
         return PB_CONFIG;
     }
+    if (check_ldap(cfg, err, errlen) != PB_OK)
+        return PB_CONFIG;
     if (cfg->use_first_pass && cfg->try_first_pass) {
         snprintf(err, errlen, "use_first_pass and try_first_pass exclude each other");
         return PB_CONFIG;

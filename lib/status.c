@@ -33,6 +33,12 @@ static const char *const reason_names[PB_R_COUNT] = {
     [PB_R_USER_MISMATCH] = "user-mismatch",
     [PB_R_REQUIRED_CLAIM] = "required-claim",
     [PB_R_EXP_MISSING] = "exp-missing",
+    [PB_R_BAD_PASSWORD] = "bad-password",
+    [PB_R_EMPTY_PASSWORD] = "empty-password",
+    [PB_R_PASSWORD_EXPIRED] = "password-expired",
+    [PB_R_ACCOUNT_LOCKED] = "account-locked",
+    [PB_R_NOT_IN_GROUP] = "not-in-group",
+    [PB_R_TOKEN_NOT_ALLOWED] = "token-not-allowed",
 };
 
 const char *

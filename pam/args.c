@@ -38,10 +38,10 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
 
     memset(args, 0, sizeof(*args));
     args->pamh = pamh;
+    args->flags = flags;
     args->log.sink = syslog_sink;
     args->log.ctx = pamh;
     status = pb_config_load(&args->cfg, argc, argv, &args->log);
-    (void) flags;
     return pb_pam_code(status);
 }
 

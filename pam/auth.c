@@ -7,6 +7,7 @@
 #include <security/pam_ext.h>
 
 #include "internal.h"
+#include "ldap-auth.h"
 #include "token.h"
 
 /* The token, from an earlier module (use_first_pass) or the conversation. */
@@ -36,13 +37,55 @@ get_token(struct pb_pam_args *args, const char *user, const char **token)
     return PAM_SUCCESS;
 }
 
+/* Tell the user what the password policy said, unless asked to be silent. */
+static void
+show_note(struct pb_pam_args *args, const struct pb_ldap_note *note)
+{
+    if (note->text[0] == '\0' || (args->flags & PAM_SILENT))
+        return;
+    if (note->is_error)
+        pam_error(args->pamh, "%s", note->text);
+    else
+        pam_info(args->pamh, "%s", note->text);
+}
+
+/* What was typed is not a token: an LDAP simple bind decides. */
+static int
+password_login(struct pb_pam_args *args, const char *user, const char *password)
+{
+    const struct pb_ldap_ops *ops = pb_pam_password_ops(&args->log);
+    struct pb_verdict verdict = { PB_R_NONE, "" };
+    struct pb_ldap_note note;
+    enum pb_status status;
+    char shown[96];
+
+    if (ops == NULL)
+        return PAM_AUTHINFO_UNAVAIL;
+    status = ops->authenticate(&args->cfg, user, password, &args->log, &verdict, &note);
+    show_note(args, &note);
+    pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
+    user = shown;
+    if (status == PB_OK)
+        pb_log(&args->log, LOG_INFO, "accepted: user %s (password, LDAP bind)", user);
+    else if (status == PB_REJECTED)
+        pb_log(&args->log, LOG_NOTICE, "rejected: %s: %s (user %s, password)", pb_reason_name(verdict.reason),
+               verdict.detail, user);
+    else
+        pb_log(&args->log, LOG_ERR, "%s: password for user %s not checked", pb_status_name(status), user);
+    /* A locked account is the end of the line for this user: say so. */
+    if (status == PB_REJECTED && verdict.reason == PB_R_ACCOUNT_LOCKED)
+        return PAM_MAXTRIES;
+    return pb_pam_code(status);
+}
+
 int
 pb_pam_authenticate(struct pb_pam_args *args)
 {
     struct pb_verdict verdict;
     struct pb_token_info info;
-    const char *user = NULL, *token = NULL;
+    const char *user = NULL, *token = NULL, *bare;
     enum pb_status status;
+    size_t len, bare_len;
     int code;
 
     code = pam_get_user(args->pamh, &user, NULL);
@@ -53,8 +96,22 @@ pb_pam_authenticate(struct pb_pam_args *args)
     code = get_token(args, user, &token);
     if (code != PAM_SUCCESS)
         return code;
-    status = pb_token_verify(&args->cfg, user, token, strlen(token), time(NULL), &args->log,
-                             &verdict, &info);
+    len = bare_len = strlen(token);
+    bare = pb_token_strip_scheme(token, &bare_len);
+    /* Token-shaped (or oversized) input is a token and never reaches LDAP;
+     * anything else is a password when LDAP is configured. */
+    if (!pb_jws_is_token_shaped(bare, bare_len) && bare_len <= PB_JWS_MAX_TOKEN
+        && args->cfg.ldap_uris.count > 0 && !args->cfg.token_only)
+        return password_login(args, user, token);
+    if (args->cfg.password_only) {
+        char shown[96];
+        pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
+        pb_log(&args->log, LOG_NOTICE,
+               "rejected: token-not-allowed: password_only is set and a token was given (user %s, jti -, sub -)",
+               shown);
+        return PAM_AUTH_ERR;
+    }
+    status = pb_token_verify(&args->cfg, user, token, len, time(NULL), &args->log, &verdict, &info);
     pb_token_log_outcome(&args->log, status, user, &verdict, &info);
     return pb_pam_code(status);
 }

@@ -10,6 +10,7 @@
 /* Everything one call into the module needs; lives for that call only. */
 struct pb_pam_args {
     pam_handle_t *pamh;
+    int flags;
     struct pb_config cfg;
     struct pb_log log;
 };
@@ -24,5 +25,11 @@ void pb_pam_args_free(struct pb_pam_args *args);
 int pb_pam_code(int status);
 
 int pb_pam_authenticate(struct pb_pam_args *args);
+int pb_pam_account(struct pb_pam_args *args);
+
+struct pb_ldap_ops;
+/* The LDAP operations, loading pam_bearer-ldap.so on first use; NULL (and
+ * logged) when it cannot be loaded. */
+const struct pb_ldap_ops *pb_pam_password_ops(const struct pb_log *log);
 
 #endif

@@ -29,12 +29,18 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
     return PAM_SUCCESS;
 }
 
-/* Account policy belongs to other modules for now: no opinion. */
+/* Group membership when ldap_group is set; otherwise no opinion. */
 PB_EXPORT int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void) pamh, (void) flags, (void) argc, (void) argv;
-    return PAM_IGNORE;
+    struct pb_pam_args args;
+    int code;
+
+    code = pb_pam_args_new(&args, pamh, flags, argc, argv);
+    if (code == PAM_SUCCESS)
+        code = pb_pam_account(&args);
+    pb_pam_args_free(&args);
+    return code;
 }
 
 PB_EXPORT int

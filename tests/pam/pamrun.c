@@ -2,7 +2,9 @@
  * pamrun: run pam_authenticate for one service and user through libpamtest,
  * answering every prompt with the bytes of a token file.
  *
- * Usage: pamrun [--preset] SERVICE USER TOKENFILE
+ * Usage: pamrun [--preset|--account] SERVICE USER TOKENFILE
+ *
+ * --account: run pam_acct_mgmt instead of pam_authenticate.
  *
  * Prints the name of the PAM result (PAM_SUCCESS, PAM_AUTH_ERR, ...) on
  * standard output and exits 0 when the run happened; exits 2 on a usage or
@@ -218,17 +220,23 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--preset") == 0) {
 		a.answer_prompts = 0;
 		argi++;
+	} else if (argc > 1 && strcmp(argv[1], "--account") == 0) {
+		/* The account phase alone: no prompts, the token file is unused. */
+		tests[0].pam_operation = PAMTEST_ACCOUNT;
+		a.answer_prompts = 0;
+		argi++;
 	}
 	if (argc - argi != 3) {
 		fprintf(stderr,
-			"usage: pamrun [--preset] SERVICE USER TOKENFILE\n");
+			"usage: pamrun [--preset|--account] SERVICE USER TOKENFILE\n");
 		return 2;
 	}
 	token = read_token(argv[argi + 2]);
 	if (token == NULL)
 		return 2;
 	a.token = token;
-	if (!a.answer_prompts && setenv("PAM_AUTHTOK", token, 1) != 0) {
+	if (!a.answer_prompts && tests[0].pam_operation == PAMTEST_AUTHENTICATE
+	    && setenv("PAM_AUTHTOK", token, 1) != 0) {
 		fprintf(stderr, "pamrun: setenv: %s\n", strerror(errno));
 		free(token);
 		return 2;

@@ -90,11 +90,29 @@ main(void)
             { "algorithms=RS256,,ES256", "empty list item" }, { "require_claim=scope", "claim without =" },
             { "require_claim==x", "claim without name" }, { "user_claim", "string without value" },
             { "algorithms=rs256", "algorithm names are case-sensitive" },
+            { "token_only password_only", "token_only with password_only" },
+            { "password_only", "password_only without ldap_uri" },
+            { "ldap_uri=ldap://ldap.example.com ldap_user_dn=uid=%u,dc=x", "plaintext bind off loopback" },
+            { "ldap_uri=http://127.0.0.1 ldap_user_dn=uid=%u,dc=x", "not an LDAP URI" },
+            { "ldap_uri=ldaps://h", "neither DN template nor search settings" },
+            { "ldap_uri=ldaps://h ldap_user_dn=uid=alice,dc=x", "DN template without %u" },
+            { "ldap_uri=ldaps://h ldap_binddn=cn=r ldap_base=dc=x", "binddn without password file" },
+            { "ldap_uri=ldaps://h ldap_user_dn=uid=%u,dc=x ldap_group=cn=g", "group check without binddn" },
+            { "ldap_uri=ldaps://h ldap_user_dn=uid=%u,dc=x ldap_timeout=0", "zero timeout" },
+            { "ldap_uri=ldaps://h ldap_user_dn=uid=%u,dc=x ldap_filter=(uid=bob)", "filter without %u" },
+            { "ldap_uri=ldap://127.evil.example ldap_user_dn=uid=%u,dc=x", "a name starting with 127. is not loopback" },
+            { "ldap_uri=ldaps://h ldap_user_dn=uid=%s%u,dc=x", "unknown % sequence in the DN template" },
+            { "ldap_group=cn=g ldap_binddn=cn=r ldap_bindpw_file=/p", "ldap_group without ldap_uri" },
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-            const char *argv[] = { empty_arg, bad[i][0] };
+            const char *argv[8] = { empty_arg };
+            char words[256], *save = NULL;
+            int argc = 1;
+            snprintf(words, sizeof(words), "%s", bad[i][0]);
+            for (char *w = strtok_r(words, " ", &save); w != NULL && argc < 8; w = strtok_r(NULL, " ", &save))
+                argv[argc++] = w;
             log_lines = 0;
-            tap_is_int(load(&cfg, 2, argv), PB_CONFIG, "refused: %s (%s)", bad[i][0], bad[i][1]);
+            tap_is_int(load(&cfg, argc, argv), PB_CONFIG, "refused: %s (%s)", bad[i][0], bad[i][1]);
             tap_ok(log_lines > 0 && strncmp(last_line, "config: ", 8) == 0, "logged: %s", last_line);
             pb_config_free(&cfg);
         }
@@ -102,6 +120,22 @@ main(void)
     {
         const char *argv[] = { empty_arg, "use_first_pass", "try_first_pass" };
         tap_is_int(load(&cfg, 3, argv), PB_CONFIG, "use_first_pass with try_first_pass refused");
+        pb_config_free(&cfg);
+    }
+    {
+        const char *argv[] = { empty_arg, "ldap_uri=ldap://127.0.0.1:389,ldaps://ldap.example.com",
+                               "ldap_binddn=cn=reader,dc=example,dc=com", "ldap_bindpw_file=/etc/pw",
+                               "ldap_base=dc=example,dc=com", "ldap_group=cn=admins,dc=example,dc=com" };
+        tap_is_int(load(&cfg, 6, argv), PB_OK, "search-then-bind settings with loopback ldap:// accepted");
+        tap_is_int(cfg.ldap_uris.count, 2, "two LDAP URIs");
+        tap_is_str(cfg.ldap_filter, "(uid=%u)", "default filter");
+        tap_is_int(cfg.ldap_timeout, 5, "default LDAP timeout");
+        pb_config_free(&cfg);
+    }
+    {
+        const char *argv[] = { empty_arg, "ldap_uri=ldap://ldap.example.com", "ldap_starttls",
+                               "ldap_user_dn=uid=%u,ou=people,dc=example,dc=com" };
+        tap_is_int(load(&cfg, 4, argv), PB_OK, "ldap:// off loopback with StartTLS accepted");
         pb_config_free(&cfg);
     }
     {

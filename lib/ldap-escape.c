@@ -1,0 +1,98 @@
+/* RFC 4514 and RFC 4515 escaping of user-supplied names. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldap-escape.h"
+
+static const char hexdigits[] = "0123456789abcdef";
+
+char *
+pb_ldap_escape_dn(const char *value, size_t len)
+{
+    /* Worst case every byte becomes "\xx". */
+    char *out = malloc(len * 3 + 1), *p = out;
+
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) value[i];
+        int special = strchr(",+\"\\<>;=", c) != NULL && c != '\0';
+        /* A leading space or '#', and a trailing space, are escaped too. */
+        if ((i == 0 && (c == ' ' || c == '#')) || (i == len - 1 && c == ' '))
+            special = 1;
+        if (c < 0x20 || c == 0x7f) {
+            *p++ = '\\';
+            *p++ = hexdigits[c >> 4];
+            *p++ = hexdigits[c & 15];
+        } else if (special) {
+            *p++ = '\\';
+            *p++ = (char) c;
+        } else {
+            *p++ = (char) c;
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+char *
+pb_ldap_escape_filter(const char *value, size_t len)
+{
+    char *out = malloc(len * 3 + 1), *p = out;
+
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) value[i];
+        if (c == '*' || c == '(' || c == ')' || c == '\\' || c < 0x20 || c == 0x7f) {
+            *p++ = '\\';
+            *p++ = hexdigits[c >> 4];
+            *p++ = hexdigits[c & 15];
+        } else {
+            *p++ = (char) c;
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+char *
+pb_ldap_expand(const char *template, const char *user, char *(*escape)(const char *value, size_t len))
+{
+    char *escaped = escape(user, strlen(user)), *out = NULL, *p;
+    size_t uses = 0, len;
+
+    if (escaped == NULL)
+        return NULL;
+    for (const char *t = template; *t != '\0'; t++) {
+        if (*t != '%')
+            continue;
+        if (t[1] == 'u')
+            uses++;
+        else if (t[1] != '%')
+            goto done;
+        t++;
+    }
+    len = strlen(template) + uses * strlen(escaped) + 1;
+    out = malloc(len);
+    if (out == NULL)
+        goto done;
+    for (p = out; *template != '\0'; template++) {
+        if (*template == '%' && template[1] == 'u') {
+            p = stpcpy(p, escaped);
+            template++;
+        } else if (*template == '%') {
+            *p++ = '%';
+            template++;
+        } else {
+            *p++ = *template;
+        }
+    }
+    *p = '\0';
+done:
+    free(escaped);
+    return out;
+}

@@ -1,0 +1,188 @@
+#!/bin/sh
+# ldap-t.sh: password logins through real libpam (pam_wrapper) against a real
+# slapd started for the test: both DN strategies, TLS, failover, injection
+# attempts, password policy, and the account phase's group check.
+set -u
+set -f
+
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures=$(cd "$here/../fixtures" && pwd)
+top_builddir=${abs_top_builddir:-$(pwd)}
+module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
+pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
+pwlib=$(pkg-config --libs pam_wrapper 2>/dev/null)
+pwlib=${pwlib%% *}
+pwlib=${pwlib:-libpam_wrapper.so}
+
+bail() { echo "Bail out! $*"; exit 99; }
+[ -f "$module" ] || bail "module not built: $module"
+[ -x "$pamrun" ] || bail "driver not built: $pamrun"
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || bail "slapd not installed"
+
+preload=$pwlib
+asan=$(ldd "$module" "$pamrun" 2>/dev/null | awk '/libasan/ { print $3; exit }')
+if [ -n "$asan" ]; then
+	preload="$asan:$pwlib"
+	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
+	export UID_WRAPPER_DISABLE_DEEPBIND PAM_WRAPPER_DISABLE_DEEPBIND
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-ldap.XXXXXX") || bail "mktemp failed"
+hang_pid=
+cleanup() {
+	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
+	[ -n "$hang_pid" ] && kill "$hang_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+sh "$fixtures/slapd.sh" start "$tmp/slapd" >"$tmp/slapd-start.log" 2>&1 ||
+	{ cat "$tmp/slapd-start.log" >&2; bail "slapd fixture did not start"; }
+. "$tmp/slapd/env"
+: >"$tmp/empty.conf"
+pw=$LDAP_PW_DIR
+printf '' >"$tmp/empty.pw"
+printf 'not-the-password' >"$tmp/wrong.pw"
+printf 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln' >"$tmp/token.pw"
+
+# A listener that accepts connections and never answers: a hung server.
+hang_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+conns = []
+end = time.time() + 300
+while time.time() < end:
+    c, _ = s.accept(); conns.append(c)
+' "$hang_port" &
+hang_pid=$!
+dead=ldap://127.0.0.1:1
+
+template="ldap_user_dn=uid=%u,$LDAP_PEOPLE"
+search="ldap_binddn=$LDAP_READER_DN ldap_bindpw_file=$LDAP_READER_PW_FILE ldap_base=$LDAP_BASE"
+starttls="ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA"
+ldaps="ldap_uri=$LDAPS_URI ldap_ca_file=$LDAP_CA"
+
+n=0 failed=0
+# check NAME EXPECTED REASON USER PASSWORDFILE MODE MODULE-ARGS...
+# MODE is auth, account, or account-permit; REASON is the word after "rejected: " in the log,
+# "accepted", or "-" to check only the PAM result.
+check() {
+	name=$1 expected=$2 reason=$3 user=$4 pwfile=$5 mode=$6
+	shift 6
+	n=$((n + 1))
+	svc=$tmp/svc.$n
+	mkdir "$svc"
+	if [ "$mode" = account ]; then
+		echo "account required $module config=$tmp/empty.conf $*" >"$svc/bearer"
+		flag=--account
+	elif [ "$mode" = account-permit ]; then
+		# With no opinion (PAM_IGNORE) the stack falls through to pam_permit.
+		printf 'account required %s config=%s %s\naccount required pam_permit.so\n' \
+			"$module" "$tmp/empty.conf" "$*" >"$svc/bearer"
+		flag=--account
+	else
+		echo "auth required $module config=$tmp/empty.conf $*" >"$svc/bearer"
+		flag=
+	fi
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$svc/other"
+	got=$(cd "$tmp" && LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$svc" \
+		PAM_WRAPPER_DEBUGLEVEL=2 "$pamrun" $flag bearer "$user" "$pwfile" 2>"$svc/log" </dev/null)
+	problem=
+	[ "$got" = "$expected" ] || problem="result ${got:-none}, expected $expected"
+	case $reason in
+	-) ;;
+	accepted) grep -q 'SYSLOG([0-9]): accepted: \|SYSLOG([0-9]): account: ' "$svc/log" ||
+		problem="$problem; no accepted line" ;;
+	*) grep -q "SYSLOG([0-9]): rejected: $reason:" "$svc/log" || problem="$problem; no 'rejected: $reason:' line" ;;
+	esac
+	# The password never reaches the log.
+	if [ -s "$pwfile" ] && grep -qF "$(cat "$pwfile")" "$svc/log"; then
+		problem="$problem; the password appears in the log"
+	fi
+	if [ -z "$problem" ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name: $problem"
+		sed 's/^/#   /' "$svc/log" | grep -v 'copy_confdir\|pwrap_' | tail -8
+		failed=$((failed + 1))
+	fi
+}
+
+# DN template over StartTLS
+check "template: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
+check "template: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $starttls $template
+check "template: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$tmp/wrong.pw" auth $starttls $template
+check "template: empty password never sent" PAM_AUTH_ERR empty-password alice "$tmp/empty.pw" auth $starttls $template
+check "template: every printable character" PAM_SUCCESS accepted carol "$pw/carol.pw" auth $starttls $template
+check "template: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $starttls $template
+check "template: DN-special user name escaped" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $starttls $template
+check "template: '*' as user" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $starttls $template
+check "template: ',ou=people' injection" PAM_AUTH_ERR bad-password "alice,ou=people" "$pw/alice.pw" auth $starttls $template
+check "template: backslash user" PAM_AUTH_ERR bad-password 'ali\ce' "$pw/alice.pw" auth $starttls $template
+check "plain ldap:// to loopback" PAM_SUCCESS accepted alice "$pw/alice.pw" auth ldap_uri=$LDAP_URI $template
+
+# Search-then-bind over LDAPS
+check "search: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $ldaps $search
+check "search: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $ldaps $search
+check "search: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$pw/alice.pw" auth $ldaps $search
+check "search: '*' matches nobody" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $ldaps $search
+check "search: ')(uid=*' filter injection" PAM_AUTH_ERR bad-password ')(uid=*' "$pw/alice.pw" auth $ldaps $search
+check "search: '*)(|(uid=*' filter injection" PAM_AUTH_ERR bad-password '*)(|(uid=*' "$pw/alice.pw" auth $ldaps $search
+check "search: backslash user" PAM_AUTH_ERR bad-password '\' "$pw/alice.pw" auth $ldaps $search
+check "search: DN-special user name" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $ldaps $search
+check "search: several matches is a failed login" PAM_AUTH_ERR bad-password alice "$pw/alice.pw" auth \
+	$ldaps $search "ldap_filter=(|(uid=%u)(uid=bob))"
+check "search: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $ldaps $search
+
+# TLS trust
+check "StartTLS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+	ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_WRONG_CA $template
+check "LDAPS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+	ldap_uri=$LDAPS_URI ldap_ca_file=$LDAP_WRONG_CA $template
+
+# Failover and outages
+check "failover: first server down" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
+	ldap_uri=$dead,$LDAPS_URI ldap_ca_file=$LDAP_CA $template
+check "every server down" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+	ldap_uri=$dead,ldap://127.0.0.1:2 $template
+check "hung server: unavailable within the timeout" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+	ldap_uri=ldap://127.0.0.1:$hang_port ldap_timeout=1 $template
+check "hung server, then a good one" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
+	ldap_uri=ldap://127.0.0.1:$hang_port,$LDAPS_URI ldap_ca_file=$LDAP_CA ldap_timeout=1 $template
+
+# Paths
+check "token-shaped input never goes to LDAP" PAM_AUTH_ERR alg-not-allowed alice "$tmp/token.pw" auth $starttls $template
+check "token_only: a password is refused" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth \
+	$starttls $template token_only
+check "password_only: a token is refused" PAM_AUTH_ERR token-not-allowed alice "$tmp/token.pw" auth \
+	$starttls $template password_only
+check "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth
+
+# Password policy (slapd ppolicy overlay)
+check "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
+check "locked account" PAM_MAXTRIES account-locked locked "$pw/locked.pw" auth $starttls $template
+
+# Account phase: group membership
+check "group: member (groupOfNames)" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
+	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
+check "group: not a member" PAM_PERM_DENIED not-in-group bob "$tmp/empty.pw" account \
+	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
+check "group: uniqueMember" PAM_SUCCESS accepted bob "$tmp/empty.pw" account \
+	$ldaps $search ldap_group=cn=staff,$LDAP_GROUPS
+check "group: memberUid" PAM_SUCCESS accepted carol "$tmp/empty.pw" account \
+	$ldaps $search ldap_group=cn=devs,$LDAP_GROUPS
+check "group: memberUid, not a member" PAM_PERM_DENIED not-in-group alice "$tmp/empty.pw" account \
+	$ldaps $search ldap_group=cn=devs,$LDAP_GROUPS
+check "group: with a DN template" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
+	$ldaps $template ldap_binddn=$LDAP_READER_DN ldap_bindpw_file=$LDAP_READER_PW_FILE \
+	ldap_group=cn=admins,$LDAP_GROUPS
+check "group: unknown user" PAM_PERM_DENIED not-in-group nosuchuser "$tmp/empty.pw" account \
+	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
+check "group: every server down" PAM_AUTHINFO_UNAVAIL - alice "$tmp/empty.pw" account \
+	ldap_uri=$dead $search ldap_group=cn=admins,$LDAP_GROUPS
+check "no ldap_group: no opinion, no LDAP contact" PAM_SUCCESS - alice "$tmp/empty.pw" account-permit \
+	ldap_uri=$dead $search
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
