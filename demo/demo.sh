@@ -1,6 +1,7 @@
 #!/bin/sh
-# demo.sh: four real logins through libpam and pam_bearer.so, with tokens
-# minted on the spot, showing what the module decides and what it logs.
+# demo.sh: six real logins through libpam and pam_bearer.so, four with tokens
+# minted on the spot and two with passwords checked by a private slapd,
+# showing what the module decides and what it logs.
 #
 # Run from the build directory (./bootstrap demo does this):
 #   cd build && sh ../demo/demo.sh
@@ -36,8 +37,10 @@ die() {
 "$python" -c 'import jwt, cryptography' 2>/dev/null ||
 	die "$python cannot import jwt and cryptography; install python3-jwt python3-cryptography"
 
+[ -x /usr/sbin/slapd ] || die "slapd is not installed; install slapd ldap-utils (./bootstrap deps)"
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam-bearer-demo.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
+trap 'sh "$srcdir/tests/fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 trap 'exit 130' HUP INT PIPE TERM
 umask 077
 
@@ -89,9 +92,17 @@ EOF
 
 # --- 2. a PAM service that uses the module --------------------------------------
 
+# The password side: a private slapd on a loopback port (the test suite's
+# fixture), with alice's account and a test CA for its TLS certificate.
+sh "$srcdir/tests/fixtures/slapd.sh" start "$tmp/slapd" >"$tmp/slapd-start.log" 2>&1 ||
+	{ cat "$tmp/slapd-start.log" >&2; die "the demo's slapd did not start"; }
+. "$tmp/slapd/env"
+cp "$LDAP_PW_DIR/alice.pw" "$tmp/alice-password.tok"
+printf 'Tr0ub4dor&3' >"$tmp/wrong-password.tok"
+
 : >"$tmp/empty.conf"	# so /etc/security/pam_bearer.conf, if any, plays no part
 mkdir "$tmp/pam.d"
-service_line="auth required $module config=$tmp/empty.conf jwks=$tmp/jwks.json issuer=$ISSUER audience=$AUDIENCE"
+service_line="auth required $module config=$tmp/empty.conf jwks=$tmp/jwks.json issuer=$ISSUER audience=$AUDIENCE ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA ldap_user_dn=uid=%u,$LDAP_PEOPLE"
 echo "$service_line" >"$tmp/pam.d/demo-login"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$tmp/pam.d/other"
 
@@ -117,10 +128,14 @@ login() {
 	sed -n 's/.*SYSLOG([0-9]*): //p' "$log" >"$tmp/$tok.syslog"
 
 	echo
-	echo "[$number/4] $title"
+	echo "[$number/6] $title"
 	echo "  What is tried: $story"
-	echo "  Token claims:  $(cat "$tmp/$tok.claims")"
-	echo "  Token size:    $(wc -c <"$tmp/$tok.tok") bytes, signed RS256, kid $KID"
+	if [ -f "$tmp/$tok.claims" ]; then
+		echo "  Token claims:  $(cat "$tmp/$tok.claims")"
+		echo "  Token size:    $(wc -c <"$tmp/$tok.tok") bytes, signed RS256, kid $KID"
+	else
+		echo "  Password:      $(wc -c <"$tmp/$tok.tok") characters (not shown), checked by an LDAP bind over StartTLS"
+	fi
 	echo "  Expected:      $want_code, log line starting \"$want_log\""
 	echo "  PAM result:    $code"
 	if [ -s "$tmp/$tok.syslog" ]; then
@@ -137,11 +152,11 @@ login() {
 		echo "  Module logged: (nothing)"
 	fi
 
-	# The module must never log the token: look for its signature's tail.
+	# The module must never log the token (its signature's tail) or the password.
 	leaked=no
 	secret=$(tail -c 24 "$tmp/$tok.tok")
 	grep -qF -- "$secret" "$log" && leaked=yes
-	[ $leaked = no ] || echo "  !! the token's signature appears in the module's output"
+	[ $leaked = no ] || echo "  !! the secret appears in the module's output"
 
 	if [ "$code" = "$want_code" ] && [ $leaked = no ] &&
 		grep -q "^$want_log" "$tmp/$tok.syslog"; then
@@ -166,11 +181,14 @@ An identity provider (played here by a throwaway RSA key made a moment ago)
 signs tokens that say who the bearer is and until when.  pam_bearer.so checks
 such a token offline, against the provider's public key, when it is typed
 at a password prompt.  Below, a real libpam loads the freshly built module
-and runs its authentication step four times for the user "alice".
+and runs its authentication step four times for the user "alice".  Then
+alice types her password instead: that is not a token, so the same module
+checks it with an LDAP bind against a directory server (a private slapd).
 
   Module:       $module
   Scratch dir:  $tmp (shown as <tmp>; removed at the end)
   Trusted keys: <tmp>/jwks.json (one RSA public key, kid $KID)
+  Directory:    $LDAP_URI (slapd, StartTLS with a test CA)
   PAM service:  $(echo "$service_line" | sed "s|$tmp|<tmp>|g; s|$module|pam_bearer.so|")
 EOF
 
@@ -186,15 +204,22 @@ login 3 "Someone else's token" bob \
 login 4 "A forged token" forged \
 	"someone signs a token for alice with their own key, claiming the provider's key ID" \
 	PAM_AUTH_ERR "rejected: bad-signature:"
+login 5 "alice's password" alice-password \
+	"alice types her LDAP password at the same prompt" \
+	PAM_SUCCESS "accepted: user alice (password, LDAP bind)"
+login 6 "A wrong password" wrong-password \
+	"someone types a wrong password for alice" \
+	PAM_AUTH_ERR "rejected: bad-password:"
 
 echo
 echo "Summary"
 echo "-------$summary"
 echo
 if [ $failures -eq 0 ]; then
-	echo "All $total logins ended as expected: the valid token was accepted, and the"
-	echo "expired, misdirected and forged ones were refused, each with its reason"
-	echo "in the log.  The tokens themselves never appear in the module's log."
+	echo "All $total logins ended as expected: the valid token and alice's password were"
+	echo "accepted; the expired, misdirected and forged tokens and the wrong password"
+	echo "were refused, each with its reason in the log.  Neither tokens nor passwords"
+	echo "ever appear in the module's log."
 	exit 0
 fi
 echo "$failures of $total logins did NOT end as expected (see above)."
