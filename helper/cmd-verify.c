@@ -109,13 +109,16 @@ add_word(struct verify_args *args, const char *key, const char *value)
     return 0;
 }
 
-/* Read the token: at most one byte more than the module accepts, so an
- * oversized token is still refused as one.  One trailing newline (as typed
- * at a terminal) is dropped, as a PAM conversation drops it. */
+/* Read the token, up to READ_MAX bytes: well past what the module accepts
+ * (even after a "Bearer " prefix), so an oversized token is refused as one.
+ * One trailing newline (as typed at a terminal) is dropped, as a PAM
+ * conversation drops it. */
+#define READ_MAX (1024 * 1024)
+
 static int
 read_token(const char *path, char **out, size_t *len)
 {
-    size_t cap = PB_JWS_MAX_TOKEN + 2, got = 0;
+    size_t cap = READ_MAX + 2, got = 0;
     char *buf = malloc(cap);
     int fd = STDIN_FILENO;
 
@@ -187,7 +190,8 @@ print_json_value(const char *label, json_t *value)
 }
 
 static void
-print_text(enum pb_status status, const struct pb_verdict *verdict, const struct report *report,
+print_text(const struct pb_config *cfg, enum pb_status status, const struct pb_verdict *verdict,
+           const struct report *report,
            const struct pb_trace *trace, const unsigned char *payload, size_t payload_len)
 {
     for (size_t i = 0; i < report->count; i++)
@@ -209,6 +213,9 @@ print_text(enum pb_status status, const struct pb_verdict *verdict, const struct
         printf("\nverdict    accepted\n");
     else
         printf("\nverdict    undecided: %s (see the messages above)\n", pb_status_name(status));
+    if (status == PB_REJECTED && verdict->reason == PB_R_NOT_A_TOKEN && cfg->ldap_uris.count > 0 && !cfg->token_only)
+        printf("note       with this configuration the module would check this input as a password, "
+               "with an LDAP bind\n");
 }
 
 static int
@@ -291,8 +298,9 @@ parse_args(int argc, char **argv, struct verify_args *args)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "bearer-token verify: unexpected argument \"%s\" (the token is read from standard "
-                        "input or --token-file, never from the command line)\n", argv[optind]);
+        /* Not quoted back: it may well be a token. */
+        fprintf(stderr, "bearer-token verify: unexpected argument (the token is read from standard "
+                        "input or --token-file, never from the command line)\n");
         return -1;
     }
     if (failed) {
@@ -350,6 +358,12 @@ pb_cmd_verify(int argc, char **argv)
         status = pb_config_load(&cfg, load_argc, load_argv, &log);
     }
     if (status != PB_OK) {
+        /* Still a report, so scripts always get one object / one verdict. */
+        pb_trace_report(&trace, "config", PB_CHECK_FAIL, "the configuration cannot be used (see the messages above)");
+        if (args.json)
+            print_json(status, &verdict, &report, &trace, NULL, 0);
+        else
+            print_text(&cfg, status, &verdict, &report, &trace, NULL, 0);
         rc = PB_EXIT_UNDECIDED;
         goto done;
     }
@@ -368,7 +382,7 @@ pb_cmd_verify(int argc, char **argv)
             goto done;
         }
     } else {
-        print_text(status, &verdict, &report, &trace, payload, payload_len);
+        print_text(&cfg, status, &verdict, &report, &trace, payload, payload_len);
     }
     rc = exit_code(status);
 done:
@@ -377,7 +391,7 @@ done:
     json_decref(trace.header);
     json_decref(trace.claims);
     if (token != NULL)
-        pb_secret_free(token, PB_JWS_MAX_TOKEN + 2);
+        pb_secret_free(token, READ_MAX + 2);
     free(payload);
     free(config_word);
     for (int i = 0; i < args.nowned; i++)

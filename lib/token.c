@@ -205,6 +205,13 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         outcome = PB_REJECTED;
         goto done;
     }
+    /* A token never goes to LDAP, and with password_only it goes nowhere. */
+    if (cfg->password_only) {
+        pb_verdict_set(verdict, PB_R_TOKEN_NOT_ALLOWED, "password_only is set and a token was given");
+        pb_trace_report(trace, "path", PB_CHECK_FAIL, "%s", verdict->detail);
+        outcome = PB_REJECTED;
+        goto done;
+    }
     status = pb_jws_parse(token, len, &jws, verdict);
     if (jws.header != NULL) {
         copy_claim(info->kid, sizeof(info->kid), jws.header, "kid");

@@ -103,14 +103,6 @@ pb_pam_authenticate(struct pb_pam_args *args)
     if (!pb_jws_is_token_shaped(bare, bare_len) && bare_len <= PB_JWS_MAX_TOKEN
         && args->cfg.ldap_uris.count > 0 && !args->cfg.token_only)
         return password_login(args, user, token);
-    if (args->cfg.password_only) {
-        char shown[96];
-        pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
-        pb_log(&args->log, LOG_NOTICE,
-               "rejected: token-not-allowed: password_only is set and a token was given (user %s, jti -, sub -)",
-               shown);
-        return PAM_AUTH_ERR;
-    }
     status = pb_token_verify(&args->cfg, user, token, len, time(NULL), &args->log, &verdict, &info);
     pb_token_log_outcome(&args->log, status, user, &verdict, &info);
     return pb_pam_code(status);

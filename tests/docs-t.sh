@@ -10,14 +10,24 @@
 #   - each built-in default appears in the option's pam_bearer.conf(5) entry;
 #   - every rejection reason is explained in pam_bearer(8), and nothing else
 #     is listed there as a reason;
-#   - both pages render without a groff warning (skipped without groff).
+#   - bearer-token.1 has an entry for every long option that
+#     "bearer-token verify --help" prints, and none for an option it does not
+#     print (skipped when the helper is not built);
+#   - bearer-token.1 lists under EXIT STATUS exactly the exit codes of
+#     helper/commands.h;
+#   - all three pages render without a groff warning (skipped without groff).
 #
 # An option entry is a ".TP" line followed by ".B name" or ".BI name= VALUE"
 # inside ".SH OPTIONS"; a reason entry is the same inside
 # ".SS Rejection reasons" of pam_bearer.8.
 #
-# Run by automake from the build directory with abs_top_srcdir set; by hand:
-#   abs_top_srcdir=/path/to/source sh tests/docs-t.sh
+# A bearer-token.1 option entry is a ".TP" line followed by a line naming
+# one or more "\-\-name" options inside ".SH OPTIONS"; an exit code entry is
+# a ".TP" line followed by ".B N" inside ".SH EXIT STATUS".
+#
+# Run by automake from the build directory with abs_top_srcdir and
+# abs_top_builddir set; by hand:
+#   abs_top_srcdir=/path/to/source abs_top_builddir=/path/to/build sh tests/docs-t.sh
 
 LC_ALL=C
 export LC_ALL
@@ -26,8 +36,11 @@ def=$srcdir/lib/options.def
 status_c=$srcdir/lib/status.c
 conf5=$srcdir/docs/pam_bearer.conf.5
 man8=$srcdir/docs/pam_bearer.8
+man1=$srcdir/docs/bearer-token.1
+commands_h=$srcdir/helper/commands.h
+helper=${abs_top_builddir:-$(pwd)}/helper/bearer-token
 
-for f in "$def" "$status_c" "$conf5" "$man8"; do
+for f in "$def" "$status_c" "$conf5" "$man8" "$man1" "$commands_h"; do
 	[ -s "$f" ] || { echo "Bail out! missing or empty: $f"; exit 99; }
 done
 
@@ -192,9 +205,73 @@ else
 	result "not ok" "pam_bearer.8 lists reasons not in lib/status.c: $stale"
 fi
 
+# bearer-token.1 against the helper: its --help output is the list of options.
+# long_options PAGE: every "\-\-name" on a line that follows ".TP" in
+# ".SH OPTIONS", as --name, one per line.
+long_options() {
+	awk '
+		/^\.SH OPTIONS/ { inside = 1; next }
+		inside && /^\.SH/ { inside = 0 }
+		!inside { next }
+		after_tp {
+			after_tp = 0
+			line = $0
+			# Hyphens in a name are written "\-" too: --token-file is
+			# \-\-token\-file.
+			while (match(line, /\\-\\-[a-z]([a-z]|\\-)*/)) {
+				name = substr(line, RSTART, RLENGTH)
+				gsub(/\\/, "", name)
+				print name
+				line = substr(line, RSTART + RLENGTH)
+			}
+			next
+		}
+		/^\.TP/ { after_tp = 1 }
+	' "$1" | sort -u
+}
+long_options "$man1" >"$tmp/man1-options"
+if [ -x "$helper" ]; then
+	"$helper" verify --help >"$tmp/help" 2>&1
+	rc=$?
+	grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u >"$tmp/help-options"
+	if [ $rc -eq 0 ] && [ -s "$tmp/help-options" ]; then
+		result ok "bearer-token verify --help lists $(wc -l <"$tmp/help-options") long options"
+	else
+		result "not ok" "bearer-token verify --help lists options (exit $rc)" "$(head -n 5 "$tmp/help")"
+	fi
+	while read -r opt; do
+		check "bearer-token.1 documents verify $opt" listed "$opt" "$tmp/man1-options"
+	done <"$tmp/help-options"
+	stale=$(comm -13 "$tmp/help-options" "$tmp/man1-options" | tr '\n' ' ')
+	if [ -z "$stale" ]; then
+		result ok "bearer-token.1 documents no option missing from verify --help"
+	else
+		result "not ok" "bearer-token.1 documents options verify --help does not print: $stale"
+	fi
+else
+	result ok "# SKIP $helper not built: bearer-token.1 options not compared"
+fi
+
+# Exit codes: helper/commands.h's PB_EXIT_* values against ".SH EXIT STATUS".
+sed -n 's/^[ \t]*PB_EXIT_[A-Z_]*[ \t]*=[ \t]*\([0-9][0-9]*\).*/\1/p' "$commands_h" |
+	sort -n >"$tmp/exit-codes"
+awk '
+	/^\.SH EXIT STATUS/ { inside = 1; next }
+	inside && /^\.SH/ { inside = 0 }
+	!inside { next }
+	after_tp { after_tp = 0; if ($1 == ".B") print $2; next }
+	/^\.TP/ { after_tp = 1 }
+' "$man1" | sort -n >"$tmp/man1-exit-codes"
+if [ -s "$tmp/exit-codes" ] && cmp -s "$tmp/exit-codes" "$tmp/man1-exit-codes"; then
+	result ok "bearer-token.1 EXIT STATUS lists helper/commands.h's codes: $(tr '\n' ' ' <"$tmp/exit-codes")"
+else
+	result "not ok" "bearer-token.1 EXIT STATUS lists helper/commands.h's codes" \
+		"commands.h: $(tr '\n' ' ' <"$tmp/exit-codes"); page: $(tr '\n' ' ' <"$tmp/man1-exit-codes")"
+fi
+
 # Rendering: groff with every warning on, at man's usual 80-column width and at
 # groff's default, must say nothing.
-for page in "$conf5" "$man8"; do
+for page in "$conf5" "$man8" "$man1"; do
 	base=$(basename "$page")
 	if command -v groff >/dev/null 2>&1; then
 		groff -man -Tutf8 -ww -z "$page" >"$tmp/groff" 2>&1
