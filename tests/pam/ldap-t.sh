@@ -88,8 +88,9 @@ check() {
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$svc/other"
 	got=$(cd "$tmp" && LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$svc" \
 		PAM_WRAPPER_DEBUGLEVEL=2 "$pamrun" $flag bearer "$user" "$pwfile" 2>"$svc/log" </dev/null)
+	rc=$?
 	problem=
-	[ "$got" = "$expected" ] || problem="result ${got:-none}, expected $expected"
+	[ "$got" = "$expected" ] || problem="result ${got:-none} (pamrun exit $rc), expected $expected"
 	case $reason in
 	-) ;;
 	accepted) grep -q 'SYSLOG([0-9]): accepted: \|SYSLOG([0-9]): account: ' "$svc/log" ||
@@ -104,7 +105,7 @@ check() {
 		echo "ok $n - $name"
 	else
 		echo "not ok $n - $name: $problem"
-		sed 's/^/#   /' "$svc/log" | grep -v 'copy_confdir\|pwrap_' | tail -8
+		grep -v 'copy_confdir\|pwrap_' "$svc/log" | tail -12 | sed 's/^/#   /'
 		failed=$((failed + 1))
 	fi
 }
@@ -149,7 +150,7 @@ check "every server down" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
 check "hung server: unavailable within the timeout" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
 	ldap_uri=ldap://127.0.0.1:$hang_port ldap_timeout=1 $template
 check "hung server, then a good one" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
-	ldap_uri=ldap://127.0.0.1:$hang_port,$LDAPS_URI ldap_ca_file=$LDAP_CA ldap_timeout=1 $template
+	ldap_uri=ldap://127.0.0.1:$hang_port,$LDAPS_URI ldap_ca_file=$LDAP_CA ldap_timeout=2 $template
 
 # Paths
 check "token-shaped input never goes to LDAP" PAM_AUTH_ERR alg-not-allowed alice "$tmp/token.pw" auth $starttls $template

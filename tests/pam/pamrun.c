@@ -262,5 +262,7 @@ main(int argc, char **argv)
 	else
 		printf("PAM_UNKNOWN_%d\n", tests[0].op_rv);
 	fprintf(stderr, "pamrun: %d prompt(s)\n", a.prompts);
+	/* Flush now: a leak checker may end the process before exit() would. */
+	fflush(stdout);
 	return 0;
 }
