@@ -3,11 +3,19 @@
 # then print a short report with ratios against baselines measured in the same
 # run.  Not part of `make check`; nothing here fails on timing.
 #
-#   bench/run.sh            default sizes (about a minute on 2 cores)
-#   bench/run.sh quick      small sizes, for a smoke test
+#   bench/run.sh            everything at default sizes: bench-verify, bench-pam,
+#                           then the LDAP part (a private slapd, bench-ldap)
+#   bench/run.sh ldap       the LDAP part only, plus bench-pam (the token login's
+#                           margin and ratio, to show they did not move)
+#   bench/run.sh quick [ldap]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
-# BENCH_ES256_N, BENCH_LOGINS, BENCH_VERIFIES, BENCH_ROUNDS.
+# BENCH_ES256_N, BENCH_LOGINS, BENCH_VERIFIES, BENCH_ROUNDS, BENCH_LDAP_TLS_N
+# (StartTLS binds and logins per loop), BENCH_LDAP_PLAIN_N (plain ldap:// and
+# permit), BENCH_TOKEN_BASELINE_MODULE (an older pam_bearer.so, e.g. built from
+# the commit before LDAP: bench-pam runs against it too, in the same run).
+# The LDAP part needs slapd and ldap-utils (tests/fixtures/slapd.sh); without
+# them the full run skips it, `run.sh ldap` fails.
 set -eu
 cd "$(dirname "$0")"
 bench=$(pwd)
@@ -16,23 +24,35 @@ build=$top/${BUILD_DIR:-build}
 CC=${CC:-gcc}
 CFLAGS_BENCH="-O2 -g -Wall -Wextra -Wno-unused-parameter"
 
-if [ "${1:-}" = quick ]; then
+quick=0 part=all
+for arg; do
+    case $arg in
+    quick) quick=1 ;;
+    ldap) part=ldap ;;
+    *) echo "usage: $0 [quick] [ldap]" >&2; exit 2 ;;
+    esac
+done
+if [ "$quick" = 1 ]; then
     : "${BENCH_RS256_N:=2000}" "${BENCH_ES256_N:=2000}" "${BENCH_LOGINS:=1000}" "${BENCH_VERIFIES:=2000}"
+    : "${BENCH_LDAP_TLS_N:=200}" "${BENCH_LDAP_PLAIN_N:=1000}"
 fi
 RS256_N=${BENCH_RS256_N:-20000}
 ES256_N=${BENCH_ES256_N:-20000}
 LOGINS=${BENCH_LOGINS:-5000}
 VERIFIES=${BENCH_VERIFIES:-20000}
 ROUNDS=${BENCH_ROUNDS:-20}
+LDAP_TLS_N=${BENCH_LDAP_TLS_N:-1000}
+LDAP_PLAIN_N=${BENCH_LDAP_PLAIN_N:-6000}
 
 lib=$build/lib/.libs/libbearer.a
 module=$build/pam/.libs/pam_bearer.so
-if [ ! -f "$lib" ] || [ ! -f "$module" ] || [ ! -f "$build/config.h" ]; then
+plugin=$build/pam/.libs/pam_bearer-ldap.so
+if [ ! -f "$lib" ] || [ ! -f "$module" ] || [ ! -f "$plugin" ] || [ ! -f "$build/config.h" ]; then
     echo "run.sh: $build is not built; running ./bootstrap build" >&2
     (cd "$top" && BUILD_DIR=${BUILD_DIR:-build} ./bootstrap build) >&2
-elif ! make -s -q -C "$build" lib/libbearer.la pam/pam_bearer.la 2>/dev/null; then
-    echo "run.sh: $build is out of date; rebuilding the library and the module" >&2
-    make -s -C "$build" lib/libbearer.la pam/pam_bearer.la >&2
+elif ! make -s -q -C "$build" lib/libbearer.la pam/pam_bearer.la pam/pam_bearer-ldap.la 2>/dev/null; then
+    echo "run.sh: $build is out of date; rebuilding the library, the module and its LDAP plugin" >&2
+    make -s -C "$build" lib/libbearer.la pam/pam_bearer.la pam/pam_bearer-ldap.la >&2
 fi
 
 # Rebuild a program when it is missing or older than any of what it is built from.
@@ -56,20 +76,65 @@ if needs "$bench/bench-pam" "$bench/bench-pam.c" "$bench/bench-util.h" "$lib" "$
     echo "run.sh: building bench-pam" >&2
     $CC $CFLAGS_BENCH -I"$top/lib" -o "$bench/bench-pam" "$bench/bench-pam.c" "$lib" -lpam -lcrypto -ldl
 fi
+if needs "$bench/bench-ldap" "$bench/bench-ldap.c" "$bench/bench-util.h" "$lib" "$module" "$plugin"; then
+    echo "run.sh: building bench-ldap" >&2
+    $CC $CFLAGS_BENCH -I"$top/lib" -o "$bench/bench-ldap" "$bench/bench-ldap.c" "$lib" \
+        -lldap -llber -lpam -lcrypto -ldl
+fi
 
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT INT TERM
+slapd_dir=
+cleanup() {
+    if [ -n "$slapd_dir" ]; then
+        sh "$top/tests/fixtures/slapd.sh" stop "$slapd_dir" >&2 || true
+        rm -rf "$slapd_dir"
+    fi
+    rm -f "$out"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
 echo "pam_bearer benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s)${cpu:+: $cpu}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 echo
 
-"$bench/bench-verify" -r "$RS256_N" -e "$ES256_N" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-verify\.'
+if [ "$part" = all ]; then
+    "$bench/bench-verify" -r "$RS256_N" -e "$ES256_N" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-verify\.'
+fi
+# The token login, as in the first issue (in `run.sh ldap` too: adding LDAP
+# must not move its margin or ratio).
 "$bench/bench-pam" -m "$module" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-pam\.'
+if [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
+    echo "bench-pam again, against the older module $BENCH_TOKEN_BASELINE_MODULE:"
+    "$bench/bench-pam" -m "$BENCH_TOKEN_BASELINE_MODULE" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" \
+        | sed 's/^bench-pam\./bench-pam-old./' | tee -a "$out" | grep -v '^bench-pam-old\.'
+fi
+
+# The LDAP part: a private slapd (tests/fixtures/slapd.sh), stopped on exit.
+ldap_ran=0
+slapd_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-slapd-XXXXXX")
+if sh "$top/tests/fixtures/slapd.sh" start "$slapd_dir" >&2; then
+    "$bench/bench-ldap" -m "$module" -E "$slapd_dir/env" -n "$LDAP_TLS_N" -N "$LDAP_PLAIN_N" -R "$ROUNDS" \
+        | tee -a "$out" | grep -v '^bench-ldap\.'
+    ldap_ran=1
+    sh "$top/tests/fixtures/slapd.sh" stop "$slapd_dir" >&2
+    rm -rf "$slapd_dir"
+    slapd_dir=
+else
+    rm -rf "$slapd_dir"
+    slapd_dir=
+    if [ "$part" = ldap ]; then
+        echo "run.sh: cannot start the slapd fixture (needs slapd and ldap-utils)" >&2
+        exit 1
+    fi
+    echo "run.sh: LDAP part skipped: cannot start the slapd fixture (needs slapd and ldap-utils)" >&2
+fi
 
 val() { sed -n "s/^$1=//p" "$out"; }
 verdict() { awk -v v="$1" -v lim="$2" 'BEGIN { print (v <= lim) ? "met" : "MISSED" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 rs=$(val 'bench-verify\.RS256\.ratio_core_raw')
 es=$(val 'bench-verify\.ES256\.ratio_core_raw')
@@ -79,10 +144,25 @@ margin=$(val 'bench-pam\.margin_us')
 margin_iss=$(val 'bench-pam\.margin_iss_us')
 
 echo "summary"
-printf '  %-52s %s\n' "core/raw RS256 (goal <= 1.10)" "$rs ($rs_over us/op): $(verdict "$rs" 1.10)"
-printf '  %-52s %s\n' "core/raw ES256 (goal <= 1.10)" "$es ($es_over us/op): $(verdict "$es" 1.10)"
+if [ "$part" = all ]; then
+    printf '  %-52s %s\n' "core/raw RS256 (goal <= 1.10)" "$rs ($rs_over us/op): $(verdict "$rs" 1.10)"
+    printf '  %-52s %s\n' "core/raw ES256 (goal <= 1.10)" "$es ($es_over us/op): $(verdict "$es" 1.10)"
+fi
 printf '  %-52s %s\n' "token - (permit, kept mapped + raw verify) (<= 50 us)" \
     "$(printf '%+.2f' "$margin") us: $(verdict "$margin" 50)"
 printf '  %-52s %s\n' "  same, issuer+audience configured (1 log line)" \
     "$(printf '%+.2f' "$margin_iss") us: $(verdict "$margin_iss" 50)"
+printf '  %-52s %s\n' "  token login / permit login (CPU)" \
+    "$(ratio "$(val 'bench-pam\.token_us')" "$(val 'bench-pam\.permit_us')")"
+if [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
+    printf '  %-52s %s\n' "  older module: margin, token/permit" \
+        "$(printf '%+.2f' "$(val 'bench-pam-old\.margin_us')") us, $(ratio "$(val 'bench-pam-old\.token_us')" "$(val 'bench-pam-old\.permit_us')")"
+fi
+if [ "$ldap_ran" = 1 ]; then
+    for t in starttls plain; do
+        r=$(val "bench-ldap\\.ratio_$t")
+        printf '  %-52s %s\n' "PAM password login / raw bind, $t (goal <= 1.20)" \
+            "$(printf %.3f "$r") ($(printf '%.0f' "$(val "bench-ldap\\.pam-${t}_per_s")") vs $(printf '%.0f' "$(val "bench-ldap\\.raw-${t}_per_s")") logins/s, wall-clock): $(verdict "$r" 1.20)"
+    done
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
