@@ -64,6 +64,12 @@ helper=${BEARER_TOKEN:-$top_builddir/helper/bearer-token}
 pwlib=${PAM_WRAPPER_LIB:-$(pkg-config --libs pam_wrapper 2>/dev/null)}
 pwlib=${pwlib%% *}
 pwlib=${pwlib:-libpam_wrapper.so}
+# pam_wrapper (1.1.4) copies the service directory to /tmp/pam.X in its
+# constructor, choosing X by lstat then mkdir, and deletes any copy whose
+# recorded pid, cut to 16 bits, is not alive.  Side by side (make -j check)
+# two runs can share or delete each other's copy, so every pam_wrapper run
+# on the host takes this lock first; a run takes milliseconds.
+pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs.lock}
 pwmods=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
 pwmods=${pwmods:-/usr/lib/x86_64-linux-gnu/pam_wrapper}
 tab=$(printf '\t')
@@ -190,7 +196,7 @@ EOF
 # module_run SERVICE-DIR USER TOKENFILE PRESET OUT-PREFIX (PRESET: "" or --preset)
 # shellcheck disable=SC2086 # an empty PRESET must vanish
 module_run() {
-	(cd "$tmp" && LD_PRELOAD="$preload" PAM_WRAPPER=1 \
+	(cd "$tmp" && flock "$pwlock" env LD_PRELOAD="$preload" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$1" PAM_WRAPPER_DEBUGLEVEL=2 \
 		"$pamrun" $4 bearer "$2" "$3" >"$5.res" 2>"$5.log" </dev/null)
 	echo $? >"$5.rc"

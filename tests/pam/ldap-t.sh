@@ -13,6 +13,12 @@ pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
 pwlib=$(pkg-config --libs pam_wrapper 2>/dev/null)
 pwlib=${pwlib%% *}
 pwlib=${pwlib:-libpam_wrapper.so}
+# pam_wrapper (1.1.4) copies the service directory to /tmp/pam.X in its
+# constructor, choosing X by lstat then mkdir, and deletes any copy whose
+# recorded pid, cut to 16 bits, is not alive.  Side by side (make -j check)
+# two runs can share or delete each other's copy, so every pam_wrapper run
+# on the host takes this lock first; a run takes milliseconds.
+pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs.lock}
 
 bail() { echo "Bail out! $*"; exit 99; }
 [ -f "$module" ] || bail "module not built: $module"
@@ -86,7 +92,7 @@ check() {
 		flag=
 	fi
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$svc/other"
-	got=$(cd "$tmp" && LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$svc" \
+	got=$(cd "$tmp" && flock "$pwlock" env LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$svc" \
 		PAM_WRAPPER_DEBUGLEVEL=2 "$pamrun" $flag bearer "$user" "$pwfile" 2>"$svc/log" </dev/null)
 	rc=$?
 	problem=

@@ -21,18 +21,8 @@
  *
  * Meant to run under pam_wrapper (LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1
  * PAM_WRAPPER_SERVICE_DIR=DIR) so that SERVICE comes from a private directory.
- *
- * pamrun holds an exclusive lock on PWRAP_LOCK for its whole life.  pam_wrapper
- * (1.1.4) copies the service directory into /tmp/pam.X, choosing X with lstat
- * then mkdir (a race), and removes a directory whose recorded pid, cut to 16
- * bits, is not alive: with pids above 65535 it deletes a live run's copy, and
- * the next run's files take its place.  Two pamruns side by side (make -j
- * check) could then read each other's service files.  Serialising them costs
- * little: a run takes milliseconds.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +36,6 @@
 
 /* A module that hangs is killed by SIGALRM after this many seconds. */
 #define RUN_TIMEOUT 60
-
-/* Beside pam_wrapper's own directories, which are always under /tmp. */
-#define PWRAP_LOCK "/tmp/.pamrun-pam_wrapper.lock"
 
 struct answer {
 	const char *token;	/* NUL-terminated answer, owned by main */
@@ -217,35 +204,6 @@ fail:
 	return NULL;
 }
 
-/* Take PWRAP_LOCK, kept until exit.  Opened without O_CREAT first: in a
- * sticky /tmp, protected_regular refuses O_CREAT on another user's file. */
-static int
-lock_pam_wrapper(void)
-{
-	int fd;
-
-	for (;;) {
-		fd = open(PWRAP_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 || errno != ENOENT)
-			break;
-		fd = open(PWRAP_LOCK, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		fprintf(stderr, "pamrun: %s: %s\n", PWRAP_LOCK, strerror(errno));
-		return -1;
-	}
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "pamrun: flock %s: %s\n", PWRAP_LOCK, strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -258,6 +216,7 @@ main(int argc, char **argv)
 	char *token;
 	int argi = 1;
 
+	alarm(RUN_TIMEOUT);
 	if (argc > 1 && strcmp(argv[1], "--preset") == 0) {
 		a.answer_prompts = 0;
 		argi++;
@@ -275,11 +234,6 @@ main(int argc, char **argv)
 	token = read_token(argv[argi + 2]);
 	if (token == NULL)
 		return 2;
-	if (lock_pam_wrapper() < 0) {
-		free(token);
-		return 2;
-	}
-	alarm(RUN_TIMEOUT);	/* the run itself, not the wait for the lock */
 	a.token = token;
 	if (!a.answer_prompts && tests[0].pam_operation == PAMTEST_AUTHENTICATE
 	    && setenv("PAM_AUTHTOK", token, 1) != 0) {

@@ -23,6 +23,12 @@ pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
 pwlib=${PAM_WRAPPER_LIB:-$(pkg-config --libs pam_wrapper 2>/dev/null)}
 pwlib=${pwlib%% *}	# pkg-config leaves a trailing blank
 pwlib=${pwlib:-libpam_wrapper.so}
+# pam_wrapper (1.1.4) copies the service directory to /tmp/pam.X in its
+# constructor, choosing X by lstat then mkdir, and deletes any copy whose
+# recorded pid, cut to 16 bits, is not alive.  Side by side (make -j check)
+# two runs can share or delete each other's copy, so every pam_wrapper run
+# on the host takes this lock first; a run takes milliseconds.
+pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs.lock}
 pwmods=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
 pwmods=${pwmods:-/usr/lib/x86_64-linux-gnu/pam_wrapper}
 tab=$(printf '\t')
@@ -195,7 +201,7 @@ run_case() {
 	# PAM_WRAPPER_DEBUGLEVEL=2 lets pam_syslog lines of every priority
 	# through pam_wrapper to standard error (see tests/pam/README.md).
 	# pamrun kills itself with SIGALRM after 60 s.
-	got=$(cd "$tmp" && LD_PRELOAD="$preload" PAM_WRAPPER=1 \
+	got=$(cd "$tmp" && flock "$pwlock" env LD_PRELOAD="$preload" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$svc" PAM_WRAPPER_DEBUGLEVEL=2 \
 		"$pamrun" $preset bearer "$user" "$tok" 2>"$log" </dev/null)
 	rc=$?
