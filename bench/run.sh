@@ -4,18 +4,28 @@
 # run.  Not part of `make check`; nothing here fails on timing.
 #
 #   bench/run.sh            everything at default sizes: bench-verify, bench-pam,
-#                           then the LDAP part (a private slapd, bench-ldap)
+#                           the JWKS part, then the LDAP part (a private slapd,
+#                           bench-ldap)
 #   bench/run.sh ldap       the LDAP part only, plus bench-pam (the token login's
 #                           margin and ratio, to show they did not move)
-#   bench/run.sh quick [ldap]  small sizes, for a smoke test
+#   bench/run.sh jwks       the JWKS part only: a private authority
+#                           (tests/fixtures/authority.py) and bench-pam -A: warm
+#                           on-disk key cache against the key file, libcurl never
+#                           mapped, authority requests per 10,000 logins
+#   bench/run.sh quick [ldap|jwks]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
 # BENCH_ES256_N, BENCH_LOGINS, BENCH_VERIFIES, BENCH_ROUNDS, BENCH_LDAP_TLS_N
 # (StartTLS binds and logins per loop), BENCH_LDAP_PLAIN_N (plain ldap:// and
 # permit), BENCH_TOKEN_BASELINE_MODULE (an older pam_bearer.so, e.g. built from
-# the commit before LDAP: bench-pam runs against it too, in the same run).
+# the commit before LDAP: bench-pam runs against it too, in the same run),
+# BENCH_JWKS_FRESH (fresh-process logins per fork loop), BENCH_JWKS_COUNT
+# (logins per request count), BENCH_JWKS_PARALLEL (of them at a time),
+# BENCH_JWKS_TTL (jwks_ttl of the second count; 0 skips it), PYTHON3.
 # The LDAP part needs slapd and ldap-utils (tests/fixtures/slapd.sh); without
-# them the full run skips it, `run.sh ldap` fails.
+# them the full run skips it, `run.sh ldap` fails.  The JWKS part needs
+# python3 with the cryptography package (tests/fixtures/authority.py); without
+# it the full run skips it, `run.sh jwks` fails.
 set -eu
 cd "$(dirname "$0")"
 bench=$(pwd)
@@ -29,12 +39,14 @@ for arg; do
     case $arg in
     quick) quick=1 ;;
     ldap) part=ldap ;;
-    *) echo "usage: $0 [quick] [ldap]" >&2; exit 2 ;;
+    jwks) part=jwks ;;
+    *) echo "usage: $0 [quick] [ldap|jwks]" >&2; exit 2 ;;
     esac
 done
 if [ "$quick" = 1 ]; then
     : "${BENCH_RS256_N:=2000}" "${BENCH_ES256_N:=2000}" "${BENCH_LOGINS:=1000}" "${BENCH_VERIFIES:=2000}"
     : "${BENCH_LDAP_TLS_N:=200}" "${BENCH_LDAP_PLAIN_N:=1000}"
+    : "${BENCH_JWKS_FRESH:=200}" "${BENCH_JWKS_COUNT:=1000}"
 fi
 RS256_N=${BENCH_RS256_N:-20000}
 ES256_N=${BENCH_ES256_N:-20000}
@@ -43,16 +55,25 @@ VERIFIES=${BENCH_VERIFIES:-20000}
 ROUNDS=${BENCH_ROUNDS:-20}
 LDAP_TLS_N=${BENCH_LDAP_TLS_N:-1000}
 LDAP_PLAIN_N=${BENCH_LDAP_PLAIN_N:-6000}
+JWKS_FRESH=${BENCH_JWKS_FRESH:-1000}
+JWKS_COUNT=${BENCH_JWKS_COUNT:-10000}
+JWKS_PARALLEL=${BENCH_JWKS_PARALLEL:-4}
+JWKS_TTL=${BENCH_JWKS_TTL:-2}
+python=${PYTHON3:-/usr/bin/python3}
+authority=$top/tests/fixtures/authority.py
 
 lib=$build/lib/.libs/libbearer.a
 module=$build/pam/.libs/pam_bearer.so
 plugin=$build/pam/.libs/pam_bearer-ldap.so
-if [ ! -f "$lib" ] || [ ! -f "$module" ] || [ ! -f "$plugin" ] || [ ! -f "$build/config.h" ]; then
+http_plugin=$build/pam/.libs/pam_bearer-http.so
+if [ ! -f "$lib" ] || [ ! -f "$module" ] || [ ! -f "$plugin" ] || [ ! -f "$http_plugin" ] \
+    || [ ! -f "$build/config.h" ]; then
     echo "run.sh: $build is not built; running ./bootstrap build" >&2
     (cd "$top" && BUILD_DIR=${BUILD_DIR:-build} ./bootstrap build) >&2
-elif ! make -s -q -C "$build" lib/libbearer.la pam/pam_bearer.la pam/pam_bearer-ldap.la 2>/dev/null; then
-    echo "run.sh: $build is out of date; rebuilding the library, the module and its LDAP plugin" >&2
-    make -s -C "$build" lib/libbearer.la pam/pam_bearer.la pam/pam_bearer-ldap.la >&2
+elif ! make -s -q -C "$build" lib/libbearer.la pam/pam_bearer.la pam/pam_bearer-ldap.la \
+    pam/pam_bearer-http.la 2>/dev/null; then
+    echo "run.sh: $build is out of date; rebuilding the library, the module and its plugins" >&2
+    make -s -C "$build" lib/libbearer.la pam/pam_bearer.la pam/pam_bearer-ldap.la pam/pam_bearer-http.la >&2
 fi
 
 # Rebuild a program when it is missing or older than any of what it is built from.
@@ -84,7 +105,31 @@ fi
 
 out=$(mktemp)
 slapd_dir=
+auth_dir= auth_pid=
+# The JWKS part's authority: a test PKI and `authority.py serve` in auth_dir.
+start_authority() {
+    auth_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-authority-XXXXXX") || return 1
+    "$python" -c 'import cryptography' 2>/dev/null || return 1
+    "$python" "$authority" pki "$auth_dir/pki" >&2 || return 1
+    mkdir "$auth_dir/state" || return 1
+    "$python" "$authority" serve "$auth_dir/state" --cert "$auth_dir/pki/server.pem" \
+        --key "$auth_dir/pki/server.key" 2>"$auth_dir/serve.log" &
+    auth_pid=$!
+    "$python" "$authority" wait "$auth_dir/state" >/dev/null
+}
+stop_authority() {
+    if [ -n "$auth_pid" ]; then
+        kill "$auth_pid" 2>/dev/null || true
+        wait "$auth_pid" 2>/dev/null || true
+        auth_pid=
+    fi
+    if [ -n "$auth_dir" ]; then
+        rm -rf "$auth_dir"
+        auth_dir=
+    fi
+}
 cleanup() {
+    stop_authority
     if [ -n "$slapd_dir" ]; then
         sh "$top/tests/fixtures/slapd.sh" stop "$slapd_dir" >&2 || true
         rm -rf "$slapd_dir"
@@ -105,17 +150,44 @@ if [ "$part" = all ]; then
 fi
 # The token login, as in the first issue (in `run.sh ldap` too: adding LDAP
 # must not move its margin or ratio).
-"$bench/bench-pam" -m "$module" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-pam\.'
-if [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
+if [ "$part" != jwks ]; then
+    "$bench/bench-pam" -m "$module" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-pam\.'
+fi
+if [ "$part" != jwks ] && [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
     echo "bench-pam again, against the older module $BENCH_TOKEN_BASELINE_MODULE:"
     "$bench/bench-pam" -m "$BENCH_TOKEN_BASELINE_MODULE" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" \
         | sed 's/^bench-pam\./bench-pam-old./' | tee -a "$out" | grep -v '^bench-pam-old\.'
 fi
 
+# The JWKS part: a private authority (tests/fixtures/authority.py), stopped
+# on exit; bench-pam -A compares the warm on-disk cache with the key file and
+# counts the authority's requests.
+jwks_ran=0
+if [ "$part" = all ] || [ "$part" = jwks ]; then
+    if start_authority; then
+        # TMPDIR: bench-pam's own directory (services, caches) lives in
+        # auth_dir, so the trap removes it even when ^C kills bench-pam.
+        TMPDIR=$auth_dir "$bench/bench-pam" -m "$module" -A "$auth_dir/state" -c "$auth_dir/pki/ca.pem" -n "$LOGINS" \
+            -f "$JWKS_FRESH" -N "$JWKS_COUNT" -P "$JWKS_PARALLEL" -T "$JWKS_TTL" -R "$ROUNDS" \
+            | tee -a "$out" | grep -v '^bench-pam\.'
+        jwks_ran=1
+        stop_authority
+    else
+        stop_authority
+        if [ "$part" = jwks ]; then
+            echo "run.sh: cannot start the authority fixture (needs $python with the cryptography package)" >&2
+            exit 1
+        fi
+        echo "run.sh: JWKS part skipped: cannot start the authority fixture (needs $python with cryptography)" >&2
+    fi
+fi
+
 # The LDAP part: a private slapd (tests/fixtures/slapd.sh), stopped on exit.
 ldap_ran=0
-slapd_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-slapd-XXXXXX")
-if sh "$top/tests/fixtures/slapd.sh" start "$slapd_dir" >&2; then
+if [ "$part" = jwks ]; then
+    :
+elif slapd_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-slapd-XXXXXX") \
+    && sh "$top/tests/fixtures/slapd.sh" start "$slapd_dir" >&2; then
     "$bench/bench-ldap" -m "$module" -E "$slapd_dir/env" -n "$LDAP_TLS_N" -N "$LDAP_PLAIN_N" -R "$ROUNDS" \
         | tee -a "$out" | grep -v '^bench-ldap\.'
     ldap_ran=1
@@ -148,13 +220,37 @@ if [ "$part" = all ]; then
     printf '  %-52s %s\n' "core/raw RS256 (goal <= 1.10)" "$rs ($rs_over us/op): $(verdict "$rs" 1.10)"
     printf '  %-52s %s\n' "core/raw ES256 (goal <= 1.10)" "$es ($es_over us/op): $(verdict "$es" 1.10)"
 fi
-printf '  %-52s %s\n' "token - (permit, kept mapped + raw verify) (<= 50 us)" \
-    "$(printf '%+.2f' "$margin") us: $(verdict "$margin" 50)"
-printf '  %-52s %s\n' "  same, issuer+audience configured (1 log line)" \
-    "$(printf '%+.2f' "$margin_iss") us: $(verdict "$margin_iss" 50)"
-printf '  %-52s %s\n' "  token login / permit login (CPU)" \
-    "$(ratio "$(val 'bench-pam\.token_us')" "$(val 'bench-pam\.permit_us')")"
-if [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
+if [ "$part" != jwks ]; then
+    printf '  %-52s %s\n' "token - (permit, kept mapped + raw verify) (<= 50 us)" \
+        "$(printf '%+.2f' "$margin") us: $(verdict "$margin" 50)"
+    printf '  %-52s %s\n' "  same, issuer+audience configured (1 log line)" \
+        "$(printf '%+.2f' "$margin_iss") us: $(verdict "$margin_iss" 50)"
+    printf '  %-52s %s\n' "  token login / permit login (CPU)" \
+        "$(ratio "$(val 'bench-pam\.token_us')" "$(val 'bench-pam\.permit_us')")"
+fi
+if [ "$jwks_ran" = 1 ]; then
+    jv() { val "bench-pam\\.jwks_$1"; }
+    per_s() { awk -v u="$1" 'BEGIN { printf "%.0f", 1e6 / u }'; }
+    r=$(jv ratio_cache_file)
+    printf '  %-52s %s\n' "warm cache / key file, one process (goal <= 1.10)" \
+        "$(printf %.3f "$r") ($(per_s "$(jv cache_us)") vs $(per_s "$(jv file_us)") logins/s, CPU): $(verdict "$r" 1.10)"
+    r=$(jv ratio_fork_cache_file)
+    printf '  %-52s %s\n' "  same, a fresh process per login" \
+        "$(printf %.3f "$r") ($(per_s "$(jv fork_cache_us)") vs $(per_s "$(jv fork_file_us)") logins/s, CPU): $(verdict "$r" 1.10)"
+    curl_ok=met
+    [ "$(jv curl_mapped)" = no ] && [ "$(jv plugin_mapped)" = no ] && [ "$(jv fork_curl_mapped)" = 0 ] || curl_ok=MISSED
+    printf '  %-52s %s\n' "libcurl mapped during warm logins (goal: no)" \
+        "$(jv curl_mapped) in this process, $(jv fork_curl_mapped) of $(jv fork_cache_logins) fresh processes: $curl_ok"
+    n=$(jv count_logins) req=$(jv count_requests) periods=$(jv count_periods)
+    printf '  %-52s %s\n' "authority requests per 10,000 logins (1 per TTL)" \
+        "$req in $n logins ($(jv count_seconds) s, jwks_ttl $(jv count_ttl) s: $periods TTL period(s)): $(verdict "$req" "$periods")"
+    if [ -n "$(jv ttl_requests)" ]; then
+        req=$(jv ttl_requests) periods=$(jv ttl_periods)
+        printf '  %-52s %s\n' "  same, jwks_ttl $(jv ttl_ttl) s (the clock crosses TTLs)" \
+            "$req requests in $(jv ttl_seconds) s, $periods TTL periods: $(verdict "$req" "$periods")"
+    fi
+fi
+if [ "$part" != jwks ] && [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
     printf '  %-52s %s\n' "  older module: margin, token/permit" \
         "$(printf '%+.2f' "$(val 'bench-pam-old\.margin_us')") us, $(ratio "$(val 'bench-pam-old\.token_us')" "$(val 'bench-pam-old\.permit_us')")"
 fi

@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo.sh: six real logins through libpam and pam_bearer.so, four with tokens
-# minted on the spot and two with passwords checked by a private slapd,
+# minted on the spot, verified against keys the module fetches over HTTPS
+# from a local authority, and two with passwords checked by a private slapd,
 # showing what the module decides and what it logs.
 #
 # Run from the build directory (./bootstrap demo does this):
@@ -20,8 +21,9 @@ builddir=$PWD
 module=$builddir/pam/.libs/pam_bearer.so
 pamrun=$builddir/tests/pam/pamrun
 python=/usr/bin/python3
-pwlib=$(pkg-config --libs pam_wrapper 2>/dev/null | tr -d ' ')
-pwlib=${pwlib:-libpam_wrapper.so}
+# pamwrap_run: pamrun under pam_wrapper, as the test suite runs it
+# shellcheck source=SCRIPTDIR/../tests/pam/pamwrap.sh
+. "$srcdir/tests/pam/pamwrap.sh"
 
 ISSUER=https://login.demo.invalid
 AUDIENCE=demo-app
@@ -40,7 +42,10 @@ die() {
 [ -x /usr/sbin/slapd ] || die "slapd is not installed; install slapd ldap-utils (./bootstrap deps)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam-bearer-demo.XXXXXX") || die "mktemp failed"
-trap 'sh "$srcdir/tests/fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+authority_pid=
+trap 'sh "$srcdir/tests/fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
+	[ -n "$authority_pid" ] && kill "$authority_pid" 2>/dev/null && wait "$authority_pid" 2>/dev/null
+	rm -rf "$tmp"' EXIT
 trap 'exit 130' HUP INT PIPE TERM
 umask 077
 
@@ -90,6 +95,20 @@ mint("bob",     provider, "bob",   now,        now + 600)
 mint("forged",  forger,   "alice", now,        now + 600)
 EOF
 
+# The provider publishes its key set over HTTPS at DC/OS IAM's path (seed
+# 002), with a certificate from a test CA made here; the module fetches it
+# once and keeps it in a cache directory for every later login.
+"$python" "$srcdir/tests/fixtures/authority.py" pki "$tmp/pki" || die "making the test CA failed"
+mkdir "$tmp/authority"
+cp "$tmp/jwks.json" "$tmp/authority/jwks.json"
+"$python" "$srcdir/tests/fixtures/authority.py" serve "$tmp/authority" \
+	--cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" 2>"$tmp/authority.log" &
+authority_pid=$!
+port=$("$python" "$srcdir/tests/fixtures/authority.py" wait "$tmp/authority") ||
+	die "the demo's authority did not start: $(cat "$tmp/authority.log")"
+JWKS_URL=https://127.0.0.1:$port/acs/api/v1/auth/jwks
+mkdir -m 0755 "$tmp/cache"
+
 # --- 2. a PAM service that uses the module --------------------------------------
 
 # The password side: a private slapd on a loopback port (the test suite's
@@ -102,7 +121,7 @@ printf 'Tr0ub4dor&3' >"$tmp/wrong-password.tok"
 
 : >"$tmp/empty.conf"	# so /etc/security/pam_bearer.conf, if any, plays no part
 mkdir "$tmp/pam.d"
-service_line="auth required $module config=$tmp/empty.conf jwks=$tmp/jwks.json issuer=$ISSUER audience=$AUDIENCE ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA ldap_user_dn=uid=%u,$LDAP_PEOPLE"
+service_line="auth required $module config=$tmp/empty.conf jwks=$JWKS_URL ca_file=$tmp/pki/ca.pem cache_dir=$tmp/cache issuer=$ISSUER audience=$AUDIENCE ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA ldap_user_dn=uid=%u,$LDAP_PEOPLE"
 echo "$service_line" >"$tmp/pam.d/demo-login"
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$tmp/pam.d/other"
 
@@ -120,9 +139,8 @@ login() {
 	# pamrun answers the module's prompt with the token file's bytes and
 	# prints the PAM result; pam_wrapper (debug level 2) copies every
 	# pam_syslog line to standard error as "PWRAP_...SYSLOG(prio): text".
-	code=$(cd "$tmp" && env LD_PRELOAD="$pwlib" PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$tmp/pam.d" PAM_WRAPPER_DEBUGLEVEL=2 \
-		"$pamrun" demo-login alice "$tmp/$tok.tok" 2>"$log" </dev/null)
+	code=$(cd "$tmp" && pamwrap_run "$tmp/pam.d" demo-login alice "$tmp/$tok.tok" \
+		2>"$log" </dev/null)
 	rc=$?
 	[ $rc -eq 0 ] || code="(pamrun failed, exit $rc)"
 	sed -n 's/.*SYSLOG([0-9]*): //p' "$log" >"$tmp/$tok.syslog"
@@ -187,7 +205,9 @@ checks it with an LDAP bind against a directory server (a private slapd).
 
   Module:       $module
   Scratch dir:  $tmp (shown as <tmp>; removed at the end)
-  Trusted keys: <tmp>/jwks.json (one RSA public key, kid $KID)
+  Trusted keys: $JWKS_URL
+                (one RSA public key, kid $KID, served over HTTPS by a local
+                authority; fetched once, then cached in <tmp>/cache)
   Directory:    $LDAP_URI (slapd, StartTLS with a test CA)
   PAM service:  $(echo "$service_line" | sed "s|$tmp|<tmp>|g; s|$module|pam_bearer.so|")
 EOF
@@ -210,6 +230,18 @@ login 5 "alice's password" alice-password \
 login 6 "A wrong password" wrong-password \
 	"someone types a wrong password for alice" \
 	PAM_AUTH_ERR "rejected: bad-password:"
+
+# Four token logins (and two password logins, which need no keys): the
+# authority should have been asked for its keys exactly once.
+fetches=$(grep -c 'auth/jwks' "$tmp/authority/requests.log" 2>/dev/null)
+if [ "${fetches:-0}" = 1 ]; then
+	summary="$summary
+  ok      the authority served its key set once for all four token logins"
+else
+	failures=$((failures + 1))
+	summary="$summary
+  WRONG   the authority was asked for its keys ${fetches:-0} times (expected once)"
+fi
 
 echo
 echo "Summary"

@@ -7,6 +7,15 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "http.h"
+
+/* The helper links libcurl itself: it is not on any login's warm path. */
+static const struct pb_http_ops *
+helper_http_ops(const struct pb_log *log)
+{
+    (void) log;
+    return &pb_http_curl_ops;
+}
 
 static const struct pb_command commands[] = {
     { "verify", pb_cmd_verify, "check a token exactly as pam_bearer.so would, and say why" },
@@ -29,6 +38,7 @@ main(int argc, char **argv)
         fprintf(stderr, "bearer-token: refusing to run set-user-ID or set-group-ID\n");
         return PB_EXIT_USAGE;
     }
+    pb_http_set_provider(helper_http_ops);
     if (argc < 2) {
         usage(stderr);
         return PB_EXIT_USAGE;

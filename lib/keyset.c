@@ -164,6 +164,7 @@ pb_keyset_parse(const unsigned char *data, size_t len, struct pb_keyset **out,
     if (set == NULL)
         return PB_NOMEM;
     pthread_mutex_init(&set->lock, NULL);
+    set->refs = 1;   /* the caller's: pb_keyset_release or pb_keyset_free */
     while (skip < len && (data[skip] == ' ' || data[skip] == '\n' || data[skip] == '\r' || data[skip] == '\t'))
         skip++;
     if (len - skip >= 10 && memcmp(data + skip, "-----BEGIN", 10) == 0)
@@ -204,6 +205,13 @@ entry_evict(struct cache_entry *e)
 enum pb_status
 pb_keyset_get(const char *path, struct pb_keyset **out, const struct pb_log *log)
 {
+    return pb_keyset_get_stat(path, NULL, out, log);
+}
+
+enum pb_status
+pb_keyset_get_stat(const char *path, const struct stat *known, struct pb_keyset **out,
+                   const struct pb_log *log)
+{
     unsigned char *data = NULL;
     size_t len = 0, slot = 0;
     struct stat st;
@@ -213,7 +221,9 @@ pb_keyset_get(const char *path, struct pb_keyset **out, const struct pb_log *log
 
     *out = NULL;
     pthread_mutex_lock(&cache_lock);
-    if (lstat(path, &st) == 0) {
+    if (known != NULL)
+        st = *known;
+    if (known != NULL || lstat(path, &st) == 0) {
         for (size_t i = 0; i < CACHE_SLOTS; i++) {
             if (same_file(&cache[i], path, &st)) {
                 cache[i].set->refs++;

@@ -26,7 +26,8 @@ struct pb_keyset {
 };
 
 /* Parse a JWKS document or PEM public keys from memory (no cache).
- * PB_UNAVAILABLE when nothing usable is in it.  Free with pb_keyset_free. */
+ * PB_UNAVAILABLE when nothing usable is in it.  Free with pb_keyset_free,
+ * or pb_keyset_release (it holds one reference). */
 enum pb_status pb_keyset_parse(const unsigned char *data, size_t len, struct pb_keyset **out,
                                const struct pb_log *log, const char *origin);
 
@@ -34,6 +35,11 @@ enum pb_status pb_keyset_parse(const unsigned char *data, size_t len, struct pb_
  * (same device, inode, size, modification and change times).  The result is
  * shared and read-only: give it back with pb_keyset_release. */
 enum pb_status pb_keyset_get(const char *path, struct pb_keyset **out, const struct pb_log *log);
+
+/* The same, with known what lstat(path) just returned (one call fewer). */
+struct stat;
+enum pb_status pb_keyset_get_stat(const char *path, const struct stat *known, struct pb_keyset **out,
+                                  const struct pb_log *log);
 
 void pb_keyset_release(struct pb_keyset *set);
 

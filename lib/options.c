@@ -122,13 +122,27 @@ set_value(struct pb_config *cfg, const struct pb_option *opt, const char *value,
         *(long *) field = n;
         return PB_OK;
     }
+    case PB_T_SOURCE:
+        if (strncmp(value, "https://", 8) == 0 || strncmp(value, "http://", 7) == 0) {
+            if (!pb_url_is_safe(value)) {
+                snprintf(err, errlen, "%s: plain http:// is allowed to loopback addresses only, got \"%s\"",
+                         opt->name, value);
+                return PB_CONFIG;
+            }
+        } else if (value[0] != '/') {
+            snprintf(err, errlen, "%s: expected an absolute path or an https:// URL, got \"%s\"", opt->name,
+                     value);
+            return PB_CONFIG;
+        }
+        goto string;
     case PB_T_PATH:
         if (value[0] != '/') {
             snprintf(err, errlen, "%s: expected an absolute path, got \"%s\"", opt->name, value);
             return PB_CONFIG;
         }
         /* fall through */
-    case PB_T_STRING: {
+    case PB_T_STRING:
+    string: {
         char *copy;
         if (value[0] == '\0') {
             snprintf(err, errlen, "%s: empty value", opt->name);
@@ -239,11 +253,12 @@ pb_config_apply(struct pb_config *cfg, const char *word, enum pb_opt_where sourc
     return set_value(cfg, opt, eq + 1, err, errlen);
 }
 
-/* Is the host part of an ldap:// URI a loopback address? */
+/* Is the host part of a scheme://host... URI a loopback address? */
 static int
 uri_is_loopback(const char *uri)
 {
-    const char *host = uri + strlen("ldap://");
+    const char *sep = strstr(uri, "://");
+    const char *host = sep != NULL ? sep + 3 : uri;
     size_t len = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/");
     char name[64];
     struct in_addr addr;
@@ -256,6 +271,40 @@ uri_is_loopback(const char *uri)
         return 1;
     /* A real dotted address in 127.0.0.0/8, not a name that starts with "127." */
     return inet_pton(AF_INET, name, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
+}
+
+int
+pb_url_is_safe(const char *url)
+{
+    if (strncmp(url, "https://", 8) == 0)
+        return url[8] != '\0';
+    return strncmp(url, "http://", 7) == 0 && uri_is_loopback(url);
+}
+
+/* Keys over HTTP: the source must be fetchable and the times coherent. */
+static enum pb_status
+check_http(const struct pb_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->discovery) {
+        if (cfg->issuer == NULL || !pb_url_is_safe(cfg->issuer)) {
+            snprintf(err, errlen, "discovery needs issuer to be an https:// URL");
+            return PB_CONFIG;
+        }
+        if (cfg->jwks != NULL) {
+            snprintf(err, errlen, "discovery and jwks exclude each other: discovery finds the key set");
+            return PB_CONFIG;
+        }
+    }
+    if (cfg->jwks_min_ttl > cfg->jwks_max_ttl) {
+        snprintf(err, errlen, "jwks_min_ttl (%ld) exceeds jwks_max_ttl (%ld)", cfg->jwks_min_ttl,
+                 cfg->jwks_max_ttl);
+        return PB_CONFIG;
+    }
+    if (cfg->http_connect_timeout == 0 || cfg->http_timeout == 0) {
+        snprintf(err, errlen, "http_connect_timeout and http_timeout must be at least 1 second");
+        return PB_CONFIG;
+    }
+    return PB_OK;
 }
 
 /* A DN or filter template: at least one %u, and only %u or %% after a '%'. */
@@ -352,7 +401,7 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "algorithms: no algorithm allowed");
         return PB_CONFIG;
     }
-    if (check_ldap(cfg, err, errlen) != PB_OK)
+    if (check_ldap(cfg, err, errlen) != PB_OK || check_http(cfg, err, errlen) != PB_OK)
         return PB_CONFIG;
     if (cfg->use_first_pass && cfg->try_first_pass) {
         snprintf(err, errlen, "use_first_pass and try_first_pass exclude each other");
@@ -410,6 +459,7 @@ pb_config_free(struct pb_config *cfg)
         switch (option_table[i].type) {
         case PB_T_STRING:
         case PB_T_PATH:
+        case PB_T_SOURCE:
             free(*(char **) field);
             *(char **) field = NULL;
             break;

@@ -15,7 +15,7 @@ struct pb_strlist {
 /* Longest claim name require_claim accepts. */
 #define PB_CLAIM_NAME_MAX 127
 
-enum pb_opt_type { PB_T_BOOL, PB_T_INT, PB_T_STRING, PB_T_PATH, PB_T_LIST, PB_T_CLAIM };
+enum pb_opt_type { PB_T_BOOL, PB_T_INT, PB_T_STRING, PB_T_PATH, PB_T_SOURCE, PB_T_LIST, PB_T_CLAIM };
 
 /* Where an option may be given. */
 enum pb_opt_where { PB_W_MODULE = 1, PB_W_FILE = 2 };
@@ -23,11 +23,21 @@ enum pb_opt_where { PB_W_MODULE = 1, PB_W_FILE = 2 };
 struct pb_config {
     struct pb_strlist algorithms;
     struct pb_strlist audiences;
+    char *ca_file;
+    char *cache_dir;
     char *config;
     int debug;
+    int discovery;
     char *hmac_key_file;
+    long http_connect_timeout;
+    long http_timeout;
     char *issuer;
     char *jwks;
+    long jwks_max_ttl;
+    long jwks_min_ttl;
+    long jwks_refetch_interval;
+    long jwks_stale_limit;
+    long jwks_ttl;
     char *ldap_base;
     char *ldap_binddn;
     char *ldap_bindpw_file;
@@ -83,5 +93,8 @@ enum pb_status pb_config_load(struct pb_config *cfg, int argc, const char **argv
                               struct pb_log *log);
 
 void pb_config_free(struct pb_config *cfg);
+
+/* https://, or http:// to a loopback address (127.0.0.0/8, ::1, localhost). */
+int pb_url_is_safe(const char *url);
 
 #endif

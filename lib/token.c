@@ -11,6 +11,7 @@
 #include "b64url.h"
 #include "claims.h"
 #include "jwk.h"
+#include "jwks-source.h"
 #include "keyset.h"
 #include "secret.h"
 #include "token.h"
@@ -41,6 +42,39 @@ copy_claim(char *out, size_t cap, json_t *obj, const char *name)
         pb_log_sanitize(out, cap, json_string_value(v), json_string_length(v));
     else
         snprintf(out, cap, "-");
+}
+
+/* Does the set lack any key this token could name?  (Keys without a kid
+ * are candidates for every token.) */
+static int
+kid_unknown(const struct pb_jws *jws, const struct pb_keyset *set)
+{
+    if (jws->kid == NULL)
+        return 0;
+    for (size_t i = 0; i < set->count; i++)
+        if (set->keys[i].kid == NULL || strcmp(set->keys[i].kid, jws->kid) == 0)
+            return 0;
+    return 1;
+}
+
+/* The keys for this token.  A kid the cached keys lack may mean the
+ * authority rotated: ask it once more (rate-limited per host, so random
+ * kids cannot turn logins into a flood of requests). */
+static enum pb_status
+keys_for(const struct pb_config *cfg, const struct pb_jws *jws, time_t now, struct pb_keyset **set,
+         const struct pb_log *log)
+{
+    struct pb_keyset *newer = NULL;
+    enum pb_status status = pb_jwks_get(cfg, now, 0, set, log);
+
+    if (status != PB_OK || !pb_jwks_is_remote(cfg) || !kid_unknown(jws, *set))
+        return status;
+    pb_log(log, LOG_INFO, "kid not in the cached keys: asking the authority for its current keys");
+    if (pb_jwks_get(cfg, now, 1, &newer, log) == PB_OK && newer != NULL) {
+        pb_keyset_release(*set);
+        *set = newer;
+    }
+    return PB_OK;
 }
 
 /* Try the keys that may verify this token; PB_OK on the first that does. */
@@ -245,12 +279,12 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         }
         if (jws.alg->family == PB_FAM_HMAC) {
             status = verify_hmac(&jws, secret, secret_len, trace, &step);
-        } else if (cfg->jwks == NULL) {
-            pb_log(log, LOG_ERR, "unavailable: no jwks= configured");
+        } else if (cfg->jwks == NULL && !cfg->discovery) {
+            pb_log(log, LOG_ERR, "unavailable: neither jwks= nor discovery configured");
             pb_trace_report(trace, "key", PB_CHECK_FAIL, "no jwks configured");
             status = PB_UNAVAILABLE;
         } else {
-            status = pb_keyset_get(cfg->jwks, &set, log);
+            status = keys_for(cfg, &jws, now, &set, log);
             if (status == PB_OK)
                 status = verify_with_keys(&jws, set, log, trace, &step, info);
             else

@@ -5,6 +5,7 @@
 
 #include <security/pam_ext.h>
 
+#include "http.h"
 #include "internal.h"
 #include "status.h"
 
@@ -41,6 +42,7 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->flags = flags;
     args->log.sink = syslog_sink;
     args->log.ctx = pamh;
+    pb_http_set_provider(pb_pam_http_ops);   /* loaded only if keys must be fetched */
     status = pb_config_load(&args->cfg, argc, argv, &args->log);
     return pb_pam_code(status);
 }

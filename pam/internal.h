@@ -32,4 +32,9 @@ struct pb_ldap_ops;
  * logged) when it cannot be loaded. */
 const struct pb_ldap_ops *pb_pam_password_ops(const struct pb_log *log);
 
+struct pb_http_ops;
+/* The HTTP operations, loading pam_bearer-http.so on first use (a fetch of
+ * keys); NULL (and logged) when it cannot be loaded. */
+const struct pb_http_ops *pb_pam_http_ops(const struct pb_log *log);
+
 #endif

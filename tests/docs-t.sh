@@ -169,6 +169,7 @@ while IFS='|' read -r name where default; do
 	false) want="Default: off" ;;
 	true) want="Default: on" ;;
 	PB_DEFAULT_CONFIG) want=/etc/security/pam_bearer.conf ;;
+	PB_DEFAULT_CACHE_DIR) want=/var/cache/pam_bearer ;;
 	*) want=$default ;;
 	esac
 	missing=

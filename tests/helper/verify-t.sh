@@ -61,17 +61,9 @@ top_builddir=${abs_top_builddir:-$(pwd)}
 module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
 pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
 helper=${BEARER_TOKEN:-$top_builddir/helper/bearer-token}
-pwlib=${PAM_WRAPPER_LIB:-$(pkg-config --libs pam_wrapper 2>/dev/null)}
-pwlib=${pwlib%% *}
-pwlib=${pwlib:-libpam_wrapper.so}
-# pam_wrapper (1.1.4) copies the service directory to /tmp/pam.X in its
-# constructor, choosing X by lstat then mkdir, and deletes any copy whose
-# recorded pid, cut to 16 bits, is not alive.  Side by side (make -j check)
-# two runs can share or delete each other's copy, so every pam_wrapper run
-# on the host takes this lock first; a run takes milliseconds.
-pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs.lock}
-pwmods=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
-pwmods=${pwmods:-/usr/lib/x86_64-linux-gnu/pam_wrapper}
+# pwmods and pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
+# shellcheck source=SCRIPTDIR/../pam/pamwrap.sh
+. "$srcdir/tests/pam/pamwrap.sh"
 tab=$(printf '\t')
 
 bail() {
@@ -86,19 +78,11 @@ if [ ! -x "$pamrun" ]; then
 fi
 [ -f "$module" ] || bail "module not built: $module"
 [ -x "$helper" ] || bail "helper not built: $helper"
+# shellcheck disable=SC2154 # pwmods comes from pamwrap.sh
 [ -f "$pwmods/pam_set_items.so" ] ||
 	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
 $python -c 'import jwt, cryptography' 2>/dev/null ||
 	bail "$python lacks python3-jwt or python3-cryptography"
-
-# Sanitizer builds: see token-t.sh.
-preload=$pwlib
-asan=$(ldd "$module" "$pamrun" 2>/dev/null | awk '/libasan/ { print $3; exit }')
-if [ -n "$asan" ]; then
-	preload="$asan:$pwlib"
-	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
-	export UID_WRAPPER_DISABLE_DEEPBIND PAM_WRAPPER_DISABLE_DEEPBIND
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-verify.XXXXXX") || bail "mktemp failed"
 if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
@@ -196,9 +180,8 @@ EOF
 # module_run SERVICE-DIR USER TOKENFILE PRESET OUT-PREFIX (PRESET: "" or --preset)
 # shellcheck disable=SC2086 # an empty PRESET must vanish
 module_run() {
-	(cd "$tmp" && flock "$pwlock" env LD_PRELOAD="$preload" PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$1" PAM_WRAPPER_DEBUGLEVEL=2 \
-		"$pamrun" $4 bearer "$2" "$3" >"$5.res" 2>"$5.log" </dev/null)
+	(cd "$tmp" && pamwrap_run "$1" $4 bearer "$2" "$3" \
+		>"$5.res" 2>"$5.log" </dev/null)
 	echo $? >"$5.rc"
 }
 

@@ -10,28 +10,14 @@ fixtures=$(cd "$here/../fixtures" && pwd)
 top_builddir=${abs_top_builddir:-$(pwd)}
 module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
 pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
-pwlib=$(pkg-config --libs pam_wrapper 2>/dev/null)
-pwlib=${pwlib%% *}
-pwlib=${pwlib:-libpam_wrapper.so}
-# pam_wrapper (1.1.4) copies the service directory to /tmp/pam.X in its
-# constructor, choosing X by lstat then mkdir, and deletes any copy whose
-# recorded pid, cut to 16 bits, is not alive.  Side by side (make -j check)
-# two runs can share or delete each other's copy, so every pam_wrapper run
-# on the host takes this lock first; a run takes milliseconds.
-pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs.lock}
+# pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
+# shellcheck source=SCRIPTDIR/pamwrap.sh
+. "$here/pamwrap.sh"
 
 bail() { echo "Bail out! $*"; exit 99; }
 [ -f "$module" ] || bail "module not built: $module"
 [ -x "$pamrun" ] || bail "driver not built: $pamrun"
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || bail "slapd not installed"
-
-preload=$pwlib
-asan=$(ldd "$module" "$pamrun" 2>/dev/null | awk '/libasan/ { print $3; exit }')
-if [ -n "$asan" ]; then
-	preload="$asan:$pwlib"
-	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
-	export UID_WRAPPER_DISABLE_DEEPBIND PAM_WRAPPER_DISABLE_DEEPBIND
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-ldap.XXXXXX") || bail "mktemp failed"
 hang_pid=
@@ -92,8 +78,7 @@ check() {
 		flag=
 	fi
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$svc/other"
-	got=$(cd "$tmp" && flock "$pwlock" env LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$svc" \
-		PAM_WRAPPER_DEBUGLEVEL=2 "$pamrun" $flag bearer "$user" "$pwfile" 2>"$svc/log" </dev/null)
+	got=$(cd "$tmp" && pamwrap_run "$svc" $flag bearer "$user" "$pwfile" 2>"$svc/log" </dev/null)
 	rc=$?
 	problem=
 	[ "$got" = "$expected" ] || problem="result ${got:-none} (pamrun exit $rc), expected $expected"

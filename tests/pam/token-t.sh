@@ -20,17 +20,9 @@ fixtures=$(cd "$here/../fixtures" && pwd)
 top_builddir=${abs_top_builddir:-$(pwd)}
 module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
 pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
-pwlib=${PAM_WRAPPER_LIB:-$(pkg-config --libs pam_wrapper 2>/dev/null)}
-pwlib=${pwlib%% *}	# pkg-config leaves a trailing blank
-pwlib=${pwlib:-libpam_wrapper.so}
-# pam_wrapper (1.1.4) copies the service directory to /tmp/pam.X in its
-# constructor, choosing X by lstat then mkdir, and deletes any copy whose
-# recorded pid, cut to 16 bits, is not alive.  Side by side (make -j check)
-# two runs can share or delete each other's copy, so every pam_wrapper run
-# on the host takes this lock first; a run takes milliseconds.
-pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs.lock}
-pwmods=$(pkg-config --variable=modules pam_wrapper 2>/dev/null)
-pwmods=${pwmods:-/usr/lib/x86_64-linux-gnu/pam_wrapper}
+# pwmods and pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
+# shellcheck source=SCRIPTDIR/pamwrap.sh
+. "$here/pamwrap.sh"
 tab=$(printf '\t')
 
 bail() {
@@ -41,23 +33,11 @@ bail() {
 case $module in /*) ;; *) module=$(pwd)/$module ;; esac
 [ -f "$module" ] || bail "module not built: $module"
 [ -x "$pamrun" ] || bail "driver not built: $pamrun"
+# shellcheck disable=SC2154 # pwmods comes from pamwrap.sh
 [ -f "$pwmods/pam_set_items.so" ] ||
 	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
 $python -c 'import jwt, cryptography' 2>/dev/null ||
 	bail "$python lacks python3-jwt or python3-cryptography"
-
-# A sanitizer build (configure --enable-sanitizers): the ASan runtime must
-# come first in the preload list, and pam_wrapper must not dlopen libpam with
-# RTLD_DEEPBIND, which ASan cannot handle.  pam_wrapper 1.1.4 reads that
-# switch under the name UID_WRAPPER_DISABLE_DEEPBIND; later ones under
-# PAM_WRAPPER_DISABLE_DEEPBIND.  Both are set.
-preload=$pwlib
-asan=$(ldd "$module" "$pamrun" 2>/dev/null | awk '/libasan/ { print $3; exit }')
-if [ -n "$asan" ]; then
-	preload="$asan:$pwlib"
-	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
-	export UID_WRAPPER_DISABLE_DEEPBIND PAM_WRAPPER_DISABLE_DEEPBIND
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-token.XXXXXX") || bail "mktemp failed"
 if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
@@ -198,12 +178,9 @@ run_case() {
 	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
 		>"$svc/other"
 
-	# PAM_WRAPPER_DEBUGLEVEL=2 lets pam_syslog lines of every priority
-	# through pam_wrapper to standard error (see tests/pam/README.md).
 	# pamrun kills itself with SIGALRM after 60 s.
-	got=$(cd "$tmp" && flock "$pwlock" env LD_PRELOAD="$preload" PAM_WRAPPER=1 \
-		PAM_WRAPPER_SERVICE_DIR="$svc" PAM_WRAPPER_DEBUGLEVEL=2 \
-		"$pamrun" $preset bearer "$user" "$tok" 2>"$log" </dev/null)
+	got=$(cd "$tmp" && pamwrap_run "$svc" $preset bearer "$user" "$tok" \
+		2>"$log" </dev/null)
 	rc=$?
 	if [ $rc -eq 142 ]; then
 		echo "pamrun timed out" >>"$diag"

@@ -103,6 +103,18 @@ main(void)
             { "ldap_uri=ldap://127.evil.example ldap_user_dn=uid=%u,dc=x", "a name starting with 127. is not loopback" },
             { "ldap_uri=ldaps://h ldap_user_dn=uid=%s%u,dc=x", "unknown % sequence in the DN template" },
             { "ldap_group=cn=g ldap_binddn=cn=r ldap_bindpw_file=/p", "ldap_group without ldap_uri" },
+            { "jwks=http://keys.example.com/jwks.json", "plain http:// off loopback" },
+            { "jwks=http://127.evil.example/jwks.json", "plain http:// to a name starting with 127." },
+            { "jwks=ftp://127.0.0.1/jwks.json", "neither a path nor an http(s) URL" },
+            { "jwks=https://", "https:// without a host" },
+            { "discovery", "discovery without issuer" },
+            { "discovery issuer=corp", "discovery with an issuer that is not a URL" },
+            { "discovery issuer=http://idp.example.com", "discovery over plain http:// off loopback" },
+            { "discovery issuer=https://idp.example.com jwks=/k.json", "discovery with jwks" },
+            { "jwks_min_ttl=600 jwks_max_ttl=60", "jwks_min_ttl above jwks_max_ttl" },
+            { "http_timeout=0", "zero HTTP timeout" },
+            { "http_connect_timeout=0", "zero HTTP connect timeout" },
+            { "cache_dir=var/cache", "relative cache_dir" },
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
             const char *argv[8] = { empty_arg };
@@ -116,6 +128,26 @@ main(void)
             tap_ok(log_lines > 0 && strncmp(last_line, "config: ", 8) == 0, "logged: %s", last_line);
             pb_config_free(&cfg);
         }
+    }
+    {
+        const char *good[] = {
+            "jwks=https://auth.example.com/acs/api/v1/auth/jwks", "jwks=http://127.0.0.1:8080/jwks.json",
+            "jwks=http://localhost/jwks.json", "jwks=http://[::1]:8080/jwks.json", "jwks=/etc/keys.pem",
+        };
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+            const char *argv[] = { empty_arg, good[i] };
+            tap_is_int(load(&cfg, 2, argv), PB_OK, "accepted: %s", good[i]);
+            pb_config_free(&cfg);
+        }
+    }
+    {
+        const char *argv[] = { empty_arg, "issuer=https://idp.example.com/realms/corp", "discovery" };
+        tap_is_int(load(&cfg, 3, argv), PB_OK, "discovery with an https:// issuer accepted");
+        tap_is_str(cfg.cache_dir, PB_DEFAULT_CACHE_DIR, "default cache_dir");
+        tap_is_int(cfg.jwks_ttl, 3600, "default jwks_ttl");
+        tap_is_int(cfg.jwks_stale_limit, 86400, "default jwks_stale_limit");
+        tap_is_int(cfg.jwks_refetch_interval, 60, "default jwks_refetch_interval");
+        pb_config_free(&cfg);
     }
     {
         const char *argv[] = { empty_arg, "use_first_pass", "try_first_pass" };

@@ -1,0 +1,239 @@
+/* HTTP GET through libcurl, for key sets and discovery documents: TLS
+ * verification always on, bounded time and size, redirects only to the same
+ * origin, and one log line saying what went wrong. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+
+struct body {
+    unsigned char *data;
+    size_t len, cap, max;
+    int too_large;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_status = CURLE_FAILED_INIT;
+
+/* Once per process; libcurl 7.84+ makes this thread-safe, the once makes it
+ * cheap.  Never cleaned up: the module stays loaded (nodelete). */
+static void
+global_init(void)
+{
+    global_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct body *b = userdata;
+    size_t n = size * nmemb;
+
+    if (n > b->max - b->len) {
+        b->too_large = 1;
+        return 0;   /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 16384;
+        unsigned char *grown;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if ((grown = realloc(b->data, cap)) == NULL)
+            return 0;
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
+}
+
+/* Cache-Control: only max-age and the two words that forbid reuse matter. */
+static size_t
+on_header(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+    struct pb_http_response *resp = userdata;
+    size_t n = size * nitems;
+    char line[512], *p;
+
+    if (n < 14 || n >= sizeof(line) || strncasecmp(ptr, "cache-control:", 14) != 0)
+        return n;
+    memcpy(line, ptr, n);
+    line[n] = '\0';
+    for (p = line + 14; *p != '\0'; p++) {
+        if (strncasecmp(p, "max-age=", 8) == 0 && (p == line + 14 || p[-1] == ' ' || p[-1] == ',')) {
+            char *end;
+            long v = strtol(p + 8, &end, 10);
+            if (end != p + 8 && v >= 0)
+                resp->max_age = v;
+        } else if (strncasecmp(p, "no-store", 8) == 0 || strncasecmp(p, "no-cache", 8) == 0) {
+            resp->no_store = 1;
+        }
+    }
+    return n;
+}
+
+/* Same scheme, host and port: a redirect may move a path, not an authority. */
+static int
+same_origin(const char *a, const char *b)
+{
+    static const CURLUPart parts[] = { CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT };
+    CURLU *ua = curl_url(), *ub = curl_url();
+    int same = 0;
+
+    if (ua == NULL || ub == NULL || curl_url_set(ua, CURLUPART_URL, a, 0) != CURLUE_OK
+        || curl_url_set(ub, CURLUPART_URL, b, 0) != CURLUE_OK)
+        goto done;
+    same = 1;
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && same; i++) {
+        char *va = NULL, *vb = NULL;
+        if (curl_url_get(ua, parts[i], &va, CURLU_DEFAULT_PORT) != CURLUE_OK
+            || curl_url_get(ub, parts[i], &vb, CURLU_DEFAULT_PORT) != CURLUE_OK
+            || strcasecmp(va, vb) != 0)
+            same = 0;
+        curl_free(va);
+        curl_free(vb);
+    }
+done:
+    curl_url_cleanup(ua);
+    curl_url_cleanup(ub);
+    return same;
+}
+
+static const char *
+failure_kind(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return "DNS";
+    case CURLE_COULDNT_CONNECT:
+        return "connection";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "timeout";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return "TLS";
+    case CURLE_FILESIZE_EXCEEDED:
+        return "size";
+    default:
+        return "transfer";
+    }
+}
+
+enum pb_status
+pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *resp, const struct pb_log *log)
+{
+    CURL *curl = NULL;
+    char errbuf[CURL_ERROR_SIZE];
+    char *url = NULL;
+    struct body body = { NULL, 0, 0, req->max_body, 0 };
+    enum pb_status status = PB_UNAVAILABLE;
+    char safe_url[256];
+
+    memset(resp, 0, sizeof(*resp));
+    resp->max_age = -1;
+    pb_log_sanitize(safe_url, sizeof(safe_url), req->url, strlen(req->url));
+    pthread_once(&global_once, global_init);
+    if (global_status != CURLE_OK || (curl = curl_easy_init()) == NULL
+        || (url = strdup(req->url)) == NULL) {
+        pb_log(log, LOG_ERR, "unavailable: %s: cannot initialise libcurl", safe_url);
+        goto done;
+    }
+    for (int hop = 0;; hop++) {
+        CURLcode rc;
+        char *location = NULL;
+
+        curl_easy_reset(curl);
+        errbuf[0] = '\0';
+        curl_easy_setopt(curl, CURLOPT_URL, url);
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
+        curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);   /* a PAM module leaves signals alone */
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+        curl_easy_setopt(curl, CURLOPT_PROXY, "");      /* no proxy from the environment */
+        if (req->ca_file != NULL)
+            curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, req->connect_timeout);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT, req->timeout);
+        curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_body);
+        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
+        curl_easy_setopt(curl, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+        body.len = 0;
+        body.too_large = 0;
+        resp->max_age = -1;
+        resp->no_store = 0;
+
+        rc = curl_easy_perform(curl);
+        if (rc != CURLE_OK) {
+            char safe_err[CURL_ERROR_SIZE];
+            const char *kind = body.too_large ? "size" : failure_kind(rc);
+            pb_log_sanitize(safe_err, sizeof(safe_err), errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                            strlen(errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+            if (strcmp(kind, "size") == 0)
+                pb_log(log, LOG_ERR, "unavailable: %s: size: response larger than %zu bytes", safe_url,
+                       req->max_body);
+            else
+                pb_log(log, LOG_ERR, "unavailable: %s: %s: %s", safe_url, kind, safe_err);
+            goto done;
+        }
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+        if (resp->status < 300 || resp->status >= 400)
+            break;
+        curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+        if (location == NULL) {
+            pb_log(log, LOG_ERR, "unavailable: %s: status: %ld without a Location", safe_url, resp->status);
+            goto done;
+        }
+        if (hop >= PB_HTTP_MAX_REDIRECTS || !same_origin(url, location)) {
+            char safe_loc[256];
+            pb_log_sanitize(safe_loc, sizeof(safe_loc), location, strlen(location));
+            pb_log(log, LOG_ERR, "unavailable: %s: redirect to %s refused (%s)", safe_url, safe_loc,
+                   hop >= PB_HTTP_MAX_REDIRECTS ? "too many redirects" : "another host");
+            goto done;
+        }
+        free(url);
+        if ((url = strdup(location)) == NULL)
+            goto done;
+    }
+    if (resp->status < 200 || resp->status >= 300) {
+        pb_log(log, LOG_ERR, "unavailable: %s: status: HTTP %ld", safe_url, resp->status);
+        goto done;
+    }
+    if (body.data == NULL && (body.data = calloc(1, 1)) == NULL)
+        goto done;
+    resp->body = body.data;
+    resp->len = body.len;
+    body.data = NULL;
+    status = PB_OK;
+done:
+    free(body.data);
+    free(url);
+    curl_easy_cleanup(curl);
+    return status;
+}
+
+const struct pb_http_ops pb_http_curl_ops = {
+    PB_HTTP_OPS_VERSION,
+    pb_http_curl_get,
+};

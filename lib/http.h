@@ -1,0 +1,55 @@
+/* HTTP GET for key sets and discovery documents.  The libcurl code lives in
+ * its own plugin (pam_bearer-http.so) so that a login served from the key
+ * cache never loads libcurl; the core reaches it through this table. */
+#ifndef PB_HTTP_H
+#define PB_HTTP_H
+
+#include <stddef.h>
+
+#include "log.h"
+#include "status.h"
+
+#define PB_HTTP_OPS_VERSION 1
+#define PB_HTTP_OPS_SYMBOL "pb_http_ops_v1"
+
+/* Redirects are followed only to the same scheme, host and port. */
+#define PB_HTTP_MAX_REDIRECTS 3
+
+struct pb_http_request {
+    const char *url;            /* https://, or http:// already checked to be loopback */
+    const char *ca_file;        /* NULL: the system's trust store */
+    long connect_timeout;       /* seconds */
+    long timeout;               /* seconds for each exchange (a redirect is another) */
+    size_t max_body;            /* larger bodies are refused while they arrive */
+};
+
+struct pb_http_response {
+    long status;                /* HTTP status of the final response */
+    unsigned char *body;        /* NUL-terminated copy; free with free() */
+    size_t len;
+    long max_age;               /* Cache-Control max-age, -1 when absent */
+    int no_store;               /* Cache-Control no-store or no-cache */
+};
+
+struct pb_http_ops {
+    unsigned version;           /* PB_HTTP_OPS_VERSION */
+    /* PB_OK with a 2xx response; PB_UNAVAILABLE otherwise, logged with the
+     * reason (DNS, connection, TLS, timeout, size, status). */
+    enum pb_status (*get)(const struct pb_http_request *req, struct pb_http_response *resp,
+                          const struct pb_log *log);
+};
+
+/* Who supplies the table: the module loads its plugin on first use, the
+ * helper links libcurl and hands its own table.  NULL when unavailable. */
+typedef const struct pb_http_ops *(*pb_http_provider)(const struct pb_log *log);
+void pb_http_set_provider(pb_http_provider provider);
+const struct pb_http_ops *pb_http_ops(const struct pb_log *log);
+
+/* The libcurl implementation (lib/http-curl.c), and its table. */
+enum pb_status pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *resp,
+                                const struct pb_log *log);
+extern const struct pb_http_ops pb_http_curl_ops;
+
+void pb_http_response_clear(struct pb_http_response *resp);
+
+#endif

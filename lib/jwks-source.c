@@ -1,0 +1,403 @@
+/* The keys a configuration names: a local file as it is, or the authority's
+ * key set over HTTPS through a cache on disk shared by every process on the
+ * host (the module lives in many short-lived processes; the authority must
+ * see a handful of requests per host, not one per login).
+ *
+ * Cache layout, in cache_dir (root-owned, not writable by others):
+ *   jwks-HASH.json  the key set exactly as fetched; its mtime is the time it
+ *                   stops being fresh, so a warm login needs one stat.
+ *   jwks-HASH.lock  flock()ed by whoever fetches; its mtime is the last
+ *                   attempt, which rate-limits fetches.
+ * HASH is the SHA-256 of the source (URL or issuer).  New files are written
+ * under a temporary name and renamed: readers see the old set or the new. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "http.h"
+#include "jwks-source.h"
+
+#define WELL_KNOWN "/.well-known/openid-configuration"
+/* A discovery document is small; a key set may be up to the key file bound. */
+#define DISCOVERY_MAX_BYTES (64 * 1024)
+/* How often a waiter looks at the lock another process holds. */
+#define LOCK_POLL_NS (20 * 1000 * 1000)
+
+struct source {
+    const struct pb_config *cfg;
+    const struct pb_log *log;
+    time_t now;
+    char what[160];             /* the URL or issuer, safe to log */
+    char cache[4096];           /* cache file, "" without a usable cache directory */
+    char lock[4096];
+    int writable;               /* we may write the cache (we own the directory) */
+};
+
+int
+pb_jwks_is_remote(const struct pb_config *cfg)
+{
+    return cfg->discovery
+        || (cfg->jwks != NULL && (strncmp(cfg->jwks, "https://", 8) == 0 || strncmp(cfg->jwks, "http://", 7) == 0));
+}
+
+/* Name the cache files after the source; check the directory is trustworthy. */
+static enum pb_status
+source_init(struct source *s, const struct pb_config *cfg, time_t now, const struct pb_log *log)
+{
+    const char *id = cfg->discovery ? cfg->issuer : cfg->jwks;
+    char input[4096];
+    unsigned char digest[32];
+    char hex[65];
+    struct stat st;
+    int dir_status;
+    uid_t euid;
+
+    memset(s, 0, sizeof(*s));
+    s->cfg = cfg;
+    s->log = log;
+    s->now = now;
+    pb_log_sanitize(s->what, sizeof(s->what), id, strlen(id));
+    snprintf(input, sizeof(input), "%s %s", cfg->discovery ? "discovery" : "jwks", id);
+    if (EVP_Digest(input, strlen(input), digest, NULL, EVP_sha256(), NULL) != 1)
+        return PB_SYSTEM;
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+
+    dir_status = lstat(cfg->cache_dir, &st);
+    if (dir_status != 0 && errno == ENOENT) {
+        if (mkdir(cfg->cache_dir, 0755) != 0) {
+            /* Not ours to create (the helper as a user): fetch without a
+             * cache.  For root that means a request per login: say so. */
+            pb_log(log, geteuid() == 0 ? LOG_WARNING : LOG_DEBUG, "no key cache: cannot create %s: %s",
+                   cfg->cache_dir, strerror(errno));
+            return PB_OK;
+        }
+        dir_status = lstat(cfg->cache_dir, &st);
+    }
+    if (dir_status != 0) {
+        pb_log(log, LOG_ERR, "unavailable: cache_dir %s: %s", cfg->cache_dir, strerror(errno));
+        return PB_UNAVAILABLE;
+    }
+    euid = geteuid();
+    if (!S_ISDIR(st.st_mode) || (st.st_uid != 0 && st.st_uid != euid) || (st.st_mode & 022) != 0) {
+        /* Whoever may write there could plant keys: refuse it outright. */
+        pb_log(log, LOG_ERR, "unavailable: cache_dir %s must be a directory owned by root (or by this user) "
+               "that no one else may write", cfg->cache_dir);
+        return PB_UNAVAILABLE;
+    }
+    s->writable = st.st_uid == euid;
+    if ((size_t) snprintf(s->cache, sizeof(s->cache), "%s/jwks-%.32s.json", cfg->cache_dir, hex) >= sizeof(s->cache)
+        || (size_t) snprintf(s->lock, sizeof(s->lock), "%s/jwks-%.32s.lock", cfg->cache_dir, hex) >= sizeof(s->lock)) {
+        pb_log(log, LOG_ERR, "unavailable: cache_dir path too long");
+        return PB_UNAVAILABLE;
+    }
+    return PB_OK;
+}
+
+/* Wait for the fetch lock, but never longer than one fetch could take. */
+static int
+take_lock(const struct source *s, int *created)
+{
+    const struct pb_config *cfg = s->cfg;
+    long budget_ms = 1000 * (2 * (cfg->http_connect_timeout + cfg->http_timeout) + 2);
+    struct timespec pause = { 0, LOCK_POLL_NS };
+    int fd;
+
+    *created = 0;
+    fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(s->lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        *created = fd >= 0;
+        if (fd < 0 && errno == EEXIST)
+            fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) {
+        pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock, strerror(errno));
+        return -1;
+    }
+    for (long waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += LOCK_POLL_NS / 1000000) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= budget_ms) {
+            pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock,
+                   waited >= budget_ms ? "another process has held it too long" : strerror(errno));
+            close(fd);
+            return -1;
+        }
+        nanosleep(&pause, NULL);
+    }
+    return fd;
+}
+
+/* An http:// URL is allowed to loopback only, as for the configuration. */
+static enum pb_status
+fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_response *resp)
+{
+    const struct pb_http_ops *ops;
+    struct pb_http_request req = {
+        url, s->cfg->ca_file, s->cfg->http_connect_timeout, s->cfg->http_timeout, max,
+    };
+
+    if (!pb_url_is_safe(url)) {
+        char safe[256];
+        pb_log_sanitize(safe, sizeof(safe), url, strlen(url));
+        pb_log(s->log, LOG_ERR, "unavailable: %s: not https:// (plain http:// is for loopback only)", safe);
+        return PB_UNAVAILABLE;
+    }
+    if ((ops = pb_http_ops(s->log)) == NULL)
+        return PB_UNAVAILABLE;
+    return ops->get(&req, resp, s->log);
+}
+
+/* OpenID Connect Discovery 1.0: the document's issuer must be ours exactly. */
+static enum pb_status
+discover_jwks_uri(const struct source *s, char **jwks_uri)
+{
+    const char *issuer = s->cfg->issuer;
+    size_t ilen = strlen(issuer);
+    char *url = NULL;
+    struct pb_http_response resp = { 0, NULL, 0, -1, 0 };
+    json_t *doc = NULL, *iss, *uri;
+    json_error_t jerr;
+    enum pb_status status = PB_UNAVAILABLE;
+
+    if (ilen > 0 && issuer[ilen - 1] == '/')
+        ilen--;
+    if ((url = malloc(ilen + sizeof(WELL_KNOWN))) == NULL)
+        return PB_NOMEM;
+    memcpy(url, issuer, ilen);
+    memcpy(url + ilen, WELL_KNOWN, sizeof(WELL_KNOWN));
+    if (fetch_url(s, url, DISCOVERY_MAX_BYTES, &resp) != PB_OK)
+        goto done;
+    doc = json_loadb((const char *) resp.body, resp.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(doc)) {
+        pb_log(s->log, LOG_ERR, "unavailable: %s: JSON: discovery document is not a JSON object", s->what);
+        goto done;
+    }
+    iss = json_object_get(doc, "issuer");
+    if (!json_is_string(iss) || strcmp(json_string_value(iss), issuer) != 0) {
+        char safe[160];
+        pb_log_sanitize(safe, sizeof(safe), json_is_string(iss) ? json_string_value(iss) : "(none)",
+                        json_is_string(iss) ? json_string_length(iss) : 6);
+        pb_log(s->log, LOG_ERR, "unavailable: %s: discovery document names issuer \"%s\"", s->what, safe);
+        goto done;
+    }
+    uri = json_object_get(doc, "jwks_uri");
+    if (!json_is_string(uri)) {
+        pb_log(s->log, LOG_ERR, "unavailable: %s: discovery document has no jwks_uri", s->what);
+        goto done;
+    }
+    if ((*jwks_uri = strdup(json_string_value(uri))) == NULL) {
+        status = PB_NOMEM;
+        goto done;
+    }
+    status = PB_OK;
+done:
+    json_decref(doc);
+    pb_http_response_clear(&resp);
+    free(url);
+    return status;
+}
+
+/* How long a fetched set stays fresh: the authority's max-age if it sent
+ * one, else jwks_ttl, always within [jwks_min_ttl, jwks_max_ttl]. */
+static long
+freshness(const struct pb_config *cfg, const struct pb_http_response *resp)
+{
+    long ttl = resp->no_store ? 0 : resp->max_age >= 0 ? resp->max_age : cfg->jwks_ttl;
+
+    if (ttl < cfg->jwks_min_ttl)
+        ttl = cfg->jwks_min_ttl;
+    if (ttl > cfg->jwks_max_ttl)
+        ttl = cfg->jwks_max_ttl;
+    return ttl;
+}
+
+/* Write the set under a temporary name, date it, and rename it into place. */
+static void
+store(const struct source *s, const unsigned char *body, size_t len, time_t fresh_until)
+{
+    char tmp[4096 + 16];
+    struct timespec times[2] = { { s->now, 0 }, { fresh_until, 0 } };
+    size_t off = 0;
+    int fd;
+
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->cache);
+    if ((fd = mkstemp(tmp)) < 0)
+        goto failed;
+    if (fchmod(fd, 0644) != 0)   /* public keys: the helper, as a user, reads them */
+        goto failed_fd;
+    while (off < len) {
+        ssize_t n = write(fd, body + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto failed_fd;
+        off += (size_t) n;
+    }
+    if (fsync(fd) != 0 || futimens(fd, times) != 0 || close(fd) != 0) {
+        fd = -1;
+        goto failed_unlink;
+    }
+    if (rename(tmp, s->cache) != 0)
+        goto failed_unlink;
+    return;
+failed_fd:
+    close(fd);
+failed_unlink:
+    unlink(tmp);
+failed:
+    pb_log(s->log, LOG_WARNING, "cannot write the key cache %s: %s (keys used from memory)", s->cache,
+           strerror(errno));
+}
+
+/* One fetch: discovery if configured, then the key set, checked before it
+ * replaces anything. */
+static enum pb_status
+fetch(const struct source *s, struct pb_keyset **out)
+{
+    struct pb_http_response resp = { 0, NULL, 0, -1, 0 };
+    char *jwks_uri = NULL;
+    const char *url = s->cfg->jwks;
+    enum pb_status status;
+    long ttl;
+
+    if (s->cfg->discovery) {
+        if ((status = discover_jwks_uri(s, &jwks_uri)) != PB_OK)
+            return status;
+        url = jwks_uri;
+    }
+    status = fetch_url(s, url, PB_KEYSET_MAX_BYTES, &resp);
+    if (status != PB_OK)
+        goto done;
+    status = pb_keyset_parse(resp.body, resp.len, out, s->log, s->what);
+    if (status != PB_OK) {
+        pb_log(s->log, LOG_ERR, "unavailable: %s: JSON: the response is not a usable key set", s->what);
+        status = PB_UNAVAILABLE;
+        goto done;
+    }
+    ttl = freshness(s->cfg, &resp);
+    pb_log(s->log, LOG_INFO, "fetched %zu key(s) from %s, fresh for %ld s", (*out)->count, s->what, ttl);
+    if (s->writable && s->cache[0] != '\0')
+        store(s, resp.body, resp.len, s->now + ttl);
+done:
+    pb_http_response_clear(&resp);
+    free(jwks_uri);
+    return status;
+}
+
+static int
+same_version(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_mtime == b->st_mtime
+        && a->st_size == b->st_size;
+}
+
+enum pb_status
+pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keyset **out,
+            const struct pb_log *log)
+{
+    struct source s;
+    struct stat st, again;
+    int have_file, corrupt = 0, lock_fd = -1, created;
+    enum pb_status status;
+    struct pb_keyset *fetched = NULL;
+
+    *out = NULL;
+    if (!pb_jwks_is_remote(cfg))
+        return refresh ? PB_OK : pb_keyset_get(cfg->jwks, out, log);
+    if ((status = source_init(&s, cfg, now, log)) != PB_OK)
+        return status;
+    if (s.cache[0] == '\0') {
+        /* No cache directory at all: every call fetches (the helper only). */
+        return fetch(&s, out);
+    }
+
+    have_file = lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode);
+    if (have_file && st.st_mtime > now && !refresh) {
+        /* The warm path: fresh keys on disk, no HTTP code loaded. */
+        if (pb_keyset_get_stat(s.cache, &st, out, log) == PB_OK)
+            return PB_OK;
+        corrupt = 1;
+    }
+
+    if (!s.writable) {
+        /* Read-only cache (the helper as a user): fetch into memory. */
+        if (refresh || !have_file || st.st_mtime <= now || corrupt) {
+            status = fetch(&s, &fetched);
+            if (status == PB_OK || refresh) {
+                *out = fetched;
+                return refresh ? PB_OK : status;
+            }
+        }
+        goto stale;
+    }
+
+    if ((lock_fd = take_lock(&s, &created)) < 0)
+        goto stale;
+    /* Someone else may have fetched while we waited. */
+    if (lstat(s.cache, &again) == 0 && S_ISREG(again.st_mode) && again.st_mtime > now
+        && !(have_file && same_version(&st, &again))) {
+        if (pb_keyset_get(s.cache, out, log) == PB_OK) {
+            status = PB_OK;
+            goto done;
+        }
+    }
+    if (lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode)) {
+        have_file = 1;
+    } else {
+        have_file = 0;
+    }
+    {
+        struct stat lst;
+        time_t last_attempt = (!created && fstat(lock_fd, &lst) == 0) ? lst.st_mtime : 0;
+        if (!corrupt && last_attempt != 0 && now - last_attempt < cfg->jwks_refetch_interval
+            && last_attempt <= now) {
+            pb_log(log, refresh ? LOG_INFO : LOG_DEBUG,
+                   "%s: not asking the authority again within %ld s of the last attempt", s.what,
+                   cfg->jwks_refetch_interval);
+            goto stale_locked;
+        }
+    }
+    futimens(lock_fd, NULL);   /* this attempt, for the rate limit */
+    status = fetch(&s, &fetched);
+    if (status == PB_OK) {
+        *out = fetched;
+        goto done;
+    }
+    if (corrupt) {
+        pb_log(log, LOG_WARNING, "discarding the unreadable key cache %s", s.cache);
+        unlink(s.cache);
+        have_file = 0;
+    }
+stale_locked:
+    close(lock_fd);
+    lock_fd = -1;
+stale:
+    if (refresh)
+        return PB_OK;   /* nothing new: the caller keeps what it has */
+    if (have_file && !corrupt && now < st.st_mtime + cfg->jwks_stale_limit) {
+        if (pb_keyset_get(s.cache, out, log) == PB_OK) {
+            if (st.st_mtime <= now)
+                pb_log(log, LOG_WARNING, "%s: using keys stale for %lld s (jwks_stale_limit %ld s)", s.what,
+                       (long long) (now - st.st_mtime), cfg->jwks_stale_limit);
+            return PB_OK;
+        }
+    }
+    pb_log(log, LOG_ERR, "unavailable: %s: no usable keys (%s)", s.what,
+           have_file && !corrupt ? "cached keys are past jwks_stale_limit" : "nothing cached");
+    return PB_UNAVAILABLE;
+done:
+    if (lock_fd >= 0)
+        close(lock_fd);
+    return status;
+}
