@@ -6,8 +6,9 @@
  * Cache layout, in cache_dir (root-owned, not writable by others):
  *   jwks-HASH.json  the key set exactly as fetched; its mtime is the time it
  *                   stops being fresh, so a warm login needs one stat.
- *   jwks-HASH.lock  flock()ed by whoever fetches; its mtime is the last
- *                   attempt, which rate-limits fetches.
+ *   jwks-HASH.lock  flock()ed by whoever fetches.  Once one byte long, its
+ *                   mtime is the last attempt, which rate-limits fetches
+ *                   (a file just created by a competitor records none).
  * HASH is the SHA-256 of the source (URL or issuer).  New files are written
  * under a temporary name and renamed: readers see the old set or the new. */
 #include "config.h"
@@ -107,18 +108,16 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
 
 /* Wait for the fetch lock, but never longer than one fetch could take. */
 static int
-take_lock(const struct source *s, int *created)
+take_lock(const struct source *s)
 {
     const struct pb_config *cfg = s->cfg;
     long budget_ms = 1000 * (2 * (cfg->http_connect_timeout + cfg->http_timeout) + 2);
     struct timespec pause = { 0, LOCK_POLL_NS };
     int fd;
 
-    *created = 0;
     fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
         fd = open(s->lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        *created = fd >= 0;
         if (fd < 0 && errno == EEXIST)
             fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     }
@@ -308,7 +307,7 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
 {
     struct source s;
     struct stat st, again;
-    int have_file, corrupt = 0, lock_fd = -1, created;
+    int have_file, corrupt = 0, lock_fd = -1;
     enum pb_status status;
     struct pb_keyset *fetched = NULL;
 
@@ -342,7 +341,7 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
         goto stale;
     }
 
-    if ((lock_fd = take_lock(&s, &created)) < 0)
+    if ((lock_fd = take_lock(&s)) < 0)
         goto stale;
     /* Someone else may have fetched while we waited. */
     if (lstat(s.cache, &again) == 0 && S_ISREG(again.st_mode) && again.st_mtime > now
@@ -359,7 +358,7 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
     }
     {
         struct stat lst;
-        time_t last_attempt = (!created && fstat(lock_fd, &lst) == 0) ? lst.st_mtime : 0;
+        time_t last_attempt = (fstat(lock_fd, &lst) == 0 && lst.st_size > 0) ? lst.st_mtime : 0;
         if (!corrupt && last_attempt != 0 && now - last_attempt < cfg->jwks_refetch_interval
             && last_attempt <= now) {
             pb_log(log, refresh ? LOG_INFO : LOG_DEBUG,
@@ -368,7 +367,9 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
             goto stale_locked;
         }
     }
-    futimens(lock_fd, NULL);   /* this attempt, for the rate limit */
+    /* This attempt, for the rate limit: the byte says the date is one. */
+    if (ftruncate(lock_fd, 1) == 0)
+        futimens(lock_fd, NULL);
     status = fetch(&s, &fetched);
     if (status == PB_OK) {
         *out = fetched;

@@ -204,14 +204,18 @@ check "1000 warm logins: libcurl mapped in none ($(tally thousand curl-mapped))"
 check "1000 warm logins: libldap mapped in none ($(tally thousand ldap-mapped))" "$tmp/run/thousand.tally" \
 	[ "$(tally thousand ldap-mapped)" = 0 ]
 
-# 3. Twenty logins at once on a cold cache: one fetch between them.
-C20=$(newcache twenty)
-before=$(requests main)
-many twenty 20 20 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C20
-check "20 concurrent cold logins: 20 PAM_SUCCESS ($(tally twenty PAM_SUCCESS))" "$tmp/run/twenty.tally" \
-	[ "$(tally twenty PAM_SUCCESS)" = 20 ]
-check "20 concurrent cold logins: exactly 1 request (saw $(($(requests main) - before)))" "" \
-	[ "$(($(requests main) - before))" = 1 ]
+# 3. Twenty logins at once on a cold cache: one fetch between them.  Three
+# rounds, each on a new cache: the race between the first comers (who
+# creates the lock file, who locks it first) differs from round to round.
+for round in 1 2 3; do
+	C20=$(newcache "twenty-$round")
+	before=$(requests main)
+	many "twenty-$round" 20 20 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C20
+	check "20 concurrent cold logins (round $round): 20 PAM_SUCCESS ($(tally "twenty-$round" PAM_SUCCESS))" \
+		"$tmp/run/twenty-$round.tally" [ "$(tally "twenty-$round" PAM_SUCCESS)" = 20 ]
+	check "20 concurrent cold logins (round $round): exactly 1 request (saw $(($(requests main) - before)))" "" \
+		[ "$(($(requests main) - before))" = 1 ]
+done
 
 # 4. Cache-Control max-age, bounded by jwks_min_ttl and jwks_max_ttl.
 for case in "120 60 120" "999999 600 7200" "10 600 600" "no-store 600 600"; do
