@@ -645,6 +645,15 @@ print_row(const char *label, double us)
         printf("  %-48s %10s %10s\n", label, "-", "-");
 }
 
+/* The warm-cache/file ratio row, with the spread of the per-round ratios. */
+static void
+print_ratio(double ratio, const double *per_round, int rounds, double extra_us)
+{
+    printf("  %-48s %10.3f   (goal <= %.2f: %s; rounds %.3f..%.3f; %+.2f us/login)\n",
+           "ratio warm-cache/file", ratio, GOAL_CACHE_RATIO, ratio <= GOAL_CACHE_RATIO ? "met" : "MISSED",
+           quantile(per_round, rounds, 0.1), quantile(per_round, rounds, 0.9), extra_us);
+}
+
 static void
 print_count(const char *what, long n, int parallel, const struct fresh_result *res, long requests, long ttl)
 {
@@ -914,17 +923,13 @@ main(int argc, char **argv)
         print_row("token login, jwks=FILE (baseline)", file);
         print_row("token login, jwks=URL, warm cache", cached);
         if (full)
-            printf("  %-48s %10.3f   (goal <= %.2f: %s; rounds %.3f..%.3f; %+.2f us/login)\n",
-                   "ratio warm-cache/file", rc, GOAL_CACHE_RATIO, rc <= GOAL_CACHE_RATIO ? "met" : "MISSED",
-                   quantile(ratio_url, rounds, 0.1), quantile(ratio_url, rounds, 0.9), cached - file);
+            print_ratio(rc, ratio_url, rounds, cached - file);
         printf("\n  %-48s %10s %10s\n", "one fresh process per login (fork, 1 at a time)", "us/login", "logins/s");
         print_row("permit login (reference)", fpermit);
         print_row("token login, jwks=FILE (baseline)", ffile);
         print_row("token login, jwks=URL, warm cache", fcached);
         if (full)
-            printf("  %-48s %10.3f   (goal <= %.2f: %s; rounds %.3f..%.3f; %+.2f us/login)\n",
-                   "ratio warm-cache/file", rf, GOAL_CACHE_RATIO, rf <= GOAL_CACHE_RATIO ? "met" : "MISSED",
-                   quantile(ratio_fork, rounds, 0.1), quantile(ratio_fork, rounds, 0.9), fcached - ffile);
+            print_ratio(rf, ratio_fork, rounds, fcached - ffile);
         printf("\n  %-48s %10s   (/proc/self/maps after warm-up, every round and the end;\n"
                "  %-48s %10s   pam_bearer-http.so: %s)\n",
                "libcurl mapped in this process (goal: no)", http_inproc & 1 ? "YES" : "no", "", "",
