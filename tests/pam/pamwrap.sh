@@ -26,8 +26,10 @@ pwmods=${pwmods:-/usr/lib/x86_64-linux-gnu/pam_wrapper}
 # constructor, choosing X by lstat then mkdir, and deletes any copy whose
 # recorded pid, cut to 16 bits, is not alive.  Side by side (make -j check)
 # two runs can share or delete each other's copy, so every pam_wrapper run
-# on the host takes this lock first; a run takes milliseconds.
-pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs.lock}
+# on the host takes this lock first; a run takes milliseconds.  One lock
+# per user: with fs.protected_regular, flock(1) may not open (O_CREAT) a
+# file another user left in /tmp.
+pwlock=${PAMRUN_LOCK:-/tmp/.pam_wrapper-runs-$(id -u).lock}
 
 # A sanitizer build (configure --enable-sanitizers): the ASan runtime must
 # come first in the preload list, and pam_wrapper must not dlopen libpam with
