@@ -330,13 +330,12 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
     }
 
     if (!s.writable) {
-        /* Read-only cache (the helper as a user): fetch into memory. */
-        if (refresh || !have_file || st.st_mtime <= now || corrupt) {
-            status = fetch(&s, &fetched);
-            if (status == PB_OK || refresh) {
-                *out = fetched;
-                return refresh ? PB_OK : status;
-            }
+        /* Read-only cache (the helper as a user), not usable as it is:
+         * fetch into memory.  A failed refresh returns no new set. */
+        status = fetch(&s, &fetched);
+        if (status == PB_OK || refresh) {
+            *out = fetched;
+            return PB_OK;
         }
         goto stale;
     }
@@ -351,11 +350,7 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
             goto done;
         }
     }
-    if (lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode)) {
-        have_file = 1;
-    } else {
-        have_file = 0;
-    }
+    have_file = lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode);
     {
         struct stat lst;
         time_t last_attempt = (fstat(lock_fd, &lst) == 0 && lst.st_size > 0) ? lst.st_mtime : 0;

@@ -364,6 +364,11 @@ login discovery "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C
 check "discovery: PAM_SUCCESS ($result)" "$tmp/run/discovery.log" [ "$result" = PAM_SUCCESS ]
 check "discovery: 2 requests, the document then the key set" "" \
 	sh -c "[ $(($(requests main) - before)) = 2 ] && tail -2 '$tmp/auth-main/requests.log' | head -1 | grep -q openid-configuration"
+mode main garbage
+C=$(newcache discovery-garbage)
+login discovery-garbage "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C
+check "discovery document that is not JSON: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/discovery-garbage.log" \
+	sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q 'JSON: discovery document is not a JSON object' '$tmp/run/discovery-garbage.log'"
 mode main wrong-issuer
 C=$(newcache discovery-wrong)
 login discovery-wrong "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C
