@@ -12,6 +12,9 @@
 #                           (tests/fixtures/authority.py) and bench-pam -A: warm
 #                           on-disk key cache against the key file, libcurl never
 #                           mapped, authority requests per 10,000 logins
+#   bench/run.sh get        bearer-token's part (bench/get.sh): a cached get
+#                           against a minimal JSON reader, the libraries it
+#                           maps, 50 concurrent gets at the renewal point
 #   bench/run.sh quick [ldap|jwks]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
@@ -40,7 +43,8 @@ for arg; do
     quick) quick=1 ;;
     ldap) part=ldap ;;
     jwks) part=jwks ;;
-    *) echo "usage: $0 [quick] [ldap|jwks]" >&2; exit 2 ;;
+    get) exec sh "$bench/get.sh" ;;
+    *) echo "usage: $0 [quick] [ldap|jwks|get]" >&2; exit 2 ;;
     esac
 done
 if [ "$quick" = 1 ]; then

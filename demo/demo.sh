@@ -2,7 +2,9 @@
 # demo.sh: six real logins through libpam and pam_bearer.so, four with tokens
 # minted on the spot, verified against keys the module fetches over HTTPS
 # from a local authority, and two with passwords checked by a private slapd,
-# showing what the module decides and what it logs.
+# showing what the module decides and what it logs; then bearer-token
+# obtaining, handing out, renewing and revoking alice's tokens at a local
+# OAuth 2.0 token service.
 #
 # Run from the build directory (./bootstrap demo does this):
 #   cd build && sh ../demo/demo.sh
@@ -243,16 +245,83 @@ else
   WRONG   the authority was asked for its keys ${fetches:-0} times (expected once)"
 fi
 
+# --- 4. bearer-token: tokens for alice's session ------------------------------------
+#
+# The companion program logs alice in at a token service (the emulator speaks
+# WSO2's OAuth 2.0 password grant, checking her password against the same
+# slapd), hands the token to a program, and revokes it at logout.
+
+emulator_pid=
+mkdir "$tmp/tokensvc"
+"$python" "$srcdir/tests/fixtures/emulator.py" serve "$tmp/tokensvc" --cert "$tmp/pki/server.pem" \
+	--key "$tmp/pki/server.key" --ldap-env "$tmp/slapd/env" 2>"$tmp/emulator.log" &
+emulator_pid=$!
+trap 'sh "$srcdir/tests/fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
+	[ -n "$authority_pid" ] && kill "$authority_pid" 2>/dev/null
+	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"' EXIT
+svc_port=$("$python" "$srcdir/tests/fixtures/emulator.py" wait "$tmp/tokensvc") ||
+	die "the token service did not start: $(cat "$tmp/emulator.log")"
+printf 'testsecret' >"$tmp/client.secret"
+cat >"$tmp/bearer.conf" <<CONF
+[authority corp]
+preset = oauth2
+url = https://127.0.0.1:$svc_port
+ca_file = $tmp/pki/ca.pem
+client_id = testclient
+client_secret_file = $tmp/client.secret
+scope = openid sudo
+CONF
+export BEARER_TOKEN_CACHE="$tmp/session-cache"
+export BEARER_TOKEN_PLUGIN="$builddir/helper/.libs/bearer-token-net.so"
+bt="$builddir/helper/bearer-token"
+whoami() {	# the header on curl's standard input: a token never goes into argv
+	printf '%s\n' "$1" | curl -s -o /dev/null -w '%{http_code}' --cacert "$tmp/pki/ca.pem" -H @- \
+		"https://127.0.0.1:$svc_port/api/whoami"
+}
+step() {	# step DESCRIPTION OK?
+	total=$((total + 1))
+	if [ "$2" = yes ]; then
+		echo "  ok      $1"
+		summary="$summary
+  ok      bearer-token: $1"
+	else
+		echo "  WRONG   $1"
+		failures=$((failures + 1))
+		summary="$summary
+  WRONG   bearer-token: $1"
+	fi
+}
+echo
+echo "[bearer-token] alice's tokens, obtained with her password and handed to a program"
+"$bt" login --config "$tmp/bearer.conf" --user alice --password-stdin <"$LDAP_PW_DIR/alice.pw" 2>"$tmp/bt.err"
+step "login with alice's LDAP password (via the token service)" "$([ $? = 0 ] && echo yes)"
+"$bt" status --config "$tmp/bearer.conf" | sed 's/^/          /'
+header=$("$bt" header --config "$tmp/bearer.conf" 2>>"$tmp/bt.err")
+echo "          header: $(printf '%s' "$header" | cut -c1-40)... ($(printf '%s' "$header" | wc -c) bytes)"
+step "bearer-token header | curl -H @- .../api/whoami answers 200" "$([ "$(whoami "$header")" = 200 ] && echo yes)"
+"$bt" refresh --config "$tmp/bearer.conf" 2>>"$tmp/bt.err"
+new=$("$bt" header --config "$tmp/bearer.conf" 2>>"$tmp/bt.err")
+step "refresh: a new token, the refresh token rotated" "$([ "$new" != "$header" ] && [ "$(whoami "$new")" = 200 ] && echo yes)"
+"$bt" logout --config "$tmp/bearer.conf" 2>>"$tmp/bt.err"
+step "logout: revoked at the service (whoami now 401), cache removed" \
+	"$([ "$(whoami "$new")" = 401 ] && [ ! -e "$tmp/session-cache/corp.json" ] && echo yes)"
+"$bt" get --config "$tmp/bearer.conf" >/dev/null 2>&1
+step "get after logout: exit 3, login required" "$([ $? = 3 ] && echo yes)"
+echo "          service requests: $(cut -d' ' -f1-2,5 "$tmp/tokensvc/requests.log" | tr '\n' ';' | sed 's/;$//')"
+
 echo
 echo "Summary"
 echo "-------$summary"
 echo
 if [ $failures -eq 0 ]; then
-	echo "All $total logins ended as expected: the valid token and alice's password were"
+	echo "All $total steps ended as expected: the valid token and alice's password were"
 	echo "accepted; the expired, misdirected and forged tokens and the wrong password"
-	echo "were refused, each with its reason in the log.  Neither tokens nor passwords"
+	echo "were refused, each with its reason in the log; bearer-token obtained, handed out,"
+	echo "renewed and revoked alice's tokens.  Neither tokens nor passwords"
 	echo "ever appear in the module's log."
 	exit 0
 fi
-echo "$failures of $total logins did NOT end as expected (see above)."
+echo "$failures of $total steps did NOT end as expected (see above)."
 exit 1

@@ -4,10 +4,14 @@
 
 /* Exit codes every subcommand uses (documented in bearer-token(1)). */
 enum pb_exit {
-    PB_EXIT_OK = 0,          /* done: the token is accepted */
-    PB_EXIT_REJECTED = 1,    /* the token is refused */
-    PB_EXIT_UNDECIDED = 2,   /* could not decide: no usable keys, bad configuration */
-    PB_EXIT_USAGE = 64       /* the command line is wrong */
+    PB_EXIT_OK = 0,             /* done: the token is accepted, printed, renewed, revoked */
+    PB_EXIT_REJECTED = 1,       /* the token (verify) or the password (login) is refused */
+    PB_EXIT_UNDECIDED = 2,      /* verify could not decide: no usable keys, bad configuration */
+    PB_EXIT_LOGIN_REQUIRED = 3, /* no tokens, or they can no longer be renewed: log in */
+    PB_EXIT_UNREACHABLE = 4,    /* the authority did not answer usefully; nothing was lost */
+    PB_EXIT_CACHE = 5,          /* the cache is unsafe (link, owner, mode) or damaged */
+    PB_EXIT_CONFIG = 6,         /* the configuration (or an authority section) is wrong */
+    PB_EXIT_USAGE = 64          /* the command line is wrong */
 };
 
 struct pb_command {
@@ -17,5 +21,11 @@ struct pb_command {
 };
 
 int pb_cmd_verify(int argc, char **argv);
+int pb_cmd_login(int argc, char **argv);
+int pb_cmd_get(int argc, char **argv);
+int pb_cmd_header(int argc, char **argv);
+int pb_cmd_status(int argc, char **argv);
+int pb_cmd_refresh(int argc, char **argv);
+int pb_cmd_logout(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /* bearer-token: dispatch to a subcommand.  An ordinary, setuid-free program
- * that runs with the rights of whoever starts it. */
+ * that runs with the rights of whoever starts it.  It links neither libcurl
+ * nor libcrypto: what needs them is in bearer-token-net.so, loaded on use. */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,18 +8,23 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "http.h"
+#include "net-plugin.h"
 
-/* The helper links libcurl itself: it is not on any login's warm path. */
-static const struct pb_http_ops *
-helper_http_ops(const struct pb_log *log)
+static int
+verify(int argc, char **argv)
 {
-    (void) log;
-    return &pb_http_curl_ops;
+    const struct pb_net_plugin *net = pb_net_plugin();
+    return net != NULL ? net->verify_main(argc, argv) : PB_EXIT_UNDECIDED;
 }
 
 static const struct pb_command commands[] = {
-    { "verify", pb_cmd_verify, "check a token exactly as pam_bearer.so would, and say why" },
+    { "login", pb_cmd_login, "obtain tokens from the authority with your user name and password" },
+    { "get", pb_cmd_get, "print the current access token, renewing it first if it is due" },
+    { "header", pb_cmd_header, "print the whole Authorization header in the authority's scheme" },
+    { "status", pb_cmd_status, "show who is logged in where, and when the tokens expire" },
+    { "refresh", pb_cmd_refresh, "renew the access token now" },
+    { "logout", pb_cmd_logout, "revoke the tokens at the authority and remove them" },
+    { "verify", verify, "check a token exactly as pam_bearer.so would, and say why" },
 };
 
 static void
@@ -38,7 +44,6 @@ main(int argc, char **argv)
         fprintf(stderr, "bearer-token: refusing to run set-user-ID or set-group-ID\n");
         return PB_EXIT_USAGE;
     }
-    pb_http_set_provider(helper_http_ops);
     if (argc < 2) {
         usage(stderr);
         return PB_EXIT_USAGE;

@@ -1,6 +1,7 @@
-/* HTTP GET through libcurl, for key sets and discovery documents: TLS
- * verification always on, bounded time and size, redirects only to the same
- * origin, and one log line saying what went wrong. */
+/* HTTP through libcurl, for key sets, discovery documents and token
+ * endpoints: TLS verification always on, bounded time and size, redirects only
+ * to the same origin (and never for a request carrying credentials), and one
+ * log line saying what went wrong. */
 #include "config.h"
 
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "secret.h"
 
 struct body {
     unsigned char *data;
@@ -40,16 +42,9 @@ on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
         b->too_large = 1;
         return 0;   /* aborts the transfer with CURLE_WRITE_ERROR */
     }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        unsigned char *grown;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        if ((grown = realloc(b->data, cap)) == NULL)
-            return 0;
-        b->data = grown;
-        b->cap = cap;
-    }
+    /* A token response must not leave copies in freed memory. */
+    if (pb_secret_reserve(&b->data, &b->cap, b->len, b->len + n + 1, 16384) != 0)
+        return 0;
     memcpy(b->data + b->len, ptr, n);
     b->len += n;
     b->data[b->len] = '\0';
@@ -135,6 +130,51 @@ failure_kind(CURLcode rc)
     }
 }
 
+static void
+headers_free(struct curl_slist *list)
+{
+    for (struct curl_slist *h = list; h != NULL; h = h->next)
+        pb_secret_free_str(h->data), h->data = NULL;
+    curl_slist_free_all(list);
+}
+
+static struct curl_slist *
+header_add(struct curl_slist *list, const char *name, const char *value, int *failed)
+{
+    struct curl_slist *grown;
+    char *line;
+    size_t n;
+
+    if (value == NULL || *failed)
+        return list;
+    n = strlen(name) + strlen(value) + 3;
+    if ((line = malloc(n)) == NULL) {
+        *failed = 1;
+        return list;
+    }
+    snprintf(line, n, "%s: %s", name, value);
+    grown = curl_slist_append(list, line);
+    pb_secret_free(line, n);
+    if (grown == NULL)
+        *failed = 1;
+    return grown ? grown : list;
+}
+
+/* Content-Type, Accept and Authorization as the request asks; no Expect. */
+static struct curl_slist *
+request_headers(const struct pb_http_request *req, int *failed)
+{
+    struct curl_slist *list = NULL;
+
+    *failed = 0;
+    list = header_add(list, "Content-Type", req->content_type, failed);
+    list = header_add(list, "Accept", req->accept, failed);
+    list = header_add(list, "Authorization", req->authorization, failed);
+    if (req->method != NULL)
+        list = header_add(list, "Expect", "", failed);
+    return list;
+}
+
 enum pb_status
 pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *resp, const struct pb_log *log)
 {
@@ -143,14 +183,18 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
     char *url = NULL;
     struct body body = { NULL, 0, 0, req->max_body, 0 };
     enum pb_status status = PB_UNAVAILABLE;
+    struct curl_slist *headers = NULL;
+    int headers_failed = 0;
     char safe_url[256];
 
     memset(resp, 0, sizeof(*resp));
     resp->max_age = -1;
-    pb_log_sanitize(safe_url, sizeof(safe_url), req->url, strlen(req->url));
+    /* The query may carry a refresh token (Machine Learning Server's revocation). */
+    pb_log_sanitize(safe_url, sizeof(safe_url), req->url, strcspn(req->url, "?#"));
     pthread_once(&global_once, global_init);
     if (global_status != CURLE_OK || (curl = curl_easy_init()) == NULL
-        || (url = strdup(req->url)) == NULL) {
+        || (url = strdup(req->url)) == NULL
+        || ((headers = request_headers(req, &headers_failed)), headers_failed)) {
         pb_log(log, LOG_ERR, "unavailable: %s: cannot initialise libcurl", safe_url);
         goto done;
     }
@@ -178,7 +222,13 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
         curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
         curl_easy_setopt(curl, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        if (req->method != NULL && strcmp(req->method, "POST") == 0) {
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+        } else if (req->method != NULL) {
+            curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
+        }
         body.len = 0;
         body.too_large = 0;
         resp->max_age = -1;
@@ -201,6 +251,12 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
         if (resp->status < 300 || resp->status >= 400)
             break;
         curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+        if (req->method != NULL) {
+            /* A request carrying a password or a token goes where it was configured to. */
+            pb_log(log, LOG_ERR, "unavailable: %s: status: HTTP %ld redirect refused for %s", safe_url,
+                   resp->status, req->method);
+            goto done;
+        }
         if (location == NULL) {
             pb_log(log, LOG_ERR, "unavailable: %s: status: %ld without a Location", safe_url, resp->status);
             goto done;
@@ -216,7 +272,7 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
         if ((url = strdup(location)) == NULL)
             goto done;
     }
-    if (resp->status < 200 || resp->status >= 300) {
+    if (!req->any_status && (resp->status < 200 || resp->status >= 300)) {
         pb_log(log, LOG_ERR, "unavailable: %s: status: HTTP %ld", safe_url, resp->status);
         goto done;
     }
@@ -227,8 +283,10 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
     body.data = NULL;
     status = PB_OK;
 done:
-    free(body.data);
+    if (body.data != NULL)
+        pb_secret_free(body.data, body.cap);
     free(url);
+    headers_free(headers);
     curl_easy_cleanup(curl);
     return status;
 }

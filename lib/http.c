@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "secret.h"
 
 static pthread_mutex_t provider_lock = PTHREAD_MUTEX_INITIALIZER;
 static pb_http_provider provider;
@@ -36,7 +37,9 @@ pb_http_ops(const struct pb_log *log)
 void
 pb_http_response_clear(struct pb_http_response *resp)
 {
-    free(resp->body);
+    /* The body may hold tokens. */
+    if (resp->body != NULL)
+        pb_secret_free(resp->body, resp->len + 1);
     memset(resp, 0, sizeof(*resp));
     resp->max_age = -1;
 }

@@ -1,4 +1,4 @@
-/* HTTP GET for key sets and discovery documents.  The libcurl code lives in
+/* HTTP for key sets, discovery documents and token endpoints.  The libcurl code lives in
  * its own plugin (pam_bearer-http.so) so that a login served from the key
  * cache never loads libcurl; the core reaches it through this table. */
 #ifndef PB_HTTP_H
@@ -21,6 +21,15 @@ struct pb_http_request {
     long connect_timeout;       /* seconds */
     long timeout;               /* seconds for each exchange (a redirect is another) */
     size_t max_body;            /* larger bodies are refused while they arrive */
+    /* Token endpoints (bearer-token only); all zero for a plain GET. */
+    const char *method;         /* NULL: GET; else "POST" or "DELETE" (never redirected) */
+    const char *content_type;   /* of body */
+    const char *body;           /* request body, may hold a password: not copied */
+    size_t body_len;
+    const char *authorization;  /* whole Authorization value, a secret: wiped after use */
+    const char *accept;         /* Accept header, NULL for none */
+    int any_status;             /* PB_OK for any final status, so the caller can
+                                 * read an error body (RFC 6749 section 5.2) */
 };
 
 struct pb_http_response {

@@ -143,7 +143,8 @@ fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_re
 {
     const struct pb_http_ops *ops;
     struct pb_http_request req = {
-        url, s->cfg->ca_file, s->cfg->http_connect_timeout, s->cfg->http_timeout, max,
+        .url = url, .ca_file = s->cfg->ca_file, .connect_timeout = s->cfg->http_connect_timeout,
+        .timeout = s->cfg->http_timeout, .max_body = max,
     };
 
     if (!pb_url_is_safe(url)) {

@@ -98,3 +98,24 @@ done:
         close(fd);
     return status;
 }
+
+int
+pb_secret_reserve(void *buf, size_t *cap, size_t used, size_t need, size_t first_cap)
+{
+    unsigned char **p = buf, *grown;
+    size_t size = *cap ? *cap : first_cap;
+
+    if (need <= *cap)
+        return 0;
+    while (size < need)
+        size *= 2;
+    if ((grown = malloc(size)) == NULL)
+        return -1;
+    if (*p != NULL) {
+        memcpy(grown, *p, used);
+        pb_secret_free(*p, *cap);
+    }
+    *p = grown;
+    *cap = size;
+    return 0;
+}

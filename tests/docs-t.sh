@@ -15,6 +15,13 @@
 #     print (skipped when the helper is not built);
 #   - bearer-token.1 lists under EXIT STATUS exactly the exit codes of
 #     helper/commands.h;
+#   - every key of lib/authority.def has an entry under AUTHORITY SECTIONS in
+#     pam_bearer.conf(5), no other key has one there, and each preset named
+#     in the "preset" key's help has a ".SS The NAME preset" subsection there
+#     (and no other preset does);
+#   - every command of the commands[] table in helper/main.c is shown in the
+#     SYNOPSIS of bearer-token.1 and has an entry in its DESCRIPTION, and
+#     neither names a command that does not exist;
 #   - all three pages render without a groff warning (skipped without groff).
 #
 # An option entry is a ".TP" line followed by ".B name" or ".BI name= VALUE"
@@ -24,6 +31,11 @@
 # A bearer-token.1 option entry is a ".TP" line followed by a line naming
 # one or more "\-\-name" options inside ".SH OPTIONS"; an exit code entry is
 # a ".TP" line followed by ".B N" inside ".SH EXIT STATUS".
+#
+# An authority key entry is a ".TP" line followed by ".B key" or
+# ".BI key= VALUE" inside ".SH AUTHORITY SECTIONS" of pam_bearer.conf.5.
+# A command is shown in the SYNOPSIS by a line ".B bearer-token NAME ...",
+# and described by a ".TP" line followed by ".B NAME" inside ".SH DESCRIPTION".
 #
 # Run by automake from the build directory with abs_top_srcdir and
 # abs_top_builddir set; by hand:
@@ -38,9 +50,11 @@ conf5=$srcdir/docs/pam_bearer.conf.5
 man8=$srcdir/docs/pam_bearer.8
 man1=$srcdir/docs/bearer-token.1
 commands_h=$srcdir/helper/commands.h
+authority_def=$srcdir/lib/authority.def
+main_c=$srcdir/helper/main.c
 helper=${abs_top_builddir:-$(pwd)}/helper/bearer-token
 
-for f in "$def" "$status_c" "$conf5" "$man8" "$man1" "$commands_h"; do
+for f in "$def" "$status_c" "$conf5" "$man8" "$man1" "$commands_h" "$authority_def" "$main_c"; do
 	[ -s "$f" ] || { echo "Bail out! missing or empty: $f"; exit 99; }
 done
 
@@ -77,6 +91,25 @@ cut -d'|' -f1 "$tmp/options" | sort >"$tmp/option-names"
 # absence of a reason and is never logged, so it is not documented.
 sed -n 's/^[ \t]*\[PB_R_[A-Z_]*\][ \t]*=[ \t]*"\([^"]*\)".*/\1/p' "$status_c" |
 	grep -vx none | sort >"$tmp/reasons"
+
+# authority.def: the key names, and the presets listed in the "preset" key's
+# help ("(oauth2 mlserver ...) ...").
+sed -n 's/^[ \t]*PB_AUTH_KEY([ \t]*\([a-z_0-9]*\)[ \t]*,.*/\1/p' "$authority_def" |
+	sort >"$tmp/auth-keys"
+sed -n 's/^[ \t]*PB_AUTH_KEY([ \t]*preset[ \t]*,[^"]*"(\([^)]*\)).*/\1/p' "$authority_def" |
+	tr ' \t' '\n\n' | grep -v '^$' | sort >"$tmp/presets"
+
+# main.c: the first string of each entry of "commands[] = { ... };".
+awk '
+	/commands\[\][ \t]*=/ { inside = 1; next }
+	inside && /^[ \t]*\};/ { inside = 0 }
+	inside && /^[ \t]*\{[ \t]*"/ {
+		line = $0
+		sub(/^[ \t]*\{[ \t]*"/, "", line)
+		sub(/".*/, "", line)
+		print line
+	}
+' "$main_c" | sort >"$tmp/commands"
 
 # --- what the pages say ------------------------------------------------------
 
@@ -121,6 +154,26 @@ entry_text() {
 entries "$conf5" '^\.SH OPTIONS' >"$tmp/conf5-options"
 entries "$man8" '^\.SH OPTIONS' >"$tmp/man8-options"
 entries "$man8" '^\.SS Rejection reasons' >"$tmp/man8-reasons"
+entries "$conf5" '^\.SH AUTHORITY SECTIONS' >"$tmp/conf5-auth-keys"
+entries "$man1" '^\.SH DESCRIPTION' >"$tmp/man1-described"
+
+# The presets with a ".SS The NAME preset" subsection under AUTHORITY SECTIONS.
+awk '
+	/^\.SH AUTHORITY SECTIONS/ { inside = 1; next }
+	inside && /^\.SH/ { inside = 0 }
+	inside && /^\.SS/ {
+		line = $0
+		gsub(/"/, "", line)
+		if (line ~ /^\.SS The [^ ]+ preset$/) { split(line, w, " "); print w[3] }
+	}
+' "$conf5" | sort -u >"$tmp/conf5-presets"
+
+# The commands shown in the SYNOPSIS: ".B bearer-token NAME ...".
+awk '
+	/^\.SH SYNOPSIS/ { inside = 1; next }
+	inside && /^\.SH/ { inside = 0 }
+	inside && $1 == ".B" && $2 == "bearer-token" && $3 ~ /^[a-z]/ { print $3 }
+' "$man1" | sort -u >"$tmp/man1-synopsis"
 
 # --- the checks ----------------------------------------------------------------
 
@@ -269,6 +322,53 @@ else
 	result "not ok" "bearer-token.1 EXIT STATUS lists helper/commands.h's codes" \
 		"commands.h: $(tr '\n' ' ' <"$tmp/exit-codes"); page: $(tr '\n' ' ' <"$tmp/man1-exit-codes")"
 fi
+
+# Authority sections: lib/authority.def against pam_bearer.conf(5).
+count=$(wc -l <"$tmp/auth-keys")
+if [ "$count" -gt 0 ] && [ -s "$tmp/presets" ]; then
+	result ok "lib/authority.def declares $count authority keys and $(wc -l <"$tmp/presets") presets"
+else
+	result "not ok" "lib/authority.def declares authority keys and presets (keys: $count, presets: $(wc -l <"$tmp/presets"))"
+fi
+while read -r key; do
+	check "pam_bearer.conf.5 documents authority key $key" listed "$key" "$tmp/conf5-auth-keys"
+done <"$tmp/auth-keys"
+stale=$(comm -13 "$tmp/auth-keys" "$tmp/conf5-auth-keys" | tr '\n' ' ')
+if [ -z "$stale" ]; then
+	result ok "pam_bearer.conf.5 documents no authority key missing from authority.def"
+else
+	result "not ok" "pam_bearer.conf.5 documents authority keys not in authority.def: $stale"
+fi
+while read -r preset; do
+	check "pam_bearer.conf.5 describes preset $preset" listed "$preset" "$tmp/conf5-presets"
+done <"$tmp/presets"
+stale=$(comm -13 "$tmp/presets" "$tmp/conf5-presets" | tr '\n' ' ')
+if [ -z "$stale" ]; then
+	result ok "pam_bearer.conf.5 describes no preset missing from authority.def"
+else
+	result "not ok" "pam_bearer.conf.5 describes presets not in authority.def: $stale"
+fi
+
+# Commands: helper/main.c's commands[] against bearer-token.1.
+count=$(wc -l <"$tmp/commands")
+if [ "$count" -gt 0 ]; then
+	result ok "helper/main.c names $count commands"
+else
+	result "not ok" "helper/main.c names commands (none parsed)"
+fi
+while read -r cmd; do
+	check "bearer-token.1 SYNOPSIS shows command $cmd" listed "$cmd" "$tmp/man1-synopsis"
+	check "bearer-token.1 DESCRIPTION describes command $cmd" listed "$cmd" "$tmp/man1-described"
+done <"$tmp/commands"
+for part in synopsis described; do
+	stale=$(comm -13 "$tmp/commands" "$tmp/man1-$part" | tr '\n' ' ')
+	what=$( [ $part = synopsis ] && echo SYNOPSIS || echo DESCRIPTION )
+	if [ -z "$stale" ]; then
+		result ok "bearer-token.1 $what names no command missing from helper/main.c"
+	else
+		result "not ok" "bearer-token.1 $what names commands not in helper/main.c: $stale"
+	fi
+done
 
 # Rendering: groff with every warning on, at man's usual 80-column width and at
 # groff's default, must say nothing.

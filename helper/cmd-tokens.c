@@ -1,0 +1,602 @@
+/* bearer-token login, get, header, status, refresh, logout: the user's tokens
+ * for one authority, kept in the cache and renewed before they expire.
+ * Only login, renewal and logout load the network plugin. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authority.h"
+#include "commands.h"
+#include "net-plugin.h"
+#include "secret.h"
+#include "tokencache.h"
+
+#define MAX_PASSWORD 4096
+
+/* Which options a command takes. */
+enum { O_USER = 1, O_STDIN = 2, O_JSON = 4 };
+
+struct session {
+    const char *command;
+    const char *config;
+    const char *authority;      /* NULL: the first section */
+    const char *user;
+    int password_stdin, json;
+    struct pb_authority auth;
+    char dir[4096];
+    int dirfd;
+    struct pb_log log;
+};
+
+static void
+stderr_sink(void *ctx, int priority, const char *line)
+{
+    (void) ctx;
+    fprintf(stderr, "bearer-token: %s%s\n", priority <= LOG_ERR ? "error: " : "", line);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+say(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "bearer-token: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void
+usage(FILE *out, const char *command, int flags)
+{
+    fprintf(out, "usage: bearer-token %s [--config FILE] [--authority NAME]%s%s%s\n", command,
+            flags & O_USER ? " [--user NAME]" : "", flags & O_STDIN ? " [--password-stdin]" : "",
+            flags & O_JSON ? " [--json]" : "");
+    fprintf(out,
+            "  --config FILE     configuration with [authority NAME] sections (default %s)\n"
+            "  --authority NAME  which section (default: the first in the file)\n",
+            PB_DEFAULT_CONFIG);
+    if (flags & O_USER)
+        fprintf(out, "  --user NAME       the name to log in as (default: your login name)\n");
+    if (flags & O_STDIN)
+        fprintf(out, "  --password-stdin  read the password from standard input, not the terminal\n");
+    if (flags & O_JSON)
+        fprintf(out, "  --json            one JSON object instead of text\n");
+    fprintf(out, "Exit codes are listed in bearer-token(1).\n");
+}
+
+/* Parse the command line, load the authority and open the cache directory. */
+static int
+session_open(struct session *s, const char *command, int flags, int argc, char **argv)
+{
+    static const struct option options[] = {
+        { "config", required_argument, NULL, 'c' },  { "authority", required_argument, NULL, 'a' },
+        { "user", required_argument, NULL, 'u' },    { "password-stdin", no_argument, NULL, 'p' },
+        { "json", no_argument, NULL, 'j' },          { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    char err[512];
+    enum pb_cache_result r;
+    int opt;
+
+    memset(s, 0, sizeof(*s));
+    s->command = command;
+    s->config = PB_DEFAULT_CONFIG;
+    s->dirfd = -1;
+    s->log.sink = stderr_sink;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "c:a:u:ph", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c': s->config = optarg; break;
+        case 'a': s->authority = optarg; break;
+        case 'u': if (!(flags & O_USER)) goto bad; s->user = optarg; break;
+        case 'p': if (!(flags & O_STDIN)) goto bad; s->password_stdin = 1; break;
+        case 'j': if (!(flags & O_JSON)) goto bad; s->json = 1; break;
+        case 'h': usage(stdout, command, flags); return -PB_EXIT_OK - 1;
+        default: goto bad;
+        }
+    }
+    if (optind != argc)
+        goto bad;
+    switch (pb_authority_load(s->config, s->authority, &s->auth, &s->log)) {
+    case PB_OK:
+        break;
+    case PB_NOMEM:
+        return PB_EXIT_CONFIG;
+    default:
+        return PB_EXIT_CONFIG;
+    }
+    if (pb_cache_dir_path(s->dir, sizeof(s->dir), err, sizeof(err)) != 0) {
+        say("error: %s", err);
+        return PB_EXIT_CACHE;
+    }
+    r = pb_cache_open_dir(s->dir, 1, &s->dirfd, err, sizeof(err));
+    if (r != PB_CACHE_OK) {
+        say("error: unsafe cache: %s", err);
+        return PB_EXIT_CACHE;
+    }
+    return PB_EXIT_OK;
+bad:
+    usage(stderr, command, flags);
+    return PB_EXIT_USAGE;
+}
+
+static void
+session_close(struct session *s)
+{
+    if (s->dirfd >= 0)
+        close(s->dirfd);
+    pb_authority_clear(&s->auth);
+}
+
+static int
+cache_exit(const struct session *s, enum pb_cache_result r, const char *err)
+{
+    switch (r) {
+    case PB_CACHE_OK:
+        return PB_EXIT_OK;
+    case PB_CACHE_ABSENT:
+        say("not logged in to \"%s\": run 'bearer-token login%s%s'", s->auth.name,
+            s->authority ? " --authority " : "", s->authority ? s->authority : "");
+        return PB_EXIT_LOGIN_REQUIRED;
+    case PB_CACHE_UNSAFE:
+        say("error: unsafe cache: %s", err);
+        return PB_EXIT_CACHE;
+    default:
+        say("error: damaged cache: %s", err);
+        return PB_EXIT_CACHE;
+    }
+}
+
+/* Renewal starts renew_before seconds ahead of expiry, but never later than
+ * half-way through the token's life, so short-lived tokens renew in time. */
+static long long
+renew_time(const struct session *s, const struct pb_tokens *t)
+{
+    long long life = t->expires - t->obtained, window = s->auth.renew_before;
+
+    if (life > 0 && window > life / 2)
+        window = life / 2;
+    return t->expires - window;
+}
+
+static int
+needs_renewal(const struct session *s, const struct pb_tokens *t, long long now)
+{
+    return now >= renew_time(s, t);
+}
+
+static int
+renewable(const struct session *s, const struct pb_tokens *t)
+{
+    return s->auth.refresh_path != NULL && t->refresh != NULL;
+}
+
+static long
+lock_timeout(const struct session *s)
+{
+    return s->auth.connect_timeout + s->auth.timeout + 5;
+}
+
+static int
+locked(struct session *s, int *lockfd)
+{
+    char err[256];
+
+    *lockfd = pb_cache_lock(s->dirfd, s->auth.name, lock_timeout(s), err, sizeof(err));
+    if (*lockfd < 0) {
+        say("error: cache lock: %s", err);
+        return PB_EXIT_CACHE;
+    }
+    return PB_EXIT_OK;
+}
+
+static int
+store(struct session *s, const struct pb_tokens *t)
+{
+    char err[512];
+
+    if (pb_cache_write(s->dirfd, s->auth.name, t, err, sizeof(err)) != PB_CACHE_OK) {
+        say("error: cannot save the tokens: %s", err);
+        return PB_EXIT_CACHE;
+    }
+    return PB_EXIT_OK;
+}
+
+/* Renew under the lock.  Whoever waited for another renewal finds its result
+ * in the cache and uses it: one request however many callers. */
+static int
+renew(struct session *s, int force, struct pb_tokens *t)
+{
+    const struct pb_net_plugin *net;
+    struct pb_tokens fresh = { 0 };
+    long long now;
+    char err[512];
+    enum pb_cache_result r;
+    int lockfd, rc;
+
+    if ((rc = locked(s, &lockfd)) != PB_EXIT_OK)
+        return rc;
+    pb_tokens_clear(t);
+    now = (long long) time(NULL);
+    if ((r = pb_cache_read(s->dirfd, s->auth.name, t, err, sizeof(err))) != PB_CACHE_OK) {
+        rc = cache_exit(s, r, err);
+        goto done;
+    }
+    if (!force && !needs_renewal(s, t, now))
+        goto done;      /* someone renewed while we waited */
+    if (!renewable(s, t)) {
+        rc = PB_EXIT_LOGIN_REQUIRED;
+        say("\"%s\" gives no refresh token: run 'bearer-token login'", s->auth.name);
+        goto done;
+    }
+    if ((net = pb_net_plugin()) == NULL) {
+        rc = PB_EXIT_CONFIG;
+        goto done;
+    }
+    switch (net->refresh(&s->auth, t, now, &fresh, &s->log)) {
+    case PB_X_OK:
+        rc = store(s, &fresh);
+        pb_tokens_clear(t);
+        *t = fresh;
+        break;
+    case PB_X_REFUSED:
+        /* The refresh token is dead: what is left of the cache is useless. */
+        (void) pb_cache_remove(s->dirfd, s->auth.name, err, sizeof(err));
+        say("\"%s\" refused the refresh token: run 'bearer-token login'", s->auth.name);
+        rc = PB_EXIT_LOGIN_REQUIRED;
+        break;
+    case PB_X_UNREACHABLE:
+        if (!force && now < t->expires) {
+            char left[32];
+            snprintf(left, sizeof(left), "%lld", t->expires - now);
+            say("warning: could not renew at \"%s\"; this token expires in %s s", s->auth.name, left);
+        } else {
+            say("error: \"%s\" is unreachable%s; the refresh token is kept for later", s->auth.name,
+                now < t->expires ? "" : " and the token has expired");
+            rc = PB_EXIT_UNREACHABLE;
+        }
+        break;
+    case PB_X_CONFIG:
+        rc = PB_EXIT_CONFIG;
+        break;
+    }
+done:
+    close(lockfd);
+    return rc;
+}
+
+/* The tokens to hand out: from the cache, renewed first if due. */
+static int
+current(struct session *s, struct pb_tokens *t)
+{
+    long long now = (long long) time(NULL);
+    char err[512];
+    enum pb_cache_result r;
+
+    if ((r = pb_cache_read(s->dirfd, s->auth.name, t, err, sizeof(err))) != PB_CACHE_OK)
+        return cache_exit(s, r, err);
+    if (!needs_renewal(s, t, now))
+        return PB_EXIT_OK;
+    if (renewable(s, t))
+        return renew(s, 0, t);
+    if (now < t->expires) {
+        char left[32];
+        snprintf(left, sizeof(left), "%lld", t->expires - now);
+        say("warning: this token expires in %s s and \"%s\" cannot renew it: run 'bearer-token login'", left,
+            s->auth.name);
+        return PB_EXIT_OK;
+    }
+    say("the token for \"%s\" has expired: run 'bearer-token login'", s->auth.name);
+    return PB_EXIT_LOGIN_REQUIRED;
+}
+
+/* Never print a token that is already dead. */
+static int
+print_token(const struct session *s, const struct pb_tokens *t, int header)
+{
+    if ((long long) time(NULL) >= t->expires) {
+        say("the token for \"%s\" has expired: run 'bearer-token login'", s->auth.name);
+        return PB_EXIT_LOGIN_REQUIRED;
+    }
+    if (header)
+        printf("Authorization: %s", pb_authority_scheme_prefix(&s->auth));
+    printf("%s\n", t->access);
+    if (fflush(stdout) != 0) {
+        say("error: cannot write the token: %s", strerror(errno));
+        return PB_EXIT_USAGE;
+    }
+    return PB_EXIT_OK;
+}
+
+static int
+hand_out(int argc, char **argv, const char *command, int header)
+{
+    struct session s;
+    struct pb_tokens t = { 0 };
+    int rc = session_open(&s, command, 0, argc, argv);
+
+    if (rc == PB_EXIT_OK && (rc = current(&s, &t)) == PB_EXIT_OK)
+        rc = print_token(&s, &t, header);
+    pb_tokens_clear(&t);
+    session_close(&s);
+    return rc < 0 ? PB_EXIT_OK : rc;
+}
+
+int
+pb_cmd_get(int argc, char **argv)
+{
+    return hand_out(argc, argv, "get", 0);
+}
+
+int
+pb_cmd_header(int argc, char **argv)
+{
+    return hand_out(argc, argv, "header", 1);
+}
+
+int
+pb_cmd_refresh(int argc, char **argv)
+{
+    struct session s;
+    struct pb_tokens t = { 0 };
+    int rc = session_open(&s, "refresh", 0, argc, argv);
+
+    if (rc == PB_EXIT_OK)
+        rc = renew(&s, 1, &t);
+    pb_tokens_clear(&t);
+    session_close(&s);
+    return rc < 0 ? PB_EXIT_OK : rc;
+}
+
+/* From the terminal without echo, or one line of standard input. */
+static int
+read_password(const struct session *s, const char *user, char *buf, size_t cap)
+{
+    struct termios saved, quiet;
+    size_t len = 0;
+    int fd = 0, tty = -1, rc = -1;
+    char c;
+
+    if (!s->password_stdin) {
+        if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+            say("error: no terminal to ask for the password on: use --password-stdin");
+            return -1;
+        }
+        fd = tty;
+        dprintf(tty, "Password for %s at %s: ", user, s->auth.name);
+        if (tcgetattr(tty, &saved) == 0) {
+            quiet = saved;
+            quiet.c_lflag &= ~(tcflag_t) (ECHO | ECHONL);
+            tcsetattr(tty, TCSAFLUSH, &quiet);
+        }
+    }
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || c == '\n')
+            break;
+        if (len + 1 >= cap) {
+            say("error: the password is longer than %d bytes", 4095);
+            goto done;
+        }
+        buf[len++] = c;
+    }
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    buf[len] = '\0';
+    if (len == 0) {
+        say("error: empty password");
+        goto done;
+    }
+    rc = 0;
+done:
+    if (tty >= 0) {
+        tcsetattr(tty, TCSAFLUSH, &saved);
+        dprintf(tty, "\n");
+        close(tty);
+    }
+    return rc;
+}
+
+int
+pb_cmd_login(int argc, char **argv)
+{
+    struct session s;
+    struct pb_tokens t = { 0 };
+    const struct pb_net_plugin *net;
+    const char *user;
+    char *password = NULL;
+    struct passwd *pw;
+    int rc = session_open(&s, "login", O_USER | O_STDIN, argc, argv), lockfd = -1;
+
+    if (rc != PB_EXIT_OK)
+        goto done;
+    user = s.user;
+    if (user == NULL && (pw = getpwuid(getuid())) != NULL)
+        user = pw->pw_name;
+    if (user == NULL || *user == '\0') {
+        say("error: who are you? give --user NAME");
+        rc = PB_EXIT_USAGE;
+        goto done;
+    }
+    if ((password = malloc(MAX_PASSWORD)) == NULL || read_password(&s, user, password, MAX_PASSWORD) != 0) {
+        rc = PB_EXIT_USAGE;
+        goto done;
+    }
+    if ((net = pb_net_plugin()) == NULL) {
+        rc = PB_EXIT_CONFIG;
+        goto done;
+    }
+    if ((rc = locked(&s, &lockfd)) != PB_EXIT_OK)
+        goto done;
+    switch (net->login(&s.auth, user, password, (long long) time(NULL), &t, &s.log)) {
+    case PB_X_OK:
+        rc = store(&s, &t);
+        break;
+    case PB_X_REFUSED:
+        say("\"%s\" refused the user name or password", s.auth.name);
+        rc = PB_EXIT_REJECTED;
+        break;
+    case PB_X_UNREACHABLE:
+        say("error: \"%s\" is unreachable; nothing was changed", s.auth.name);
+        rc = PB_EXIT_UNREACHABLE;
+        break;
+    case PB_X_CONFIG:
+        rc = PB_EXIT_CONFIG;
+        break;
+    }
+done:
+    if (lockfd >= 0)
+        close(lockfd);
+    if (password != NULL)
+        pb_secret_free(password, MAX_PASSWORD);
+    pb_tokens_clear(&t);
+    session_close(&s);
+    return rc < 0 ? PB_EXIT_OK : rc;
+}
+
+/* Revoke where the authority can, then remove the cache in any case. */
+int
+pb_cmd_logout(int argc, char **argv)
+{
+    struct session s;
+    struct pb_tokens t = { 0 };
+    const struct pb_net_plugin *net;
+    char err[512];
+    enum pb_cache_result r;
+    enum pb_x_result x;
+    int rc = session_open(&s, "logout", 0, argc, argv), lockfd = -1;
+
+    if (rc != PB_EXIT_OK || (rc = locked(&s, &lockfd)) != PB_EXIT_OK)
+        goto done;
+    r = pb_cache_read(s.dirfd, s.auth.name, &t, err, sizeof(err));
+    if (r == PB_CACHE_ABSENT)
+        goto done;
+    if (r != PB_CACHE_OK)
+        say("warning: %s; removing it without revoking", err);
+    else if (s.auth.revoke != PB_REVOKE_NONE) {
+        if ((net = pb_net_plugin()) == NULL)
+            rc = PB_EXIT_CONFIG;
+        else if ((x = net->revoke(&s.auth, &t, &s.log)) != PB_X_OK) {
+            say("warning: could not revoke at \"%s\"; the tokens stay valid there until they expire",
+                s.auth.name);
+            rc = x == PB_X_CONFIG ? PB_EXIT_CONFIG : PB_EXIT_UNREACHABLE;
+        }
+    }
+    if (pb_cache_remove(s.dirfd, s.auth.name, err, sizeof(err)) != PB_CACHE_OK) {
+        say("error: %s", err);
+        rc = PB_EXIT_CACHE;
+    }
+done:
+    if (lockfd >= 0)
+        close(lockfd);
+    pb_tokens_clear(&t);
+    session_close(&s);
+    return rc < 0 ? PB_EXIT_OK : rc;
+}
+
+static void
+iso_time(long long when, char *out, size_t cap)
+{
+    time_t t = (time_t) when;
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, cap, "%lld", when);
+}
+
+static void
+json_string_out(const char *s)
+{
+    putchar('"');
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+/* Who, where, and when things expire; never the tokens themselves. */
+int
+pb_cmd_status(int argc, char **argv)
+{
+    struct session s;
+    struct pb_tokens t = { 0 };
+    char err[512], expires[32], renew_at[32];
+    long long now = (long long) time(NULL), renew;
+    enum pb_cache_result r;
+    int rc = session_open(&s, "status", O_JSON, argc, argv);
+
+    if (rc != PB_EXIT_OK)
+        goto done;
+    r = pb_cache_read(s.dirfd, s.auth.name, &t, err, sizeof(err));
+    if (r != PB_CACHE_OK && r != PB_CACHE_ABSENT) {
+        rc = cache_exit(&s, r, err);
+        goto done;
+    }
+    if (s.json) {
+        printf("{\"authority\":");
+        json_string_out(s.auth.name);
+        printf(",\"preset\":\"%s\",\"url\":", pb_authority_preset_name(&s.auth));
+        json_string_out(s.auth.url);
+        printf(",\"cache\":");
+        json_string_out(s.dir);
+    } else {
+        printf("authority:     %s (%s, %s)\n", s.auth.name, pb_authority_preset_name(&s.auth), s.auth.url);
+        printf("cache:         %s\n", s.dir);
+    }
+    if (r == PB_CACHE_ABSENT) {
+        printf(s.json ? ",\"logged_in\":false}\n" : "logged in:     no\n");
+        rc = PB_EXIT_LOGIN_REQUIRED;
+        goto done;
+    }
+    renew = renew_time(&s, &t);
+    iso_time(t.expires, expires, sizeof(expires));
+    iso_time(renew, renew_at, sizeof(renew_at));
+    if (s.json) {
+        printf(",\"logged_in\":true,\"user\":");
+        json_string_out(t.user);
+        printf(",\"obtained\":%lld,\"access_token_expires\":%lld,\"access_token_valid\":%s,"
+               "\"renew_at\":%lld,\"refresh_token\":%s,\"renewable\":%s",
+               t.obtained, t.expires, now < t.expires ? "true" : "false", renew, t.refresh ? "true" : "false",
+               renewable(&s, &t) ? "true" : "false");
+        if (t.scope != NULL) {
+            printf(",\"scope\":");
+            json_string_out(t.scope);
+        }
+        printf("}\n");
+    } else {
+        printf("user:          %s\n", t.user);
+        printf("access token:  %s %s (%s)\n", now < t.expires ? "expires" : "EXPIRED", expires,
+               now < t.expires ? "valid" : "log in again or refresh");
+        if (renewable(&s, &t))
+            printf("renewal:       from %s, by the first get or refresh\n", renew_at);
+        printf("refresh token: %s\n", t.refresh == NULL ? "none (renewing needs a new login)"
+                                      : "present (its expiry is the authority's to tell)");
+        if (t.scope != NULL)
+            printf("scope:         %s\n", t.scope);
+    }
+    rc = PB_EXIT_OK;
+done:
+    pb_tokens_clear(&t);
+    session_close(&s);
+    return rc < 0 ? PB_EXIT_OK : rc;
+}
