@@ -151,7 +151,7 @@ cache_field() {	# cache_field FILE KEY
 	"$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$1" "$2"
 }
 
-echo "1..85"
+echo "1..89"
 
 # --- 1. every dialect: login, get, header, status, refresh, logout ------------------------
 for d in oauth2 mlserver rms arsystem dcos; do
@@ -367,6 +367,19 @@ rc=$?
 	|| result "not ok" "login during an outage" "rc=$rc"
 set_mode ok
 
+# Logout while the authority fails: the cache goes anyway, exit 4 says the
+# revocation did not happen.
+export BEARER_TOKEN_CACHE=$tmp/cache-down-logout
+bt login --config "$conf" --user alice --password-stdin <"$alice_pw" || bail "login for the logout-outage test failed"
+set_mode error-500
+bt logout --config "$conf"
+rc=$?
+set_mode ok
+[ $rc = 4 ] && [ ! -e "$BEARER_TOKEN_CACHE/oauth2.json" ] && grep -q "could not revoke" "$tmp/err" \
+	&& result ok "logout while the authority fails: the cache is removed anyway, exit 4 (not revoked)" \
+	|| result "not ok" "logout during an outage" "rc=$rc; $(cat "$tmp/err")"
+export BEARER_TOKEN_CACHE=$tmp/cache-down
+
 # --- 6. a refresh token revoked behind our back -----------------------------------------
 refresh=$(cache_field "$file" refresh_token)
 curl -s -o /dev/null --cacert "$tmp/pki/ca.pem" -u testclient:testsecret \
@@ -513,6 +526,26 @@ else
 fi
 rm -rf "$suid_dir"
 
+# Where the cache lives without BEARER_TOKEN_CACHE.
+mkdir -m 700 "$tmp/xdg" "$tmp/home"
+(unset BEARER_TOKEN_CACHE; XDG_RUNTIME_DIR=$tmp/xdg; export XDG_RUNTIME_DIR
+	"$helper" login --config "$conf" --authority dcos --user alice --password-stdin <"$alice_pw" 2>>"$stderr_all")
+[ -f "$tmp/xdg/bearer-token/dcos.json" ] && [ "$(stat -c %a "$tmp/xdg/bearer-token")" = 700 ] \
+	&& result ok "without BEARER_TOKEN_CACHE: \$XDG_RUNTIME_DIR/bearer-token (0700)" \
+	|| result "not ok" "cache under XDG_RUNTIME_DIR" "$(ls -la "$tmp/xdg")"
+(unset BEARER_TOKEN_CACHE XDG_RUNTIME_DIR; HOME=$tmp/home; export HOME
+	"$helper" login --config "$conf" --authority dcos --user alice --password-stdin <"$alice_pw" 2>>"$stderr_all")
+[ -f "$tmp/home/.cache/bearer-token/dcos.json" ] \
+	&& result ok "without XDG_RUNTIME_DIR either: ~/.cache/bearer-token" \
+	|| result "not ok" "cache under HOME" "$(find "$tmp/home")"
+for cmd in login get header status refresh logout verify; do
+	"$helper" $cmd --help >"$tmp/help" 2>&1 || break
+	grep -q "usage: bearer-token $cmd" "$tmp/help" || break
+done
+[ "$cmd" = verify ] && grep -q "usage: bearer-token verify" "$tmp/help" \
+	&& result ok "every command answers --help with its usage, exit 0" \
+	|| result "not ok" "--help of $cmd" "$(cat "$tmp/help")"
+
 badconf() {	# badconf DESCRIPTION EXPECTED-WORDS LINES...: get exits 6 and says why
 	desc=$1 words=$2
 	shift 2
@@ -545,5 +578,5 @@ rc=$?
 [ $rc = 64 ] && grep -q "no terminal" "$tmp/err" && result ok "login without a terminal or --password-stdin: exit 64, says why" \
 	|| result "not ok" "login without a terminal" "rc=$rc; $(cat "$tmp/err")"
 
-[ $n = 85 ] || echo "# planned 85 tests, ran $n"
+[ $n = 89 ] || echo "# planned 89 tests, ran $n"
 [ $failed = 0 ]

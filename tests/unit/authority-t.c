@@ -104,6 +104,10 @@ test_presets(void)
     tap_is_str(pb_authority_scheme_prefix(&a), "token=", "dcos scheme is token=");
     tap_ok(a.refresh_path == NULL, "dcos has no renewal");
     pb_authority_clear(&a);
+    tap_is_int(load_text("[authority k]\npreset = rms\nurl = https://r.example\ntenant = t\nscheme = bare\n", NULL, &a),
+               PB_OK, "rms with scheme = bare (API keys)");
+    tap_is_str(pb_authority_scheme_prefix(&a), "", "bare scheme: the header is the token alone");
+    pb_authority_clear(&a);
 
     tap_is_int(load_text("[authority ar]\npreset = arsystem\nurl = https://ar.example\n", NULL, &a), PB_OK,
                "arsystem loads");
