@@ -47,7 +47,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pam-bearer-demo.XXXXXX") || die "mktemp failed"
 authority_pid=
 trap 'sh "$srcdir/tests/fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
 	[ -n "$authority_pid" ] && kill "$authority_pid" 2>/dev/null && wait "$authority_pid" 2>/dev/null
-	rm -rf "$tmp"' EXIT
+	[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 trap 'exit 130' HUP INT PIPE TERM
 umask 077
 
@@ -260,7 +260,7 @@ trap 'sh "$srcdir/tests/fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
 	[ -n "$authority_pid" ] && kill "$authority_pid" 2>/dev/null
 	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
 	wait 2>/dev/null
-	rm -rf "$tmp"' EXIT
+	[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 svc_port=$("$python" "$srcdir/tests/fixtures/emulator.py" wait "$tmp/tokensvc") ||
 	die "the token service did not start: $(cat "$tmp/emulator.log")"
 printf 'testsecret' >"$tmp/client.secret"
@@ -310,6 +310,61 @@ step "logout: revoked at the service (whoami now 401), cache removed" \
 "$bt" get --config "$tmp/bearer.conf" >/dev/null 2>&1
 step "get after logout: exit 3, login required" "$([ $? = 3 ] && echo yes)"
 echo "          service requests: $(cut -d' ' -f1-2,5 "$tmp/tokensvc/requests.log" | tr '\n' ';' | sed 's/;$//')"
+
+# --- 5. a login session with tokens, sudo by token, logout (as root) --------------------
+#
+# The module runs bearer-token as alice after her password login, the
+# session finds the tokens, a sudo-style service accepts the session token
+# (scope sudo) without asking, and closing the session revokes it.  Becoming
+# alice needs root; nss_wrapper supplies her account.
+
+nsslib=$(pkg-config --libs nss_wrapper 2>/dev/null)
+nsslib=${nsslib%% *}
+nsslib=${nsslib:-libnss_wrapper.so}
+echo
+echo "[session] alice logs in with her password, uses her tokens, sudo by token, logs out"
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1 || ! { [ -f "$nsslib" ] || ldconfig -p | grep -qF "${nsslib##*/}"; } \
+	|| ! setpriv --reuid=10001 --regid=10001 --clear-groups test -x "$builddir/helper/bearer-token"; then
+	echo "  skipped: needs root, setpriv, nss_wrapper and a build tree other users can read"
+else
+	chmod 755 "$tmp" "$tmp/pki"
+	chmod 644 "$tmp/bearer.conf" "$tmp/client.secret" "$tmp/pki/ca.pem"
+	mkdir -m 755 "$tmp/nss" "$tmp/bin"
+	mkdir -m 700 "$tmp/alice-home" && chown 10001:10001 "$tmp/alice-home"
+	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/alice-home" >"$tmp/nss/passwd"
+	printf 'root:x:0:\nalice:x:10001:\n' >"$tmp/nss/group"
+	chmod 644 "$tmp/nss/passwd" "$tmp/nss/group"
+	printf '#!/bin/sh\nBEARER_TOKEN_PLUGIN=%s exec %s "$@"\n' "$BEARER_TOKEN_PLUGIN" "$bt" >"$tmp/bin/bearer-token"
+	chmod 755 "$tmp/bin/bearer-token"
+	common="config=$tmp/bearer.conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$tmp/run"
+	mkdir "$tmp/svc"
+	printf 'auth required %s %s obtain_tokens ldap_uri=%s ldap_starttls ldap_ca_file=%s ldap_user_dn=uid=%%u,%s\nsession required pam_permit.so\n' \
+		"$module" "$common" "$LDAP_URI" "$LDAP_CA" "$LDAP_PEOPLE" >"$tmp/svc/demo-sshd"
+	printf 'auth required %s %s use_session_token session_token_only token_only jwks=%s issuer=https://127.0.0.1:%s audience=oauth2 require_claim=scope=sudo\nsession required pam_permit.so\n' \
+		"$module" "$common" "$tmp/tokensvc/jwks.json" "$svc_port" >"$tmp/svc/demo-sudo"
+	printf 'auth required pam_permit.so\nsession required pam_permit.so\nsession required %s %s revoke_on_logout\n' "$module" "$common" >"$tmp/svc/demo-logout"
+	session_run() {	# session_run SERVICE ANSWER-FILE: auth, open and close session as alice
+		flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc" \
+			PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+			"$pamrun" --session "$1" alice "$2" 2>"$tmp/$1.err"
+	}
+	out=$(session_run demo-sshd "$tmp/alice-password.tok")
+	sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/demo-sshd.err" | grep "session tokens" | sed 's/^/          module: /'
+	printf '%s\n' "$out" | grep '^env' | sed 's/^env /          exported: /'
+	step "password login leaves tokens in alice's session (BEARER_TOKEN_CACHE exported)" \
+		"$(printf '%s' "$out" | grep -q "env BEARER_TOKEN_CACHE=$tmp/run/10001" && echo yes)"
+	stoken=$(setpriv --reuid=10001 --regid=10001 --clear-groups env -i PATH=/usr/bin:/bin \
+		BEARER_TOKEN_CACHE="$tmp/run/10001" BEARER_TOKEN_CONFIG="$tmp/bearer.conf" \
+		BEARER_TOKEN_PLUGIN="$BEARER_TOKEN_PLUGIN" "$bt" get 2>/dev/null)
+	step "in the session, alice's bearer-token get prints a token the service accepts" \
+		"$([ -n "$stoken" ] && [ "$(whoami "Authorization: Bearer $stoken")" = 200 ] && echo yes)"
+	out=$(session_run demo-sudo /dev/null)
+	step "sudo by the session token (scope sudo), no prompt: $(printf '%s' "$out" | head -1)" \
+		"$([ "$(printf '%s' "$out" | head -1)" = PAM_SUCCESS ] && grep -q "pamrun: 0 prompt" "$tmp/demo-sudo.err" && echo yes)"
+	out=$(session_run demo-logout /dev/null)
+	step "logout (close_session, revoke_on_logout): revoked, the token no longer works" \
+		"$([ -n "$stoken" ] && [ "$(whoami "Authorization: Bearer $stoken")" = 401 ] && [ ! -e "$tmp/run/10001/corp.json" ] && echo yes)"
+fi
 
 echo
 echo "Summary"

@@ -17,6 +17,7 @@
 
 #include "authority.h"
 #include "commands.h"
+#include "exchange.h"
 #include "net-plugin.h"
 #include "secret.h"
 #include "tokencache.h"
@@ -92,7 +93,11 @@ session_open(struct session *s, const char *command, int flags, int argc, char *
 
     memset(s, 0, sizeof(*s));
     s->command = command;
-    s->config = PB_DEFAULT_CONFIG;
+    /* askpass cannot be given options (ssh runs it): the environment can. */
+    s->config = getenv("BEARER_TOKEN_CONFIG") && getenv("BEARER_TOKEN_CONFIG")[0] == '/'
+                    ? getenv("BEARER_TOKEN_CONFIG") : PB_DEFAULT_CONFIG;
+    s->authority = getenv("BEARER_TOKEN_AUTHORITY") && getenv("BEARER_TOKEN_AUTHORITY")[0] != '\0'
+                       ? getenv("BEARER_TOKEN_AUTHORITY") : NULL;
     s->dirfd = -1;
     s->log.sink = stderr_sink;
     optind = 1;
@@ -346,6 +351,46 @@ pb_cmd_header(int argc, char **argv)
     return hand_out(argc, argv, "header", 1);
 }
 
+/* SSH_ASKPASS: ssh passes its prompt as the one argument; the answer is the
+ * current token.  ssh cuts answers at 1,023 bytes and sudo refuses 512, so a
+ * longer token goes in parts of ASKPASS_PART bytes, each but the last ending
+ * in a backslash; pam_bearer.so asks "Token part N: " for part N.  A failure
+ * exits non-zero, so ssh sends nothing. */
+#define ASKPASS_PART 500
+
+int
+pb_cmd_askpass(int argc, char **argv)
+{
+    char *none[] = { argv[0], NULL };
+    const char *prompt = argc == 2 ? argv[1] : "", *p = strstr(prompt, "part ");
+    long part = p != NULL ? strtol(p + 5, NULL, 10) : 1;
+    struct session s;
+    struct pb_tokens t = { 0 };
+    size_t len, from;
+    int rc;
+
+    if (argc == 2 && strcmp(argv[1], "--help") != 0)
+        argc = 1;
+    rc = session_open(&s, "askpass", 0, argc, argc == 1 ? none : argv);
+    if (rc == PB_EXIT_OK && (rc = current(&s, &t)) == PB_EXIT_OK) {
+        len = strlen(t.access);
+        from = part >= 1 ? (size_t) (part - 1) * ASKPASS_PART : len;
+        if (len <= ASKPASS_PART && part == 1)
+            printf("%s\n", t.access);
+        else if (from < len)
+            printf("%.*s%s\n", ASKPASS_PART, t.access + from, from + ASKPASS_PART < len ? "\\" : "");
+        else {
+            say("error: the token has no part %ld", part);
+            rc = PB_EXIT_USAGE;
+        }
+        if (rc == PB_EXIT_OK && fflush(stdout) != 0)
+            rc = PB_EXIT_USAGE;
+    }
+    pb_tokens_clear(&t);
+    session_close(&s);
+    return rc < 0 ? PB_EXIT_OK : rc;
+}
+
 int
 pb_cmd_refresh(int argc, char **argv)
 {
@@ -596,6 +641,79 @@ pb_cmd_status(int argc, char **argv)
     }
     rc = PB_EXIT_OK;
 done:
+    pb_tokens_clear(&t);
+    session_close(&s);
+    return rc < 0 ? PB_EXIT_OK : rc;
+}
+
+/* Read a token from standard input: one line, at most PB_X_MAX_TOKEN bytes. */
+static char *
+read_token(void)
+{
+    size_t cap = PB_X_MAX_TOKEN + 2, len = 0;
+    char *buf = malloc(cap);
+    ssize_t n;
+
+    if (buf == NULL)
+        return NULL;
+    while (len < cap - 1 && (n = read(0, buf + len, cap - 1 - len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t) n;
+    }
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    buf[len] = '\0';
+    if (len == 0 || len > PB_X_MAX_TOKEN || strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                        "0123456789-_.") != len) {
+        pb_secret_free(buf, cap);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Put a token the user already holds (e.g. the one they logged in with)
+ * into the cache.  It cannot be renewed; it serves until its exp. */
+int
+pb_cmd_store(int argc, char **argv)
+{
+    struct session s;
+    struct pb_tokens t = { 0 };
+    struct passwd *pw;
+    long long now = (long long) time(NULL);
+    char *token = NULL;
+    int rc = session_open(&s, "store", O_USER, argc, argv), lockfd = -1;
+
+    if (rc != PB_EXIT_OK)
+        goto done;
+    if ((token = read_token()) == NULL) {
+        say("error: standard input is not a compact JWS token of at most %d bytes", PB_X_MAX_TOKEN);
+        rc = PB_EXIT_USAGE;
+        goto done;
+    }
+    t.expires = pb_exchange_jwt_exp(token);
+    if (t.expires <= now) {
+        say("error: the token %s", t.expires < 0 ? "has no exp claim" : "has expired");
+        rc = PB_EXIT_REJECTED;
+        goto done;
+    }
+    t.obtained = now;
+    t.access = token;
+    token = NULL;
+    t.user = strdup(s.user ? s.user : (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "");
+    if (t.user == NULL || t.user[0] == '\0') {
+        rc = PB_EXIT_USAGE;
+        goto done;
+    }
+    if ((rc = locked(&s, &lockfd)) == PB_EXIT_OK)
+        rc = store(&s, &t);
+done:
+    if (lockfd >= 0)
+        close(lockfd);
+    if (token != NULL)
+        pb_secret_free(token, PB_X_MAX_TOKEN + 2);
     pb_tokens_clear(&t);
     session_close(&s);
     return rc < 0 ? PB_EXIT_OK : rc;

@@ -27,5 +27,7 @@ int pb_cmd_header(int argc, char **argv);
 int pb_cmd_status(int argc, char **argv);
 int pb_cmd_refresh(int argc, char **argv);
 int pb_cmd_logout(int argc, char **argv);
+int pb_cmd_askpass(int argc, char **argv);
+int pb_cmd_store(int argc, char **argv);
 
 #endif

@@ -24,6 +24,8 @@ static const struct pb_command commands[] = {
     { "status", pb_cmd_status, "show who is logged in where, and when the tokens expire" },
     { "refresh", pb_cmd_refresh, "renew the access token now" },
     { "logout", pb_cmd_logout, "revoke the tokens at the authority and remove them" },
+    { "askpass", pb_cmd_askpass, "print the current token, or the part a \"Token part N\" prompt asks for (SSH_ASKPASS)" },
+    { "store", pb_cmd_store, "cache a token read from standard input (the one you logged in with)" },
     { "verify", verify, "check a token exactly as pam_bearer.so would, and say why" },
 };
 
@@ -43,6 +45,12 @@ main(int argc, char **argv)
     if (getuid() != geteuid() || getgid() != getegid()) {
         fprintf(stderr, "bearer-token: refusing to run set-user-ID or set-group-ID\n");
         return PB_EXIT_USAGE;
+    }
+    /* Installed as bearer-token-askpass, it is SSH_ASKPASS: the one argument is ssh's prompt. */
+    {
+        const char *base = strrchr(argv[0], '/');
+        if (strcmp(base ? base + 1 : argv[0], "bearer-token-askpass") == 0)
+            return pb_cmd_askpass(argc, argv);
     }
     if (argc < 2) {
         usage(stderr);

@@ -23,11 +23,14 @@ enum pb_opt_where { PB_W_MODULE = 1, PB_W_FILE = 2 };
 struct pb_config {
     struct pb_strlist algorithms;
     struct pb_strlist audiences;
+    char *authority;
+    char *bearer_token;
     char *ca_file;
     char *cache_dir;
     char *config;
     int debug;
     int discovery;
+    long helper_timeout;
     char *hmac_key_file;
     long http_connect_timeout;
     long http_timeout;
@@ -51,11 +54,18 @@ struct pb_config {
     char *ldap_user_dn;
     long leeway;
     int password_only;
+    int obtain_tokens;
     char *prompt;
     struct pb_strlist required;
+    int require_tokens;
+    int revoke_on_logout;
+    char *session_cache_dir;
+    int session_token_only;
     int token_only;
+    long token_parts;
     int try_first_pass;
     int use_first_pass;
+    int use_session_token;
     char *user_claim;
 
     unsigned alg_mask;       /* derived from algorithms by pb_config_finish */

@@ -71,15 +71,15 @@ pb_cache_dir_path(char *out, size_t cap, char *err, size_t errlen)
 }
 
 static enum pb_cache_result
-check_private(const struct stat *st, const char *what, int want_dir, char *err, size_t errlen)
+check_private(const struct stat *st, uid_t owner, const char *what, int want_dir, char *err, size_t errlen)
 {
     if (want_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
         snprintf(err, errlen, "%s is not a %s", what, want_dir ? "directory" : "regular file");
         return PB_CACHE_UNSAFE;
     }
-    if (st->st_uid != geteuid()) {
-        snprintf(err, errlen, "%s belongs to uid %lu, not to you (uid %lu)", what, (unsigned long) st->st_uid,
-                 (unsigned long) geteuid());
+    if (st->st_uid != owner) {
+        snprintf(err, errlen, "%s belongs to uid %lu, not to uid %lu", what, (unsigned long) st->st_uid,
+                 (unsigned long) owner);
         return PB_CACHE_UNSAFE;
     }
     if ((st->st_mode & 077) != 0) {
@@ -106,6 +106,12 @@ make_parent(const char *path)
 
 enum pb_cache_result
 pb_cache_open_dir(const char *path, int create, int *dirfd, char *err, size_t errlen)
+{
+    return pb_cache_open_dir_of(path, geteuid(), create, dirfd, err, errlen);
+}
+
+enum pb_cache_result
+pb_cache_open_dir_of(const char *path, uid_t owner, int create, int *dirfd, char *err, size_t errlen)
 {
     struct stat st;
     enum pb_cache_result r;
@@ -136,7 +142,7 @@ pb_cache_open_dir(const char *path, int create, int *dirfd, char *err, size_t er
         close(fd);
         return PB_CACHE_ERROR;
     }
-    if ((r = check_private(&st, path, 1, err, errlen)) != PB_CACHE_OK) {
+    if ((r = check_private(&st, owner, path, 1, err, errlen)) != PB_CACHE_OK) {
         close(fd);
         return r;
     }
@@ -200,6 +206,12 @@ done:
 enum pb_cache_result
 pb_cache_read(int dirfd, const char *authority, struct pb_tokens *out, char *err, size_t errlen)
 {
+    return pb_cache_read_of(dirfd, authority, geteuid(), out, err, errlen);
+}
+
+enum pb_cache_result
+pb_cache_read_of(int dirfd, const char *authority, uid_t owner, struct pb_tokens *out, char *err, size_t errlen)
+{
     char name[128];
     unsigned char *data = NULL;
     struct stat st;
@@ -229,7 +241,7 @@ pb_cache_read(int dirfd, const char *authority, struct pb_tokens *out, char *err
         r = PB_CACHE_ERROR;
         goto done;
     }
-    if ((r = check_private(&st, name, 0, err, errlen)) != PB_CACHE_OK)
+    if ((r = check_private(&st, owner, name, 0, err, errlen)) != PB_CACHE_OK)
         goto done;
     if (st.st_size <= 0 || st.st_size > PB_CACHE_MAX_FILE) {
         snprintf(err, errlen, "the cache file %s has an impossible size (%lld bytes)", name,
@@ -384,7 +396,7 @@ pb_cache_lock(int dirfd, const char *authority, long timeout, char *err, size_t 
                  errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         return -1;
     }
-    if (fstat(fd, &st) != 0 || check_private(&st, name, 0, err, errlen) != PB_CACHE_OK) {
+    if (fstat(fd, &st) != 0 || check_private(&st, geteuid(), name, 0, err, errlen) != PB_CACHE_OK) {
         close(fd);
         return -1;
     }

@@ -5,6 +5,7 @@
 #define PB_TOKENCACHE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PB_CACHE_ENV "BEARER_TOKEN_CACHE"
 #define PB_CACHE_MAX_FILE (64 * 1024)
@@ -39,6 +40,13 @@ enum pb_cache_result pb_cache_open_dir(const char *path, int create, int *dirfd,
 
 enum pb_cache_result pb_cache_read(int dirfd, const char *authority, struct pb_tokens *out,
                                    char *err, size_t errlen);
+
+/* The same checks with another owner: the module (root) reading a user's
+ * session cache requires the directory and file to be that user's. */
+enum pb_cache_result pb_cache_open_dir_of(const char *path, uid_t owner, int create, int *dirfd,
+                                          char *err, size_t errlen);
+enum pb_cache_result pb_cache_read_of(int dirfd, const char *authority, uid_t owner, struct pb_tokens *out,
+                                      char *err, size_t errlen);
 
 /* Write the authority's file: a temporary file (under the lock), fsync, rename. */
 enum pb_cache_result pb_cache_write(int dirfd, const char *authority, const struct pb_tokens *t,

@@ -34,7 +34,7 @@ get_token(struct pb_pam_args *args, const char *user, const char **token)
         pb_log(&args->log, LOG_ERR, "cannot get the token: %s", pam_strerror(args->pamh, code));
         return code == PAM_CONV_AGAIN ? PAM_INCOMPLETE : code;
     }
-    return PAM_SUCCESS;
+    return pb_pam_continue_token(args, token);
 }
 
 /* Tell the user what the password policy said, unless asked to be silent. */
@@ -93,6 +93,12 @@ pb_pam_authenticate(struct pb_pam_args *args)
         pb_log(&args->log, LOG_ERR, "cannot determine the user: %s", pam_strerror(args->pamh, code));
         return code == PAM_SUCCESS ? PAM_USER_UNKNOWN : code;
     }
+    /* sudo: the token of the user's session, when there is a valid one. */
+    if (args->cfg.use_session_token) {
+        code = pb_pam_session_token(args, user);
+        if (code == PAM_SUCCESS || args->cfg.session_token_only)
+            return code;
+    }
     code = get_token(args, user, &token);
     if (code != PAM_SUCCESS)
         return code;
@@ -101,9 +107,15 @@ pb_pam_authenticate(struct pb_pam_args *args)
     /* Token-shaped (or oversized) input is a token and never reaches LDAP;
      * anything else is a password when LDAP is configured. */
     if (!pb_jws_is_token_shaped(bare, bare_len) && bare_len <= PB_JWS_MAX_TOKEN
-        && args->cfg.ldap_uris.count > 0 && !args->cfg.token_only)
-        return password_login(args, user, token);
+        && args->cfg.ldap_uris.count > 0 && !args->cfg.token_only) {
+        code = password_login(args, user, token);
+        return code == PAM_SUCCESS ? pb_pam_obtain_tokens(args, user, token, len, 0) : code;
+    }
     status = pb_token_verify(&args->cfg, user, token, len, time(NULL), &args->log, &verdict, &info);
     pb_token_log_outcome(&args->log, status, user, &verdict, &info);
-    return pb_pam_code(status);
+    if (status == PB_REJECTED && (verdict.reason == PB_R_BAD_SIGNATURE || verdict.reason == PB_R_MALFORMED
+                                  || verdict.reason == PB_R_NOT_A_TOKEN))
+        pb_pam_explain_cut(args, bare_len);
+    code = pb_pam_code(status);
+    return code == PAM_SUCCESS ? pb_pam_obtain_tokens(args, user, bare, bare_len, 1) : code;
 }

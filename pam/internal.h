@@ -27,6 +27,23 @@ int pb_pam_code(int status);
 int pb_pam_authenticate(struct pb_pam_args *args);
 int pb_pam_account(struct pb_pam_args *args);
 
+/* Session tokens (session.c): after a successful login with secret (a
+ * password, or the token itself when is_token), bearer-token obtains or keeps
+ * them as the user.  PAM_SUCCESS unless require_tokens says otherwise. */
+int pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *secret, size_t len,
+                         int is_token);
+int pb_pam_open_session(struct pb_pam_args *args);
+/* use_session_token: verify the user's cached session token (no prompt). */
+int pb_pam_session_token(struct pb_pam_args *args, const char *user);
+int pb_pam_close_session(struct pb_pam_args *args);
+
+/* conv.c: a first answer ending in a backslash is the start of a token in
+ * parts; ask for the rest and point *token at the whole (PAM_AUTHTOK).  An
+ * ordinary answer is left alone. */
+int pb_pam_continue_token(struct pb_pam_args *args, const char **token);
+/* After a refusal: say so when the token's length is where ssh or sudo cut. */
+void pb_pam_explain_cut(struct pb_pam_args *args, size_t len);
+
 struct pb_ldap_ops;
 /* The LDAP operations, loading pam_bearer-ldap.so on first use; NULL (and
  * logged) when it cannot be loaded. */

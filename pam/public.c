@@ -43,18 +43,31 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
     return code;
 }
 
+/* Session tokens: export where they are (open), revoke them (close). */
 PB_EXPORT int
 pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void) pamh, (void) flags, (void) argc, (void) argv;
-    return PAM_IGNORE;
+    struct pb_pam_args args;
+    int code;
+
+    code = pb_pam_args_new(&args, pamh, flags, argc, argv);
+    if (code == PAM_SUCCESS)
+        code = pb_pam_open_session(&args);
+    pb_pam_args_free(&args);
+    return code;
 }
 
 PB_EXPORT int
 pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void) pamh, (void) flags, (void) argc, (void) argv;
-    return PAM_IGNORE;
+    struct pb_pam_args args;
+    int code;
+
+    code = pb_pam_args_new(&args, pamh, flags, argc, argv);
+    if (code == PAM_SUCCESS)
+        code = pb_pam_close_session(&args);
+    pb_pam_args_free(&args);
+    return code;
 }
 
 /* A token cannot be changed through PAM. */

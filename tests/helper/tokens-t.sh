@@ -519,7 +519,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 \
 	chmod 2755 "$suid_dir/bearer-token"
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$suid_dir/bearer-token" get >/dev/null 2>"$tmp/err"
 	rc=$?
-	[ $rc = 64 ] && result ok "set-group-ID: refused (exit 64)" || result "not ok" "set-group-ID" "rc=$rc"
+	if ldd "$helper" 2>/dev/null | grep -q libasan; then
+		# ASan's runtime itself exits 1 in a set-group-ID process, before main.
+		result ok "# SKIP set-group-ID under the sanitizer runtime (exit $rc)"
+	else
+		[ $rc = 64 ] && result ok "set-group-ID: refused (exit 64)" || result "not ok" "set-group-ID" "rc=$rc; $(cat "$tmp/err")"
+	fi
 else
 	result ok "# SKIP set-user-ID needs root, setpriv and a suid mount"
 	result ok "# SKIP set-group-ID needs root, setpriv and a suid mount"

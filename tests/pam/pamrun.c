@@ -6,6 +6,10 @@
  *
  * --account: run pam_acct_mgmt instead of pam_authenticate.
  *
+ * --session: pam_authenticate, pam_open_session, the PAM environment and
+ * pam_close_session; prints the authentication result, then "open CODE",
+ * the BEARER_TOKEN_* entries of the environment, and "close CODE".
+ *
  * Prints the name of the PAM result (PAM_SUCCESS, PAM_AUTH_ERR, ...) on
  * standard output and exits 0 when the run happened; exits 2 on a usage or
  * harness error.  The token is passed whole, without stripping a newline, so
@@ -16,6 +20,10 @@
  * environment as PAM_AUTHTOK for pam_wrapper's pam_set_items.so, which a
  * service file places before the module (for use_first_pass and friends).
  * Applications cannot set PAM_AUTHTOK themselves (libpam refuses it).
+ *
+ * PAMRUN_PARTS=1 in the environment: the token file holds one answer per
+ * line, and prompt N gets line N (the last line once they run out): a
+ * client answering continuation prompts, as ssh's keyboard-interactive does.
  *
  * A run that takes longer than RUN_TIMEOUT seconds dies of SIGALRM.
  *
@@ -133,7 +141,14 @@ conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,
 				free_replies(reply, num_msg);
 				return PAM_CONV_ERR;
 			}
-			reply[i].resp = strdup(a->token);
+			if (getenv("PAMRUN_PARTS") != NULL) {
+				const char *line = a->token, *nl;
+				for (int k = 1; k < a->prompts && (nl = strchr(line, '\n')) != NULL && nl[1] != '\0'; k++)
+					line = nl + 1;
+				reply[i].resp = strndup(line, strcspn(line, "\n"));
+			} else {
+				reply[i].resp = strdup(a->token);
+			}
 			if (reply[i].resp == NULL) {
 				free_replies(reply, num_msg);
 				return PAM_BUF_ERR;
@@ -210,7 +225,11 @@ main(int argc, char **argv)
 	struct answer a = { NULL, 1, 0 };
 	struct pam_testcase tests[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+		pam_test(PAMTEST_GETENVLIST, PAM_SUCCESS),
+		pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS),
 	};
+	size_t ncases = 1;
 	enum pamtest_err perr;
 	const char *name;
 	char *token;
@@ -225,10 +244,13 @@ main(int argc, char **argv)
 		tests[0].pam_operation = PAMTEST_ACCOUNT;
 		a.answer_prompts = 0;
 		argi++;
+	} else if (argc > 1 && strcmp(argv[1], "--session") == 0) {
+		ncases = 4;
+		argi++;
 	}
 	if (argc - argi != 3) {
 		fprintf(stderr,
-			"usage: pamrun [--preset|--account] SERVICE USER TOKENFILE\n");
+			"usage: pamrun [--preset|--account|--session] SERVICE USER TOKENFILE\n");
 		return 2;
 	}
 	token = read_token(argv[argi + 2]);
@@ -244,8 +266,7 @@ main(int argc, char **argv)
 
 	/* _pamtest_conv directly: the header's run_pamtest_conv() macro is
 	 * malformed in libpamtest 1.1.4 (misplaced parenthesis). */
-	perr = _pamtest_conv(argv[argi], argv[argi + 1], conv, &a, tests,
-			     sizeof(tests) / sizeof(tests[0]), NULL);
+	perr = _pamtest_conv(argv[argi], argv[argi + 1], conv, &a, tests, ncases, NULL);
 
 	memset(token, 0, strlen(token));
 	free(token);
@@ -261,6 +282,17 @@ main(int argc, char **argv)
 		printf("%s\n", name);
 	else
 		printf("PAM_UNKNOWN_%d\n", tests[0].op_rv);
+	for (size_t i = 1; i < ncases; i++) {
+		const char *what = i == 1 ? "open" : i == 3 ? "close" : NULL;
+		if (what != NULL)
+			printf("%s %s\n", what, pam_code_name(tests[i].op_rv) ? pam_code_name(tests[i].op_rv) : "PAM_UNKNOWN");
+		if (tests[i].pam_operation == PAMTEST_GETENVLIST && tests[i].case_out.envlist != NULL) {
+			for (char **e = tests[i].case_out.envlist; *e != NULL; e++)
+				if (strncmp(*e, "BEARER_TOKEN_", 13) == 0)
+					printf("env %s\n", *e);
+			pamtest_free_env(tests[i].case_out.envlist);
+		}
+	}
 	fprintf(stderr, "pamrun: %d prompt(s)\n", a.prompts);
 	/* Flush now: a leak checker may end the process before exit() would. */
 	fflush(stdout);

@@ -1,0 +1,284 @@
+/* Session tokens: after a successful login the module runs bearer-token as
+ * the user to obtain (password) or keep (token) the session's tokens, and
+ * exports where they are; when the session closes it has them revoked. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modutil.h>
+
+#include "authority.h"
+#include "internal.h"
+#include "token.h"
+#include "tokencache.h"
+#include "spawn.h"
+
+#define CACHE_ENV "BEARER_TOKEN_CACHE"
+/* bearer-token's exit codes (helper/commands.h, bearer-token(1)). */
+#define HELPER_EXIT_REJECTED 1
+#define HELPER_EXIT_LOGIN_REQUIRED 3
+#define HELPER_EXIT_UNREACHABLE 4
+
+/* session_cache_dir must be root's (the module creates it 0755); each
+ * user's directory in it is the user's own, 0700. */
+static int
+user_cache_dir(struct pb_pam_args *args, const struct passwd *pw, int create, char *out, size_t cap)
+{
+    const char *root = args->cfg.session_cache_dir;
+    struct stat st;
+
+    if (create && mkdir(root, 0755) == 0)
+        (void) chmod(root, 0755);   /* whatever the host's umask: users must reach their own */
+    else if (create && errno != EEXIST) {
+        pb_log(&args->log, LOG_ERR, "session tokens: cannot create %s: %s", root, strerror(errno));
+        return -1;
+    }
+    if (lstat(root, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0) {
+        if (create || errno != ENOENT)
+            pb_log(&args->log, LOG_ERR, "session tokens: %s is missing, or not a root-owned directory "
+                   "only root may change", root);
+        return -1;
+    }
+    if ((st.st_mode & 0011) != 0011) {
+        pb_log(&args->log, LOG_ERR, "session tokens: %s has mode %04o; users cannot reach their directory in it "
+               "(0755 or 0711)", root, (unsigned) (st.st_mode & 07777));
+        return -1;
+    }
+    if ((size_t) snprintf(out, cap, "%s/%lu", root, (unsigned long) pw->pw_uid) >= cap)
+        return -1;
+    if (create && mkdir(out, 0700) == 0 && lchown(out, pw->pw_uid, pw->pw_gid) != 0) {
+        pb_log(&args->log, LOG_ERR, "session tokens: cannot give %s to %s: %s", out, pw->pw_name, strerror(errno));
+        rmdir(out);
+        return -1;
+    }
+    if (lstat(out, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != pw->pw_uid || (st.st_mode & 077) != 0) {
+        pb_log(&args->log, LOG_ERR, "session tokens: %s is not a directory of %s's with mode 0700", out,
+               pw->pw_name);
+        return -1;
+    }
+    return 0;
+}
+
+/* The section whose cache holds the session token: authority=, else the
+ * configuration's first. */
+static int
+authority_name(struct pb_pam_args *args, char *out, size_t cap)
+{
+    char names[4096];
+
+    if (args->cfg.authority != NULL)
+        return (size_t) snprintf(out, cap, "%s", args->cfg.authority) < cap ? 0 : -1;
+    if (pb_authority_list(args->cfg.config, names, sizeof(names), &args->log) != PB_OK || names[0] == '\0') {
+        pb_log(&args->log, LOG_ERR, "session token: no [authority NAME] section in %s", args->cfg.config);
+        return -1;
+    }
+    names[strcspn(names, "\n")] = '\0';
+    return (size_t) snprintf(out, cap, "%s", names) < cap ? 0 : -1;
+}
+
+/* What the session's bearer-token needs to find the same tokens: the cache,
+ * and the configuration and section the module used. */
+static int
+export_session(struct pb_pam_args *args, const char *dir)
+{
+    char env[4200];
+    int code;
+
+    snprintf(env, sizeof(env), "%s=%s", CACHE_ENV, dir);
+    code = pam_putenv(args->pamh, env);
+    if (code == PAM_SUCCESS && (size_t) snprintf(env, sizeof(env), "BEARER_TOKEN_CONFIG=%s", args->cfg.config)
+                                   < sizeof(env))
+        code = pam_putenv(args->pamh, env);
+    if (code == PAM_SUCCESS && args->cfg.authority != NULL) {
+        snprintf(env, sizeof(env), "BEARER_TOKEN_AUTHORITY=%s", args->cfg.authority);
+        code = pam_putenv(args->pamh, env);
+    }
+    return code;
+}
+
+/* Run bearer-token COMMAND as the user with input on its standard input.
+ * Returns its exit code, or -1 (logged) when it did not run to the end. */
+static int
+run_helper(struct pb_pam_args *args, const struct passwd *pw, const char *command, const char *dir,
+           const char *input, size_t input_len)
+{
+    char env_path[] = "PATH=/usr/bin:/bin", env_home[4200], env_user[300], env_logname[300], env_cache[4200];
+    char *envp[] = { env_path, env_home, env_user, env_logname, env_cache, NULL };
+    const char *argv[12];
+    char errbuf[512], shown[256];
+    struct pb_spawn sp;
+    int n = 0, exit_status = 0, rc;
+
+    snprintf(env_home, sizeof(env_home), "HOME=%s", pw->pw_dir);
+    snprintf(env_user, sizeof(env_user), "USER=%s", pw->pw_name);
+    snprintf(env_logname, sizeof(env_logname), "LOGNAME=%s", pw->pw_name);
+    snprintf(env_cache, sizeof(env_cache), "%s=%s", CACHE_ENV, dir);
+    argv[n++] = args->cfg.bearer_token;
+    argv[n++] = command;
+    argv[n++] = "--config";
+    argv[n++] = args->cfg.config;
+    if (args->cfg.authority != NULL) {
+        argv[n++] = "--authority";
+        argv[n++] = args->cfg.authority;
+    }
+    if (strcmp(command, "logout") != 0) {
+        argv[n++] = "--user";
+        argv[n++] = pw->pw_name;
+    }
+    if (strcmp(command, "login") == 0)
+        argv[n++] = "--password-stdin";
+    argv[n] = NULL;
+
+    memset(&sp, 0, sizeof(sp));
+    sp.path = args->cfg.bearer_token;
+    sp.argv = (char *const *) argv;
+    sp.envp = envp;
+    sp.user = pw->pw_name;
+    sp.uid = pw->pw_uid;
+    sp.gid = pw->pw_gid;
+    sp.input = input;
+    sp.input_len = input_len;
+    sp.timeout = args->cfg.helper_timeout;
+    rc = pb_spawn_run(&sp, &exit_status, errbuf, sizeof(errbuf));
+    /* What the helper said: its first line, made safe for the log. */
+    errbuf[strcspn(errbuf, "\n")] = '\0';
+    pb_log_sanitize(shown, sizeof(shown), errbuf, strlen(errbuf));
+    if (rc != PB_SPAWN_OK) {
+        pb_log(&args->log, LOG_ERR, "session tokens: bearer-token %s for %s: %s", command, pw->pw_name, shown);
+        return -1;
+    }
+    if (exit_status != 0)
+        pb_log(&args->log, LOG_WARNING, "session tokens: bearer-token %s for %s exited %d: %s", command,
+               pw->pw_name, exit_status, shown[0] ? shown : "(no message)");
+    return exit_status;
+}
+
+int
+pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *secret, size_t len, int is_token)
+{
+    const struct passwd *pw = pam_modutil_getpwnam(args->pamh, user);
+    char dir[4096], *input = NULL;
+    int status = -1;
+
+    if (!args->cfg.obtain_tokens)
+        return PAM_SUCCESS;
+    if (pw == NULL) {
+        pb_log(&args->log, LOG_ERR, "session tokens: no passwd entry for the user");
+        goto done;
+    }
+    if (user_cache_dir(args, pw, 1, dir, sizeof(dir)) != 0)
+        goto done;
+    /* The secret goes over a socket, one line, and is wiped after. */
+    if ((input = malloc(len + 1)) == NULL)
+        goto done;
+    memcpy(input, secret, len);
+    input[len] = '\n';
+    status = run_helper(args, pw, is_token ? "store" : "login", dir, input, len + 1);
+    memset(input, 0, len + 1);
+    free(input);
+    if (status == 0) {
+        if (export_session(args, dir) != PAM_SUCCESS)
+            status = -1;
+        else
+            pb_log(&args->log, LOG_INFO, "session tokens: %s for %s in %s", is_token ? "kept" : "obtained",
+                   pw->pw_name, dir);
+    }
+done:
+    if (status == 0 || !args->cfg.require_tokens)
+        return PAM_SUCCESS;
+    /* require_tokens: an unreachable authority lets the stack fall through;
+     * a refusal is a refusal; anything else is the administrator's to fix. */
+    if (status == HELPER_EXIT_UNREACHABLE || status < 0)
+        return PAM_AUTHINFO_UNAVAIL;
+    return status == HELPER_EXIT_REJECTED || status == HELPER_EXIT_LOGIN_REQUIRED ? PAM_AUTH_ERR : PAM_SERVICE_ERR;
+}
+
+int
+pb_pam_open_session(struct pb_pam_args *args)
+{
+    const char *user = NULL;
+    const struct passwd *pw;
+    char dir[4096], name[PB_SECTION_NAME_MAX + 1], file[4200];
+    struct stat st;
+
+    if (!args->cfg.obtain_tokens)
+        return PAM_IGNORE;
+    /* Where authentication ran in another process, export again, but only
+     * when this user's session cache really holds tokens. */
+    if (pam_getenv(args->pamh, CACHE_ENV) != NULL || pam_get_user(args->pamh, &user, NULL) != PAM_SUCCESS
+        || (pw = pam_modutil_getpwnam(args->pamh, user)) == NULL || user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0
+        || authority_name(args, name, sizeof(name)) != 0
+        || (size_t) snprintf(file, sizeof(file), "%s/%s.json", dir, name) >= sizeof(file)
+        || lstat(file, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != pw->pw_uid)
+        return PAM_SUCCESS;
+    (void) export_session(args, dir);
+    return PAM_SUCCESS;
+}
+
+int
+pb_pam_close_session(struct pb_pam_args *args)
+{
+    const char *user = NULL;
+    const struct passwd *pw;
+    char dir[4096];
+    int status;
+
+    if (!args->cfg.revoke_on_logout)
+        return PAM_IGNORE;
+    if (pam_get_user(args->pamh, &user, NULL) != PAM_SUCCESS || (pw = pam_modutil_getpwnam(args->pamh, user)) == NULL
+        || user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0)
+        return PAM_SUCCESS;     /* nothing was ever cached for this user */
+    status = run_helper(args, pw, "logout", dir, NULL, 0);
+    if (status == 0)
+        pb_log(&args->log, LOG_INFO, "session tokens: revoked and removed for %s", pw->pw_name);
+    /* Logging out cannot be refused; the failure is in the log. */
+    return PAM_SUCCESS;
+}
+
+int
+pb_pam_session_token(struct pb_pam_args *args, const char *user)
+{
+    const struct passwd *pw = pam_modutil_getpwnam(args->pamh, user);
+    struct pb_tokens t = { 0 };
+    struct pb_verdict verdict;
+    struct pb_token_info info;
+    char dir[4096], name[PB_SECTION_NAME_MAX + 1], err[512];
+    enum pb_cache_result r;
+    enum pb_status status;
+    int fd = -1, code = PAM_AUTH_ERR;
+
+    if (pw == NULL || authority_name(args, name, sizeof(name)) != 0)
+        goto done;
+    if (user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0) {
+        pb_log(&args->log, LOG_NOTICE, "session token: none for %s", pw->pw_name);
+        goto done;
+    }
+    /* The user's own directory and file, 0700 and 0600, no links, bounded. */
+    r = pb_cache_open_dir_of(dir, pw->pw_uid, 0, &fd, err, sizeof(err));
+    if (r == PB_CACHE_OK)
+        r = pb_cache_read_of(fd, name, pw->pw_uid, &t, err, sizeof(err));
+    if (r != PB_CACHE_OK) {
+        pb_log(&args->log, r == PB_CACHE_ABSENT ? LOG_NOTICE : LOG_ERR, "session token: %s: %s",
+               r == PB_CACHE_ABSENT ? "none" : "refused", err);
+        goto done;
+    }
+    pb_log(&args->log, LOG_INFO, "session token: %s/%s.json of %s", dir, name, pw->pw_name);
+    status = pb_token_verify(&args->cfg, user, t.access, strlen(t.access), time(NULL), &args->log, &verdict, &info);
+    pb_token_log_outcome(&args->log, status, user, &verdict, &info);
+    code = pb_pam_code(status);
+done:
+    if (fd >= 0)
+        close(fd);
+    pb_tokens_clear(&t);
+    return code;
+}

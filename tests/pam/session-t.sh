@@ -1,0 +1,351 @@
+#!/bin/sh
+# session-t.sh: session tokens through real libpam (TAP).  The module, after a
+# successful login, runs bearer-token as the user (fork, the user's groups,
+# gid and uid, a clean environment, the secret on a socket) and exports
+# BEARER_TOKEN_CACHE; close_session with revoke_on_logout has the tokens
+# revoked.  The authority is tests/fixtures/emulator.py, passwords are
+# checked by the suite's slapd, and the user "alice" (uid 10001) comes from
+# nss_wrapper.  Needs root (to become alice); skipped otherwise.
+#
+#   1. a password login obtains tokens: PAM_SUCCESS, the environment names
+#      the cache, the cache is alice's (0700/0600), bearer-token get as alice
+#      prints a token the authority accepts, the password is in no log line;
+#   2. close_session with revoke_on_logout revokes at the authority and
+#      removes the cache; without it the cache stays;
+#   3. a token login keeps that token in the cache (bearer-token store);
+#   5. sudo by the session token (use_session_token): with and without the
+#      required scope, a linked or foreign token file, no token (prompt);
+#   6. a 3 KiB token in continuation parts, the token_parts bound, a client
+#      repeating its answer, a token cut at 1,023 bytes named as such, and
+#      bearer-token askpass answering "Token part N";
+#   4. a failing helper (authority down, hung, unsafe program, a foreign
+#      cache directory) never fails the login and is logged with the reason;
+#      with require_tokens it does (PAM_AUTHINFO_UNAVAIL); a hung helper is
+#      killed at helper_timeout and nothing of it is left running.
+
+set -u
+python=${PYTHON3:-/usr/bin/python3}
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
+fixtures=$srcdir/tests/fixtures
+top_builddir=${abs_top_builddir:-$(pwd)}
+module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
+pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
+helper=$top_builddir/helper/bearer-token
+plugin=${BEARER_TOKEN_PLUGIN:-$top_builddir/helper/.libs/bearer-token-net.so}
+. "$srcdir/tests/pam/pamwrap.sh"
+
+bail() { echo "Bail out! $*"; exit 99; }
+skip() { echo "1..0 # SKIP $*"; exit 0; }
+[ "$(id -u)" = 0 ] || skip "becoming another user needs root"
+[ -x "$pamrun" ] || skip "tests/pam/pamrun not built (no libpamtest)"
+nsslib=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null)}
+nsslib=${nsslib%% *}
+nsslib=${nsslib:-libnss_wrapper.so}
+[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] || skip "nss_wrapper not installed"
+"$python" -c 'import jwt, cryptography' 2>/dev/null || skip "$python lacks jwt or cryptography"
+command -v setpriv >/dev/null 2>&1 || skip "setpriv not installed"
+
+# alice must be able to reach the build tree, the configuration and her home.
+tmp=$(mktemp -d /tmp/session-t.XXXXXX) || bail "mktemp failed"
+chmod 755 "$tmp"
+emulator_pid=
+cleanup() {
+	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
+	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
+	pkill -KILL -u 10001 2>/dev/null
+	wait 2>/dev/null
+	[ "${PB_KEEP_TMP:-0}" = 1 ] && echo "# kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+sh "$fixtures/slapd.sh" start "$tmp/slapd" >"$tmp/slapd.log" 2>&1 || bail "slapd: $(cat "$tmp/slapd.log")"
+. "$tmp/slapd/env"
+"$python" "$fixtures/authority.py" pki "$tmp/pki" >/dev/null || bail "pki failed"
+chmod 755 "$tmp/pki"
+chmod 644 "$tmp/pki/ca.pem"
+state=$tmp/state
+mkdir "$state"
+"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" \
+	--ldap-env "$tmp/slapd/env" 2>"$tmp/emulator.err" &
+emulator_pid=$!
+port=$("$python" "$fixtures/emulator.py" wait "$state") || bail "emulator: $(cat "$tmp/emulator.err")"
+url=https://127.0.0.1:$port
+log=$state/requests.log
+password=$(cat "$LDAP_PW_DIR/alice.pw")
+
+# nss_wrapper's alice; the module looks her up, the helper runs as her.
+mkdir -m 755 "$tmp/nss" && mkdir -m 700 "$tmp/home" && chown 10001:10001 "$tmp/home"
+printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/home" >"$tmp/nss/passwd"
+printf 'root:x:0:\nalice:x:10001:\nstaff:x:50:alice\n' >"$tmp/nss/group"
+
+# bearer_token must be root's and unwritable by others: a wrapper that points
+# the build tree's helper at the build tree's plugin.
+mkdir -m 755 "$tmp/bin"
+printf '#!/bin/sh\nBEARER_TOKEN_PLUGIN=%s exec %s "$@"\n' "$plugin" "$helper" >"$tmp/bin/bearer-token"
+chmod 755 "$tmp/bin/bearer-token"
+printf 'testsecret' >"$tmp/client.secret"
+chmod 644 "$tmp/client.secret"
+conf=$tmp/pam_bearer.conf
+cat >"$conf" <<CONF
+[authority corp]
+preset = oauth2
+url = $url
+ca_file = $tmp/pki/ca.pem
+client_id = testclient
+client_secret_file = $tmp/client.secret
+scope = openid sudo
+http_timeout = 3
+CONF
+chmod 644 "$conf"
+run=$tmp/run	# session_cache_dir: the module creates it
+
+n=0 failed=0
+result() {
+	n=$((n + 1))
+	echo "$1 $n - $2"
+	if [ "$1" != ok ]; then failed=$((failed + 1)); [ $# -gt 2 ] && printf '%s\n' "$3" | sed 's/^/# /'; fi
+	return 0
+}
+# login NAME ANSWER-FILE EXTRA-OPTIONS...: auth + session through libpam.
+login() {
+	name=$1 answer=$2
+	shift 2
+	mkdir -p "$tmp/svc-$name"
+	opts="config=$conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$run ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA ldap_user_dn=uid=%u,$LDAP_PEOPLE jwks=$state/jwks.json $*"
+	printf 'auth required %s %s\naccount required pam_permit.so\nsession required pam_permit.so\nsession required %s %s\n' \
+		"$module" "$opts" "$module" "$opts" >"$tmp/svc-$name/svc"
+	pamwrap_svc=$tmp/svc-$name
+	flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pamwrap_svc" \
+		PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+		"$pamrun" --session svc alice "$answer" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/$name.err" >"$tmp/$name.log"
+}
+as_alice() { setpriv --reuid=10001 --regid=10001 --clear-groups env -i PATH=/usr/bin:/bin \
+	BEARER_TOKEN_PLUGIN="$plugin" "$@"; }
+whoami() {
+	printf '%s\n' "$1" | curl -s -o /dev/null -w '%{http_code}' --cacert "$tmp/pki/ca.pem" -H @- "$url/api/whoami"
+}
+grants() { grep -c -F "oauth2 password POST /token 200" "$log" 2>/dev/null || true; }
+revokes() { grep -c -F "oauth2 revoke POST /revoke 200" "$log" 2>/dev/null || true; }
+printf '%s' "$password" >"$tmp/pw"
+chmod 600 "$tmp/pw"
+
+setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
+	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
+
+echo "1..31"
+
+# --- 1. a password login obtains tokens -----------------------------------------------
+before=$(grants)
+login pw "$tmp/pw" obtain_tokens
+cache=$run/10001
+if [ "$(head -1 "$tmp/pw.out")" = PAM_SUCCESS ] && grep -qx "env BEARER_TOKEN_CACHE=$cache" "$tmp/pw.out" \
+	&& grep -qx "env BEARER_TOKEN_CONFIG=$conf" "$tmp/pw.out" \
+	&& [ "$(grants)" = $((before + 1)) ]; then
+	result ok "password login with obtain_tokens: PAM_SUCCESS, one grant, BEARER_TOKEN_CACHE and BEARER_TOKEN_CONFIG exported"
+else
+	result "not ok" "password login with obtain_tokens" "$(cat "$tmp/pw.out" "$tmp/pw.log")"
+fi
+perms=$(stat -c '%U:%a' "$run" "$cache" "$cache/corp.json" 2>&1 | tr '\n' ' ')
+case $perms in
+"root:755 "*":700 "*":600 ") result ok "cache: $run root 0755, $cache and corp.json alice's, 0700 and 0600 ($perms)" ;;
+*) result "not ok" "cache ownership" "$perms" ;;
+esac
+[ "$(stat -c %u "$cache/corp.json")" = 10001 ] && result ok "the cache file was written by alice (uid 10001)" \
+	|| result "not ok" "cache owner" "$(stat -c %u "$cache/corp.json")"
+token=$(as_alice BEARER_TOKEN_CACHE="$cache" "$helper" get --config "$conf" 2>"$tmp/get.err")
+[ -n "$token" ] && [ "$(whoami "Authorization: Bearer $token")" = 200 ] \
+	&& result ok "in the session, alice's bearer-token get prints a token the authority accepts" \
+	|| result "not ok" "get in the session" "$(cat "$tmp/get.err")"
+grep -q "session tokens: obtained for alice" "$tmp/pw.log" && ! grep -qF "$password" "$tmp/pw.err" \
+	&& result ok "logged \"session tokens: obtained\", and the password is in no log line" \
+	|| result "not ok" "the log of the password login" "$(cat "$tmp/pw.log")"
+grep -q "close PAM_SUCCESS" "$tmp/pw.out" && [ -f "$cache/corp.json" ] && ! grep -q "revoked" "$tmp/pw.log" \
+	&& result ok "without revoke_on_logout, close_session leaves the tokens" \
+	|| result "not ok" "close without revoke_on_logout" "$(cat "$tmp/pw.out")"
+
+# --- 2. revoke_on_logout ----------------------------------------------------------------
+before=$(revokes)
+login revoke "$tmp/pw" obtain_tokens revoke_on_logout
+if grep -q "close PAM_SUCCESS" "$tmp/revoke.out" && [ "$(revokes)" = $((before + 1)) ] && [ ! -e "$cache/corp.json" ] \
+	&& grep -q "session tokens: revoked and removed for alice" "$tmp/revoke.log"; then
+	result ok "close_session with revoke_on_logout: one revocation at the authority, the cache removed"
+else
+	result "not ok" "revoke_on_logout" "$(cat "$tmp/revoke.out" "$tmp/revoke.log")"
+fi
+[ "$(whoami "Authorization: Bearer $token")" = 200 ] && result ok "the first session's token is still valid (another grant)" \
+	|| result "not ok" "revocation reached another session's grant"
+
+# --- 3. a token login keeps the token -----------------------------------------------------
+curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode "username=alice" \
+	--data-urlencode "password@$tmp/pw" -d grant_type=password "$url/token" \
+	| "$python" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["access_token"])' >"$tmp/tok"
+login token "$tmp/tok" obtain_tokens audience=oauth2
+stored=$(as_alice BEARER_TOKEN_CACHE="$cache" "$helper" get --config "$conf" 2>/dev/null)
+if [ "$(head -1 "$tmp/token.out")" = PAM_SUCCESS ] && [ "$stored" = "$(cat "$tmp/tok")" ] \
+	&& grep -q "session tokens: kept for alice" "$tmp/token.log"; then
+	result ok "a token login: the session's cache holds that very token"
+else
+	result "not ok" "token login keeps the token" "$(cat "$tmp/token.out" "$tmp/token.log")"
+fi
+
+# --- 4. failures of the helper --------------------------------------------------------------
+echo error-500 >"$state/mode"
+login down "$tmp/pw" obtain_tokens
+[ "$(head -1 "$tmp/down.out")" = PAM_SUCCESS ] && grep -q "bearer-token login for alice exited 4" "$tmp/down.log" \
+	&& result ok "authority down: the login still succeeds, logged \"exited 4\" with the helper's reason" \
+	|| result "not ok" "authority down" "$(cat "$tmp/down.out" "$tmp/down.log")"
+login down-req "$tmp/pw" obtain_tokens require_tokens
+[ "$(head -1 "$tmp/down-req.out")" = PAM_AUTHINFO_UNAVAIL ] \
+	&& result ok "authority down with require_tokens: PAM_AUTHINFO_UNAVAIL (the stack may fall through)" \
+	|| result "not ok" "require_tokens" "$(cat "$tmp/down-req.out")"
+echo hang >"$state/mode"
+start=$(date +%s)
+login hang "$tmp/pw" obtain_tokens helper_timeout=2
+took=$(($(date +%s) - start))
+left=$(pgrep -u 10001 2>/dev/null | wc -l)
+[ "$(head -1 "$tmp/hang.out")" = PAM_SUCCESS ] && grep -q "did not finish within 2 s and was killed" "$tmp/hang.log" \
+	&& [ "$took" -le 8 ] && [ "$left" = 0 ] \
+	&& result ok "a hung helper is killed at helper_timeout (${took} s), the login succeeds, nothing of it is left" \
+	|| result "not ok" "hung helper" "took=$took left=$left; $(cat "$tmp/hang.log")"
+echo ok >"$state/mode"
+chmod 775 "$tmp/bin/bearer-token"
+login unsafe "$tmp/pw" obtain_tokens
+chmod 755 "$tmp/bin/bearer-token"
+[ "$(head -1 "$tmp/unsafe.out")" = PAM_SUCCESS ] && grep -q "not a root-owned file only root may change" "$tmp/unsafe.log" \
+	&& result ok "a group-writable bearer_token is not run (logged), the login succeeds" \
+	|| result "not ok" "unsafe helper" "$(cat "$tmp/unsafe.log")"
+login relative "$tmp/pw" obtain_tokens bearer_token=bin/bearer-token
+[ "$(head -1 "$tmp/relative.out")" = PAM_SERVICE_ERR ] \
+	&& result ok "a relative bearer_token is a configuration error" \
+	|| result "not ok" "relative bearer_token" "$(cat "$tmp/relative.out")"
+rm -rf "$cache"
+mkdir -m 700 "$cache"	# root's, not alice's
+login foreign "$tmp/pw" obtain_tokens
+[ "$(head -1 "$tmp/foreign.out")" = PAM_SUCCESS ] && grep -q "is not a directory of alice's" "$tmp/foreign.log" \
+	&& [ -z "$(ls -A "$cache")" ] && ! grep -q "env BEARER_TOKEN_CACHE" "$tmp/foreign.out" \
+	&& result ok "a cache directory not alice's is refused, nothing exported, the login succeeds" \
+	|| result "not ok" "foreign cache directory" "$(cat "$tmp/foreign.out" "$tmp/foreign.log")"
+rm -rf "$cache"
+printf 'wrong' >"$tmp/wrong"
+before=$(grants)
+login wrong "$tmp/wrong" obtain_tokens
+[ "$(head -1 "$tmp/wrong.out")" = PAM_AUTH_ERR ] && [ "$(grants)" = "$before" ] && [ ! -e "$cache" ] \
+	&& result ok "a wrong password: PAM_AUTH_ERR and the helper never runs" \
+	|| result "not ok" "wrong password" "$(cat "$tmp/wrong.out")"
+login off "$tmp/pw"
+! grep -q "env BEARER_TOKEN_CACHE" "$tmp/off.out" && ! grep -q "session tokens" "$tmp/off.log" \
+	&& result ok "without obtain_tokens nothing runs and nothing is exported" \
+	|| result "not ok" "obtain_tokens off" "$(cat "$tmp/off.out")"
+[ "$(stat -c %a "$run")" = 755 ] && result ok "session_cache_dir stays root's 0755" || result "not ok" "session_cache_dir mode"
+
+# --- 5. sudo by session token (use_session_token) --------------------------------------------
+login again "$tmp/pw" obtain_tokens
+sudo_opts="token_only use_session_token issuer=$url audience=oauth2"
+login sudo "$tmp/pw" $sudo_opts session_token_only require_claim=scope=sudo
+[ "$(head -1 "$tmp/sudo.out")" = PAM_SUCCESS ] && grep -q "pamrun: 0 prompt" "$tmp/sudo.err" \
+	&& grep -q "session token: $cache/corp.json of alice" "$tmp/sudo.log" \
+	&& result ok "use_session_token: the cached session token with scope sudo authorises, no prompt" \
+	|| result "not ok" "sudo by session token" "$(cat "$tmp/sudo.out" "$tmp/sudo.log")"
+login sudo-scope "$tmp/pw" $sudo_opts session_token_only require_claim=scope=admin
+[ "$(head -1 "$tmp/sudo-scope.out")" = PAM_AUTH_ERR ] && grep -q "rejected: required-claim" "$tmp/sudo-scope.log" \
+	&& result ok "without the required scope: PAM_AUTH_ERR, rejected: required-claim" \
+	|| result "not ok" "sudo without the scope" "$(cat "$tmp/sudo-scope.out" "$tmp/sudo-scope.log")"
+cp "$cache/corp.json" "$tmp/elsewhere.json"
+chown 10001 "$tmp/elsewhere.json"
+mv "$cache/corp.json" "$cache/corp.json.real"
+ln -s "$tmp/elsewhere.json" "$cache/corp.json"
+login sudo-link "$tmp/pw" $sudo_opts session_token_only require_claim=scope=sudo
+rm "$cache/corp.json"
+mv "$cache/corp.json.real" "$cache/corp.json"
+[ "$(head -1 "$tmp/sudo-link.out")" = PAM_AUTH_ERR ] && grep -q "session token: refused: .*symbolic link" "$tmp/sudo-link.log" \
+	&& result ok "a session token file that is a symbolic link: refused" \
+	|| result "not ok" "symlinked session token" "$(cat "$tmp/sudo-link.log")"
+chown 0 "$cache/corp.json"
+login sudo-owner "$tmp/pw" $sudo_opts session_token_only require_claim=scope=sudo
+chown 10001 "$cache/corp.json"
+[ "$(head -1 "$tmp/sudo-owner.out")" = PAM_AUTH_ERR ] && grep -q "belongs to uid 0, not to uid 10001" "$tmp/sudo-owner.log" \
+	&& result ok "a session token file owned by someone else: refused" \
+	|| result "not ok" "foreign session token file" "$(cat "$tmp/sudo-owner.log")"
+curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode "username=alice" \
+	--data-urlencode "password@$tmp/pw" -d grant_type=password --data-urlencode "scope=openid sudo" "$url/token" \
+	| "$python" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["access_token"])' >"$tmp/sudo-tok"
+rm -rf "$cache"
+login sudo-paste "$tmp/sudo-tok" $sudo_opts require_claim=scope=sudo
+[ "$(head -1 "$tmp/sudo-paste.out")" = PAM_SUCCESS ] && grep -q "pamrun: 1 prompt" "$tmp/sudo-paste.err" \
+	&& result ok "no session token: it prompts, and a pasted token with the scope works" \
+	|| result "not ok" "pasted token" "$(cat "$tmp/sudo-paste.out" "$tmp/sudo-paste.log")"
+login sudo-none "$tmp/sudo-tok" $sudo_opts session_token_only require_claim=scope=sudo
+[ "$(head -1 "$tmp/sudo-none.out")" = PAM_AUTH_ERR ] && grep -q "pamrun: 0 prompt" "$tmp/sudo-none.err" \
+	&& result ok "session_token_only and no session token: PAM_AUTH_ERR without a prompt" \
+	|| result "not ok" "session_token_only without a cache" "$(cat "$tmp/sudo-none.out")"
+
+# --- 6. long tokens: parts, cuts, askpass ------------------------------------------------
+# A 3 KiB token (groups and scopes), signed by a key of its own.
+"$python" - "$tmp" <<'PY' || bail "minting the long token failed"
+import json, sys, time
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+d = sys.argv[1]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+jwk.update(kid="long", alg="RS256", use="sig")
+open(d + "/long.jwks", "w").write(json.dumps({"keys": [jwk]}))
+now = int(time.time())
+claims = {"sub": "alice", "iat": now, "exp": now + 600, "scope": "openid sudo",
+          "groups": ["group-%04d-with-a-long-name" % i for i in range(90)]}
+tok = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "long"})
+open(d + "/long.tok", "w").write(tok)
+parts = [tok[i:i + 500] for i in range(0, len(tok), 500)]
+open(d + "/long.parts", "w").write("".join(p + ("\\\n" if i < len(parts) - 1 else "\n") for i, p in enumerate(parts)))
+open(d + "/long.cut", "w").write(tok[:1023])
+open(d + "/long.first", "w").write(parts[0] + "\\")
+PY
+chmod 644 "$tmp/long.jwks"
+long_len=$(wc -c <"$tmp/long.tok")
+long_opts="token_only jwks=$tmp/long.jwks"
+PAMRUN_PARTS=1 login parts "$tmp/long.parts" $long_opts
+unset PAMRUN_PARTS	# an assignment before a function call may outlive it
+nparts=$(wc -l <"$tmp/long.parts")
+[ "$(head -1 "$tmp/parts.out")" = PAM_SUCCESS ] && grep -q "pamrun: $nparts prompt" "$tmp/parts.err" \
+	&& result ok "a $long_len-byte token in $nparts parts of 500 bytes (continuation prompts): PAM_SUCCESS" \
+	|| result "not ok" "token in parts" "$(cat "$tmp/parts.out" "$tmp/parts.log"; grep pamrun "$tmp/parts.err")"
+PAMRUN_PARTS=1 login parts-max "$tmp/long.parts" $long_opts token_parts=3
+unset PAMRUN_PARTS
+[ "$(head -1 "$tmp/parts-max.out")" = PAM_AUTH_ERR ] && grep -q "more than 3 token parts" "$tmp/parts-max.log" \
+	&& result ok "more parts than token_parts: refused" \
+	|| result "not ok" "token_parts limit" "$(cat "$tmp/parts-max.log")"
+login parts-same "$tmp/long.first" $long_opts
+[ "$(head -1 "$tmp/parts-same.out")" = PAM_AUTH_ERR ] && grep -q "the same answer to token part 2" "$tmp/parts-same.log" \
+	&& result ok "a client repeating its answer (sshd's password method): refused at part 2, no loop" \
+	|| result "not ok" "repeated answers" "$(cat "$tmp/parts-same.log")"
+login cut "$tmp/long.cut" $long_opts
+[ "$(head -1 "$tmp/cut.out")" = PAM_AUTH_ERR ] && grep -q "exactly 1023 bytes, where ssh cuts" "$tmp/cut.log" \
+	&& grep -q "error message: Your token looks cut at 1023 bytes by ssh" "$tmp/cut.err" \
+	&& result ok "a token cut at 1,023 bytes: the log and the user are told it was truncated by ssh" \
+	|| result "not ok" "cut token" "$(cat "$tmp/cut.log")"
+mkdir -p "$tmp/askpass-cache" && chown 10001 "$tmp/askpass-cache" && chmod 700 "$tmp/askpass-cache"
+as_alice BEARER_TOKEN_CACHE="$tmp/askpass-cache" "$helper" store --config "$conf" --user alice <"$tmp/long.tok"
+i=1 joined=
+while [ $i -le "$nparts" ]; do
+	piece=$(as_alice BEARER_TOKEN_CACHE="$tmp/askpass-cache" BEARER_TOKEN_CONFIG="$conf" "$helper" askpass "Token part $i: ")
+	[ "$piece" = "$(sed -n "${i}p" "$tmp/long.parts")" ] || break
+	joined="$joined${piece%\\}"
+	i=$((i + 1))
+done
+[ "$joined" = "$(cat "$tmp/long.tok")" ] \
+	&& result ok "bearer-token askpass answers \"Token part N\" with part N; the parts join to the token" \
+	|| result "not ok" "askpass parts" "stopped at part $i of $nparts"
+ln -s "$helper" "$tmp/bin/bearer-token-askpass"
+piece=$(as_alice BEARER_TOKEN_CACHE="$tmp/askpass-cache" BEARER_TOKEN_CONFIG="$conf" "$tmp/bin/bearer-token-askpass" "Token part 2: ")
+[ "$piece" = "$(sed -n 2p "$tmp/long.parts")" ] \
+	&& result ok "installed as bearer-token-askpass (SSH_ASKPASS), it takes ssh's prompt as its only argument" \
+	|| result "not ok" "bearer-token-askpass" "$piece"
+as_alice BEARER_TOKEN_CACHE="$tmp/askpass-cache" BEARER_TOKEN_CONFIG="$conf" "$helper" askpass "Token part 99: " >/dev/null 2>&1
+[ $? != 0 ] && result ok "askpass for a part that does not exist exits non-zero (ssh then sends nothing)" \
+	|| result "not ok" "askpass part 99"
+
+[ $n = 31 ] || echo "# planned 31, ran $n"
+[ $failed = 0 ]
