@@ -140,6 +140,37 @@ check_iat(const struct pb_config *cfg, json_t *claims, const char *user, time_t 
     return check_not_future("iat", PB_R_FUTURE_IAT, "issued", cfg, claims, now, trace, verdict);
 }
 
+/* max_token_age: a fresh authentication, by OpenID Connect's auth_time when
+ * the token has it, else by iat.  A token with neither cannot prove it. */
+static enum pb_status
+check_age(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+          const struct pb_trace *trace, struct pb_verdict *verdict)
+{
+    const char *name = json_object_get(claims, "auth_time") != NULL ? "auth_time" : "iat";
+    json_t *value = json_object_get(claims, name);
+    long long t, age;
+    char span[32];
+
+    (void) user;
+    if (cfg->max_token_age == 0)
+        return PB_OK;
+    if (value == NULL || pb_claims_numeric_date(value, &t) < 0) {
+        pb_verdict_set(verdict, PB_R_TOO_OLD, "max_token_age is set and the token has no usable auth_time or iat");
+        pb_trace_report(trace, "age", PB_CHECK_FAIL, "%s", verdict->detail);
+        return PB_REJECTED;
+    }
+    age = (long long) now - t;
+    pb_trace_duration(span, sizeof(span), age);
+    if (age > cfg->max_token_age + cfg->leeway) {
+        pb_verdict_set(verdict, PB_R_TOO_OLD, "%s is %lld s ago, more than max_token_age %ld s (leeway %ld s)",
+                       name, age, cfg->max_token_age, cfg->leeway);
+        pb_trace_report(trace, "age", PB_CHECK_FAIL, "%s %s ago (max %lds)", name, span, cfg->max_token_age);
+        return PB_REJECTED;
+    }
+    pb_trace_report(trace, "age", PB_CHECK_OK, "%s %s ago (max %lds)", name, span, cfg->max_token_age);
+    return PB_OK;
+}
+
 static enum pb_status
 check_issuer(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
              const struct pb_trace *trace, struct pb_verdict *verdict)
@@ -346,7 +377,7 @@ typedef enum pb_status (*claim_check_fn)(const struct pb_config *, json_t *, con
 
 /* In the order the module applies them; the first failure is the verdict. */
 static const claim_check_fn claim_checks[] = {
-    check_exp, check_nbf, check_iat, check_issuer, check_audience, check_user, check_required,
+    check_exp, check_nbf, check_iat, check_age, check_issuer, check_audience, check_user, check_required,
 };
 
 enum pb_status

@@ -53,6 +53,7 @@ struct pb_config {
     struct pb_strlist ldap_uris;
     char *ldap_user_dn;
     long leeway;
+    long max_token_age;
     int password_only;
     int obtain_tokens;
     char *prompt;

@@ -78,6 +78,14 @@ password_login(struct pb_pam_args *args, const char *user, const char *password)
     return pb_pam_code(status);
 }
 
+/* The start of a token that ssh or sudo cut before its second dot is not a
+ * password: it must not go to LDAP (a failed bind, counted by ppolicy). */
+static int
+looks_cut(const char *s, size_t len)
+{
+    return len >= 64 && pb_pam_token_prefix(s, len);
+}
+
 int
 pb_pam_authenticate(struct pb_pam_args *args)
 {
@@ -106,7 +114,7 @@ pb_pam_authenticate(struct pb_pam_args *args)
     bare = pb_token_strip_scheme(token, &bare_len);
     /* Token-shaped (or oversized) input is a token and never reaches LDAP;
      * anything else is a password when LDAP is configured. */
-    if (!pb_jws_is_token_shaped(bare, bare_len) && bare_len <= PB_JWS_MAX_TOKEN
+    if (!pb_jws_is_token_shaped(bare, bare_len) && !looks_cut(bare, bare_len) && bare_len <= PB_JWS_MAX_TOKEN
         && args->cfg.ldap_uris.count > 0 && !args->cfg.token_only) {
         code = password_login(args, user, token);
         return code == PAM_SUCCESS ? pb_pam_obtain_tokens(args, user, token, len, 0) : code;
@@ -117,5 +125,7 @@ pb_pam_authenticate(struct pb_pam_args *args)
                                   || verdict.reason == PB_R_NOT_A_TOKEN))
         pb_pam_explain_cut(args, bare_len);
     code = pb_pam_code(status);
+    if (code == PAM_SUCCESS)
+        pb_pam_remember_token(args, bare, bare_len);
     return code == PAM_SUCCESS ? pb_pam_obtain_tokens(args, user, bare, bare_len, 1) : code;
 }

@@ -20,8 +20,8 @@
 #define SUDO_CUT 511
 
 /* base64url and dots only: a token's beginning, not a password. */
-static int
-token_prefix(const char *s, size_t len)
+int
+pb_pam_token_prefix(const char *s, size_t len)
 {
     return len >= 3 && strncmp(s, "eyJ", 3) == 0
         && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == len;
@@ -36,7 +36,7 @@ pb_pam_continue_token(struct pb_pam_args *args, const char **token)
     char *buf, *prev = NULL;
     int code = PAM_AUTH_ERR;
 
-    if (args->cfg.token_parts < 2 || len < 2 || first[len - 1] != '\\' || !token_prefix(first, len - 1))
+    if (args->cfg.token_parts < 2 || len < 2 || first[len - 1] != '\\' || !pb_pam_token_prefix(first, len - 1))
         return PAM_SUCCESS;     /* a whole answer: nothing to add */
     if ((buf = malloc(cap)) == NULL || (prev = strdup(first)) == NULL) {
         free(buf);

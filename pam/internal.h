@@ -27,6 +27,10 @@ int pb_pam_code(int status);
 int pb_pam_authenticate(struct pb_pam_args *args);
 int pb_pam_account(struct pb_pam_args *args);
 
+/* Keep the accepted token with the PAM handle for the account phase
+ * (pam_set_data; wiped when the handle goes). */
+void pb_pam_remember_token(struct pb_pam_args *args, const char *token, size_t len);
+
 /* Session tokens (session.c): after a successful login with secret (a
  * password, or the token itself when is_token), bearer-token obtains or keeps
  * them as the user.  PAM_SUCCESS unless require_tokens says otherwise. */
@@ -41,6 +45,8 @@ int pb_pam_close_session(struct pb_pam_args *args);
  * parts; ask for the rest and point *token at the whole (PAM_AUTHTOK).  An
  * ordinary answer is left alone. */
 int pb_pam_continue_token(struct pb_pam_args *args, const char **token);
+/* Non-zero if s starts like a compact JWS ("eyJ", base64url and dots). */
+int pb_pam_token_prefix(const char *s, size_t len);
 /* After a refusal: say so when the token's length is where ssh or sudo cut. */
 void pb_pam_explain_cut(struct pb_pam_args *args, size_t len);
 

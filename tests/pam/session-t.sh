@@ -18,6 +18,8 @@
 #   6. a 3 KiB token in continuation parts, the token_parts bound, a client
 #      repeating its answer, a token cut at 1,023 bytes named as such, and
 #      bearer-token askpass answering "Token part N";
+#   7. require_claim in the account phase (PAM_PERM_DENIED and a message),
+#      and max_token_age;
 #   4. a failing helper (authority down, hung, unsafe program, a foreign
 #      cache directory) never fails the login and is logged with the reason;
 #      with require_tokens it does (PAM_AUTHINFO_UNAVAIL); a hung helper is
@@ -135,7 +137,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..31"
+echo "1..37"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -347,5 +349,46 @@ as_alice BEARER_TOKEN_CACHE="$tmp/askpass-cache" BEARER_TOKEN_CONFIG="$conf" "$h
 [ $? != 0 ] && result ok "askpass for a part that does not exist exits non-zero (ssh then sends nothing)" \
 	|| result "not ok" "askpass part 99"
 
-[ $n = 31 ] || echo "# planned 31, ran $n"
+# --- 7. the account phase, and fresh authentication ---------------------------------------
+login acct-setup "$tmp/pw" obtain_tokens
+account() {	# account NAME OPTIONS...: pam_acct_mgmt alone
+	name=$1
+	shift
+	mkdir -p "$tmp/svc-$name"
+	printf 'account required %s config=%s session_cache_dir=%s jwks=%s issuer=%s audience=oauth2 %s\n' \
+		"$module" "$conf" "$run" "$state/jwks.json" "$url" "$*" >"$tmp/svc-$name/svc"
+	flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-$name" \
+		PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+		"$pamrun" --account svc alice /dev/null >"$tmp/$name.out" 2>"$tmp/$name.err"
+	sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/$name.err" >"$tmp/$name.log"
+}
+account acct-ok obtain_tokens require_claim=scope=sudo
+[ "$(cat "$tmp/acct-ok.out")" = PAM_SUCCESS ] \
+	&& result ok "account phase, require_claim=scope=sudo on the line: the session's token carries it" \
+	|| result "not ok" "account with the scope" "$(cat "$tmp/acct-ok.out" "$tmp/acct-ok.log")"
+account acct-no obtain_tokens require_claim=scope=admin
+[ "$(cat "$tmp/acct-no.out")" = PAM_PERM_DENIED ] && grep -q "error message: Access denied: " "$tmp/acct-no.err" \
+	&& grep -q "rejected: required-claim" "$tmp/acct-no.log" \
+	&& result ok "account phase without the scope: PAM_PERM_DENIED, and the user is told why" \
+	|| result "not ok" "account without the scope" "$(cat "$tmp/acct-no.out" "$tmp/acct-no.err")"
+rm -rf "$cache"
+account acct-none obtain_tokens require_claim=scope=sudo
+[ "$(cat "$tmp/acct-none.out")" = PAM_PERM_DENIED ] \
+	&& result ok "account phase with require_claim and no token at all: PAM_PERM_DENIED" \
+	|| result "not ok" "account without a token" "$(cat "$tmp/acct-none.out")"
+account acct-off
+! grep -q "rejected\|session token\|account:" "$tmp/acct-off.log" && [ -s "$tmp/acct-off.out" ] \
+	&& result ok "account phase without require_claim or ldap_group: no opinion" \
+	|| result "not ok" "account without settings" "$(cat "$tmp/acct-off.out")"
+sleep 2
+login age-old "$tmp/tok" token_only audience=oauth2 max_token_age=1 leeway=0
+[ "$(head -1 "$tmp/age-old.out")" = PAM_AUTH_ERR ] && grep -q "rejected: too-old: iat is" "$tmp/age-old.log" \
+	&& result ok "max_token_age=1: a token issued seconds ago is too old (rejected: too-old)" \
+	|| result "not ok" "max_token_age refuses" "$(cat "$tmp/age-old.log")"
+login age-ok "$tmp/tok" token_only audience=oauth2 max_token_age=3600
+[ "$(head -1 "$tmp/age-ok.out")" = PAM_SUCCESS ] \
+	&& result ok "max_token_age=3600: the same token is fresh enough" \
+	|| result "not ok" "max_token_age accepts" "$(cat "$tmp/age-ok.log")"
+
+[ $n = 37 ] || echo "# planned 37, ran $n"
 [ $failed = 0 ]

@@ -1,0 +1,496 @@
+#!/bin/sh
+# ssh-sudo-t.sh: pam_bearer end to end, through the real sshd and sudo (TAP).
+# The same features as tests/pam/session-t.sh, but with OpenSSH's
+# keyboard-interactive PAM conversation, ssh's askpass and sudo -S in front
+# of the module.  Everything runs in a private mount namespace (the script
+# re-executes itself under unshare -m): /run and /dev are private tmpfs,
+# /etc/passwd, group, shadow, sudoers and pam.d are bind-mounted copies, and
+# a small Python listener on the namespace's /dev/log collects the module's
+# log lines.  The host's /etc, /run and /dev are never written.  Needs root,
+# sshd, ssh, sudo, sshpass, unshare, setpriv; skipped otherwise.
+#
+#   ssh (sshd: UsePAM, keyboard-interactive only, obtain_tokens,
+#   revoke_on_logout):
+#    1. alice's LDAP password logs in; in the session BEARER_TOKEN_CACHE is
+#       set and bearer-token get prints a token the authority accepts as her;
+#    2. at logout close_session revokes it at the authority;
+#    3. a wrong password is refused;
+#    4. a token login through bearer-token-askpass (SSH_ASKPASS), in parts;
+#    5. bob's token and 6. an expired token are refused;
+#    7. a 3 KiB token logs in, in parts, through bearer-token-askpass;
+#    8. a token cut at 1,023 bytes (in its signature) is refused and the log
+#       says so; 9. the same cut in the payload of a 4 KiB token (one dot:
+#       never tried as an LDAP password, and named as cut too);
+#   sudo (pam_service=sudo-bearer, sudo -S, as alice):
+#   10. the session token of an ssh login (without revoke) with scope sudo;
+#   11. require_claim=scope=admin refuses it;
+#   12. a session token file replaced by a symbolic link is refused;
+#   13. without use_session_token, a token pasted in parts on sudo's stdin.
+#
+# Run from the build directory:
+#   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
+
+set -u
+python=${PYTHON3:-/usr/bin/python3}
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
+fixtures=$srcdir/tests/fixtures
+top_builddir=${abs_top_builddir:-$(pwd)}
+module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
+helper=$top_builddir/helper/bearer-token
+plugin=${BEARER_TOKEN_PLUGIN:-$top_builddir/helper/.libs/bearer-token-net.so}
+sshd=/usr/sbin/sshd
+secdir=/lib/x86_64-linux-gnu/security
+
+bail() { echo "Bail out! $*"; exit 99; }
+skip() { echo "1..0 # SKIP $*"; exit 0; }
+
+if [ "${PB_E2E_NS:-}" != inside ]; then
+	[ "$(id -u)" = 0 ] || skip "needs root (a private mount namespace, sshd, becoming alice)"
+	[ -x "$sshd" ] || skip "$sshd not installed"
+	for p in ssh ssh-keygen sudo sshpass unshare setpriv setsid curl; do
+		command -v "$p" >/dev/null 2>&1 || skip "$p not installed"
+	done
+	[ -u "$(command -v sudo)" ] || skip "sudo is not setuid"
+	[ -f "$module" ] && [ -x "$helper" ] && [ -f "$plugin" ] || skip "the module or the helper is not built"
+	[ -f "$secdir/pam_deny.so" ] && [ -f "$secdir/pam_permit.so" ] || skip "pam_deny.so or pam_permit.so not in $secdir"
+	"$python" -c 'import jwt, cryptography' 2>/dev/null || skip "$python lacks jwt or cryptography"
+	setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$module'" \
+		2>/dev/null || skip "uid 10001 cannot reach the build tree ($top_builddir)"
+	unshare -m --propagation private true 2>/dev/null || skip "unshare -m is not permitted here"
+	# sshd and sudo are not built with ASan: they cannot load a module that is.
+	ldd "$module" 2>/dev/null | grep -q libasan && skip "sanitizer build (sshd and sudo cannot load an ASan module)"
+	# shellcheck disable=SC2093 # the script runs again, inside
+	PB_E2E_NS=inside exec unshare -m --propagation private /bin/sh "$0" "$@"
+fi
+
+# --- inside the private mount namespace -----------------------------------------------
+tmp=$(mktemp -d /tmp/ssh-sudo-t.XXXXXX) || bail "mktemp failed"
+chmod 755 "$tmp"
+pids=
+sshd_pid=
+cleanup() {
+	[ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
+	wait 2>/dev/null
+	[ "${PB_KEEP_TMP:-0}" = 1 ] && echo "# kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# /run: private, with sshd's privilege separation directory.
+mount -t tmpfs -o mode=755 pb-run /run || bail "cannot mount a tmpfs on /run"
+mkdir -m 755 /run/sshd
+
+# /dev: a private tmpfs holding bind mounts of the few nodes needed, and the
+# listener's /dev/log; built aside, then moved over /dev.
+mkdir "$tmp/dev"
+mount -t tmpfs -o mode=755 pb-dev "$tmp/dev" || bail "cannot mount a tmpfs for /dev"
+for node in null zero full random urandom tty; do
+	[ -e "/dev/$node" ] || continue
+	: >"$tmp/dev/$node"
+	mount --bind "/dev/$node" "$tmp/dev/$node" || bail "cannot bind /dev/$node"
+done
+mkdir "$tmp/dev/pts" "$tmp/dev/shm"
+# sshpass needs a pseudo-terminal: a devpts instance of the namespace's own.
+ttygid=$(getent group tty | cut -d: -f3)
+mount -t devpts -o "newinstance,ptmxmode=0666,mode=0620${ttygid:+,gid=$ttygid}" pb-devpts "$tmp/dev/pts" \
+	|| bail "cannot mount a devpts instance"
+ln -s pts/ptmx "$tmp/dev/ptmx"
+mount -t tmpfs -o mode=1777 pb-shm "$tmp/dev/shm"
+ln -s /proc/self/fd "$tmp/dev/fd"
+ln -s /proc/self/fd/0 "$tmp/dev/stdin"
+ln -s /proc/self/fd/1 "$tmp/dev/stdout"
+ln -s /proc/self/fd/2 "$tmp/dev/stderr"
+mount --move "$tmp/dev" /dev || bail "cannot move the private /dev into place"
+rmdir "$tmp/dev"
+
+# The syslog listener: one line per datagram.
+syslog=$tmp/syslog.log
+"$python" - /dev/log "$syslog" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        d = s.recv(65536)
+        f.write(d.replace(b"\n", b" ").rstrip(b"\0") + b"\n")
+PY
+pids="$pids $!"
+
+# LDAP, the authority (emulator), the CA.
+sh "$fixtures/slapd.sh" start "$tmp/slapd" >"$tmp/slapd.log" 2>&1 || bail "slapd: $(cat "$tmp/slapd.log")"
+. "$tmp/slapd/env"
+"$python" "$fixtures/authority.py" pki "$tmp/pki" >/dev/null || bail "pki failed"
+chmod 755 "$tmp/pki"
+chmod 644 "$tmp/pki/ca.pem"
+state=$tmp/state
+mkdir "$state"
+"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" \
+	--ldap-env "$tmp/slapd/env" 2>"$tmp/emulator.err" &
+pids="$pids $!"
+port=$("$python" "$fixtures/emulator.py" wait "$state") || bail "emulator: $(cat "$tmp/emulator.err")"
+url=https://127.0.0.1:$port
+log=$state/requests.log
+printf '%s' "$(cat "$LDAP_PW_DIR/alice.pw")" >"$tmp/pw"
+chmod 600 "$tmp/pw"
+
+# Private copies of the account files with alice (uid 10001).
+mkdir -m 700 "$tmp/home" && chown 10001:10001 "$tmp/home"
+mkdir "$tmp/etc"
+grep -v '^alice:' /etc/passwd >"$tmp/etc/passwd"
+printf 'alice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/home" >>"$tmp/etc/passwd"
+grep -v '^alice:' /etc/group >"$tmp/etc/group"
+printf 'alice:x:10001:\n' >>"$tmp/etc/group"
+grep -v '^alice:' /etc/shadow >"$tmp/etc/shadow"
+printf 'alice:*:20000:0:99999:7:::\n' >>"$tmp/etc/shadow"
+chmod 644 "$tmp/etc/passwd" "$tmp/etc/group"
+chmod 640 "$tmp/etc/shadow"
+chown root:"$(stat -c %g /etc/shadow)" "$tmp/etc/shadow"
+cat >"$tmp/etc/sudoers" <<'SUDOERS'
+Defaults pam_service=sudo-bearer
+Defaults timestamp_timeout=0
+Defaults passwd_tries=1
+Defaults !lecture
+Defaults !mail_badpass
+Defaults !mail_no_user
+Defaults !mail_no_perms
+Defaults !use_pty
+Defaults env_reset
+root ALL=(ALL:ALL) ALL
+alice ALL=(ALL) ALL
+SUDOERS
+chmod 440 "$tmp/etc/sudoers"
+cp -a /etc/pam.d "$tmp/etc/pam.d"
+for f in passwd group shadow sudoers pam.d; do
+	mount --bind "$tmp/etc/$f" "/etc/$f" || bail "cannot bind /etc/$f"
+done
+[ "$(id -u alice 2>/dev/null)" = 10001 ] || bail "alice is not uid 10001 in the namespace"
+
+# bearer_token: a root-owned wrapper that sets the build tree's plugin.
+mkdir -m 755 "$tmp/bin"
+printf '#!/bin/sh\nBEARER_TOKEN_PLUGIN=%s exec %s "$@"\n' "$plugin" "$helper" >"$tmp/bin/bearer-token"
+chmod 755 "$tmp/bin/bearer-token"
+ln -s "$helper" "$tmp/bin/bearer-token-askpass"
+# An askpass that answers with the file $ANSWER, whatever the prompt.
+printf '#!/bin/sh\nexec cat "$ANSWER"\n' >"$tmp/bin/cat-askpass"
+chmod 755 "$tmp/bin/cat-askpass"
+printf 'testsecret' >"$tmp/client.secret"
+chmod 644 "$tmp/client.secret"
+conf=$tmp/pam_bearer.conf
+cat >"$conf" <<CONF
+[authority corp]
+preset = oauth2
+url = $url
+ca_file = $tmp/pki/ca.pem
+client_id = testclient
+client_secret_file = $tmp/client.secret
+scope = openid sudo
+http_timeout = 3
+CONF
+chmod 644 "$conf"
+
+# A 3 KiB token signed by a key of its own; the module trusts both key sets.
+"$python" - "$tmp" "$url" "$state/jwks.json" <<'PY' || bail "minting the long token failed"
+import json, sys, time
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+d, url, emu = sys.argv[1:4]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+jwk.update(kid="long", alg="RS256", use="sig")
+keys = json.load(open(emu))["keys"] + [jwk]
+open(d + "/jwks.json", "w").write(json.dumps({"keys": keys}))
+now = int(time.time())
+claims = {"iss": url, "sub": "alice", "aud": "oauth2", "iat": now, "nbf": now, "exp": now + 600,
+          "scope": "openid sudo", "groups": ["group-%04d-with-a-long-name" % i for i in range(90)]}
+tok = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "long"})
+open(d + "/long.tok", "w").write(tok)
+open(d + "/long.cut", "w").write(tok[:1023])
+# About 1.2 KiB: ssh's cut at 1,023 bytes falls in the signature.
+for n in range(40):
+    claims["groups"] = ["group-%04d-with-a-long-name" % i for i in range(n)]
+    mid = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "long"})
+    if len(mid) > 1100 and mid.rindex(".") < 1000:
+        break
+else:
+    sys.exit("no medium token")
+open(d + "/medium.cut", "w").write(mid[:1023])
+PY
+chmod 644 "$tmp/jwks.json"
+long_len=$(wc -c <"$tmp/long.tok")
+
+common="config=$conf session_cache_dir=/run/bearer-token ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA ldap_user_dn=uid=%u,$LDAP_PEOPLE jwks=$tmp/jwks.json issuer=$url audience=oauth2"
+# sshd_pam EXTRA-SESSION-OPTIONS: the sshd service (re-read per connection).
+sshd_pam() {
+	cat >/etc/pam.d/sshd <<PAM
+auth sufficient $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token
+auth requisite $secdir/pam_deny.so
+account required $secdir/pam_permit.so
+session optional $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token $*
+session required $secdir/pam_permit.so
+PAM
+}
+# sudo_pam OPTIONS: the sudo-bearer service.
+sudo_pam() {
+	cat >/etc/pam.d/sudo-bearer <<PAM
+auth sufficient $module $common $*
+auth requisite $secdir/pam_deny.so
+account required $secdir/pam_permit.so
+session required $secdir/pam_permit.so
+PAM
+}
+sshd_pam revoke_on_logout
+sudo_pam token_only
+
+# sshd on a free loopback port.
+sshport=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_key" >/dev/null || bail "ssh-keygen failed"
+cat >"$tmp/sshd_config" <<CFG
+Port $sshport
+ListenAddress 127.0.0.1
+HostKey $tmp/host_key
+PidFile $tmp/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication no
+PubkeyAuthentication no
+HostbasedAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+AllowUsers alice
+UseDNS no
+LogLevel VERBOSE
+MaxAuthTries 3
+CFG
+"$sshd" -t -f "$tmp/sshd_config" >"$tmp/sshd-t.err" 2>&1 || bail "sshd -t: $(cat "$tmp/sshd-t.err")"
+"$sshd" -D -f "$tmp/sshd_config" -E "$tmp/sshd.log" &
+sshd_pid=$!
+"$python" - "$sshport" <<'PY' || bail "sshd does not answer: $(cat "$tmp/sshd.log")"
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+
+n=0 failed=0
+result() {
+	n=$((n + 1))
+	echo "$1 $n - $2"
+	if [ "$1" != ok ]; then failed=$((failed + 1)); [ $# -gt 2 ] && printf '%s\n' "$3" | sed 's/^/# /'; fi
+	return 0
+}
+mkdir -m 700 "$tmp/roothome"
+sshopts="-F /dev/null -T -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
+	-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 -o LogLevel=ERROR
+	-p $sshport alice@127.0.0.1"
+# ssh_pw PASSWORD-FILE NAME CMD: a password login through sshpass.
+ssh_pw() {
+	HOME=$tmp/roothome timeout 30 sshpass -f "$1" ssh $sshopts "$3" >"$tmp/$2.out" 2>"$tmp/$2.err" </dev/null
+}
+# ssh_ask ASKPASS CACHE-OR-ANSWER NAME CMD: a login with the answers from an
+# askpass program, without a terminal.
+ssh_ask() {
+	HOME=$tmp/roothome DISPLAY= SSH_ASKPASS="$1" SSH_ASKPASS_REQUIRE=force BEARER_TOKEN_PLUGIN="$plugin" \
+		BEARER_TOKEN_CACHE="$2" BEARER_TOKEN_CONFIG="$conf" ANSWER="$2" \
+		timeout 30 setsid -w ssh $sshopts "$4" >"$tmp/$3.out" 2>"$tmp/$3.err" </dev/null
+}
+whoami() {
+	printf 'Authorization: Bearer %s\n' "$1" | curl -s -o "$tmp/whoami.json" -w '%{http_code}' --cacert "$tmp/pki/ca.pem" -H @- "$url/api/whoami"
+}
+revokes() { c=$(grep -c -F "oauth2 revoke POST /revoke 200" "$log" 2>/dev/null); echo "${c:-0}"; }
+# grant USER PW-FILE OUT: an access token (scope openid sudo) by password grant.
+grant() {
+	curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode "username=$1" \
+		--data-urlencode "password@$2" -d grant_type=password --data-urlencode "scope=openid sudo" "$url/token" \
+		| "$python" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["access_token"])' >"$3"
+}
+# rootcache NAME TOKEN-FILE: a root-side cache holding the token, for askpass.
+rootcache() {
+	mkdir -m 700 "$tmp/$1"
+	BEARER_TOKEN_PLUGIN="$plugin" BEARER_TOKEN_CACHE="$tmp/$1" "$helper" store --config "$conf" --user alice <"$2" \
+		2>"$tmp/$1.err"
+}
+# as_alice_sudo NAME [STDIN-FILE]: sudo -S -k true as alice.
+as_alice_sudo() {
+	timeout 30 setpriv --reuid=10001 --regid=10001 --init-groups env -i PATH=/usr/bin:/bin HOME="$tmp/home" \
+		sudo -S -k true <"${2:-/dev/null}" >"$tmp/$1.out" 2>"$tmp/$1.err"
+}
+syslog_since() { tail -c +"$(($1 + 1))" "$syslog" 2>/dev/null; }
+mark() { wc -c <"$syslog" 2>/dev/null || echo 0; }
+# logged MARK PATTERN: the pattern is in a log line after the mark (the
+# listener may lag a little: up to 3 s).
+logged() {
+	i=0
+	until syslog_since "$1" | grep -q -- "$2"; do
+		[ $i -ge 30 ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+remote_get="echo LOGGED-IN; echo cache=\$BEARER_TOKEN_CACHE; BEARER_TOKEN_PLUGIN=$plugin $helper get"
+
+echo "1..13"
+
+# --- 1. a password login over ssh --------------------------------------------------------
+# The session stays open (until $tmp/release appears) while the token is
+# checked: at logout it is revoked.
+before=$(revokes)
+ssh_pw "$tmp/pw" pw "$remote_get; i=0; while [ ! -e $tmp/release ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done" &
+sshbg=$!
+i=0
+while [ -z "$(sed -n 3p "$tmp/pw.out" 2>/dev/null)" ] && kill -0 $sshbg 2>/dev/null && [ $i -lt 150 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+token=$(sed -n 3p "$tmp/pw.out")
+code=$(whoami "$token")
+: >"$tmp/release"
+wait $sshbg
+rc=$?
+if [ $rc = 0 ] && grep -qx "cache=/run/bearer-token/10001" "$tmp/pw.out" && [ "$code" = 200 ] \
+	&& grep -q '"sub": *"alice"' "$tmp/whoami.json" && logged 0 "session tokens: obtained for alice" \
+	&& ! grep -qF "$(cat "$tmp/pw")" "$syslog" "$tmp/sshd.log"; then
+	result ok "ssh with alice's LDAP password: BEARER_TOKEN_CACHE in the session, bearer-token get's token is alice's at /api/whoami"
+else
+	result "not ok" "ssh password login" "rc=$rc whoami=$code $(cat "$tmp/pw.out" "$tmp/pw.err" "$tmp/whoami.json" 2>/dev/null)"
+fi
+
+# --- 2. revoke_on_logout ----------------------------------------------------------------
+i=0
+while [ "$(revokes)" -le "$before" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+code=$(whoami "$token")
+if [ "$(revokes)" -gt "$before" ] && [ "$code" = 401 ] && [ ! -e /run/bearer-token/10001/corp.json ]; then
+	result ok "after the ssh command exits, close_session revokes at the authority (/revoke 200) and whoami refuses the token"
+else
+	result "not ok" "revoke at logout" "revokes $before -> $(revokes), whoami=$code; $(grep 'session tok' "$syslog")"
+fi
+
+# --- 3. a wrong password ----------------------------------------------------------------
+printf 'not-her-password' >"$tmp/wrongpw"
+m=$(mark)
+ssh_pw "$tmp/wrongpw" wrong "echo LOGGED-IN"
+rc=$?
+[ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/wrong.out" && logged "$m" "rejected: bad-password" \
+	&& result ok "a wrong password is refused (exit $rc)" \
+	|| result "not ok" "wrong password" "rc=$rc $(cat "$tmp/wrong.out" "$tmp/wrong.err")"
+
+# --- 4. a token login through bearer-token-askpass --------------------------------------
+grant alice "$tmp/pw" "$tmp/alice.tok" || bail "no token for alice"
+rootcache askcache "$tmp/alice.tok" || bail "bearer-token store: $(cat "$tmp/askcache.err")"
+ssh_ask "$tmp/bin/bearer-token-askpass" "$tmp/askcache" tok "$remote_get"
+rc=$?
+if [ $rc = 0 ] && grep -q LOGGED-IN "$tmp/tok.out" && [ "$(sed -n 3p "$tmp/tok.out")" = "$(cat "$tmp/alice.tok")" ]; then
+	result ok "a token login via SSH_ASKPASS=bearer-token-askpass ($(wc -c <"$tmp/alice.tok") bytes); the session keeps that token"
+else
+	result "not ok" "token login via askpass" "rc=$rc $(cat "$tmp/tok.out" "$tmp/tok.err")"
+fi
+
+# --- 5. someone else's token; 6. an expired token -------------------------------------
+grant bob "$LDAP_PW_DIR/bob.pw" "$tmp/bob.tok" || bail "no token for bob"
+m=$(mark)
+ssh_ask "$tmp/bin/cat-askpass" "$tmp/bob.tok" bob "echo LOGGED-IN"
+rc=$?
+[ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/bob.out" && [ -s "$tmp/bob.tok" ] && logged "$m" "rejected: user-mismatch" \
+	&& result ok "bob's token for alice is refused ($(syslog_since "$m" | grep -o 'rejected: [a-z-]*' | head -1))" \
+	|| result "not ok" "bob's token" "rc=$rc $(cat "$tmp/bob.out")"
+echo -60 >"$state/access-ttl"
+grant alice "$tmp/pw" "$tmp/expired.tok"
+rm -f "$state/access-ttl"
+m=$(mark)
+ssh_ask "$tmp/bin/cat-askpass" "$tmp/expired.tok" expired "echo LOGGED-IN"
+rc=$?
+[ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/expired.out" && [ -s "$tmp/expired.tok" ] && logged "$m" "rejected: expired" \
+	&& result ok "an expired token is refused ($(syslog_since "$m" | grep -o 'rejected: [a-z-]*' | head -1))" \
+	|| result "not ok" "expired token" "rc=$rc $(cat "$tmp/expired.out")"
+
+# --- 7. a 3 KiB token in parts -------------------------------------------------------------
+rootcache longcache "$tmp/long.tok" || bail "bearer-token store (long): $(cat "$tmp/longcache.err")"
+ssh_ask "$tmp/bin/bearer-token-askpass" "$tmp/longcache" long "$remote_get"
+rc=$?
+if [ $rc = 0 ] && [ "$(sed -n 3p "$tmp/long.out")" = "$(cat "$tmp/long.tok")" ]; then
+	result ok "a $long_len-byte token logs in over ssh in parts through bearer-token-askpass"
+else
+	result "not ok" "long token in parts" "rc=$rc $(cat "$tmp/long.out" "$tmp/long.err"; tail -5 "$syslog")"
+fi
+
+# --- 8. tokens cut at 1,023 bytes ---------------------------------------------------------------
+m=$(mark)
+ssh_ask "$tmp/bin/cat-askpass" "$tmp/medium.cut" cut "echo LOGGED-IN"
+rc=$?
+if [ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/cut.out" && logged "$m" "exactly 1023 bytes, where ssh cuts"; then
+	result ok "a token cut at 1,023 bytes (in its signature) is refused, and the log names the truncation"
+else
+	result "not ok" "token cut in its signature" "rc=$rc $(syslog_since "$m")"
+fi
+# Cut in its payload, the token has one dot: still a token, never an LDAP
+# password, and named as cut.
+m=$(mark)
+ssh_ask "$tmp/bin/cat-askpass" "$tmp/long.cut" cut2 "echo LOGGED-IN"
+rc=$?
+if [ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/cut2.out" && logged "$m" "exactly 1023 bytes, where ssh cuts" \
+	&& ! syslog_since "$m" | grep -q "password"; then
+	result ok "a token cut at 1,023 bytes in its payload is refused as a token (not tried on LDAP), and the log names the truncation"
+else
+	result "not ok" "token cut in its payload" "rc=$rc $(syslog_since "$m")"
+fi
+
+# --- 10-13. sudo --------------------------------------------------------------------------
+sshd_pam	# no revoke_on_logout: the session token stays for sudo
+ssh_pw "$tmp/pw" pw2 "echo LOGGED-IN"
+cache=/run/bearer-token/10001
+[ -f "$cache/corp.json" ] || echo "# no session cache after the second password login: $(cat "$tmp/pw2.out" "$tmp/pw2.err")"
+sudo_opts="token_only use_session_token session_token_only"
+sudo_pam $sudo_opts require_claim=scope=sudo
+m=$(mark)
+as_alice_sudo sudo
+rc=$?
+[ $rc = 0 ] && logged "$m" "session token: $cache/corp.json of alice" \
+	&& result ok "sudo -S by the session token of an ssh login (scope sudo), no prompt" \
+	|| result "not ok" "sudo by session token" "rc=$rc $(cat "$tmp/sudo.err"; syslog_since "$m")"
+
+sudo_pam $sudo_opts require_claim=scope=admin
+m=$(mark)
+as_alice_sudo sudo-admin
+rc=$?
+[ $rc != 0 ] && logged "$m" "rejected: required-claim" \
+	&& result ok "sudo with require_claim=scope=admin: refused (rejected: required-claim)" \
+	|| result "not ok" "sudo without the scope" "rc=$rc $(cat "$tmp/sudo-admin.err"; syslog_since "$m")"
+
+sudo_pam $sudo_opts require_claim=scope=sudo
+linked=no
+cp "$cache/corp.json" "$tmp/elsewhere.json" && chown 10001 "$tmp/elsewhere.json" \
+	&& mv "$cache/corp.json" "$cache/corp.json.real" && ln -s "$tmp/elsewhere.json" "$cache/corp.json" && linked=yes
+m=$(mark)
+as_alice_sudo sudo-link
+rc=$?
+[ $linked = yes ] && rm -f "$cache/corp.json" && mv "$cache/corp.json.real" "$cache/corp.json"
+[ $rc != 0 ] && [ "$linked" = yes ] && logged "$m" "session token: refused: .*symbolic link" \
+	&& result ok "sudo with the session token file replaced by a symbolic link: refused" \
+	|| result "not ok" "symlinked session token" "rc=$rc $(cat "$tmp/sudo-link.err"; syslog_since "$m")"
+
+# A pasted token, in parts of 400 bytes (sudo refuses answers of 512 or more).
+sudo_pam token_only require_claim=scope=sudo
+grant alice "$tmp/pw" "$tmp/sudo.tok"
+"$python" - "$tmp/sudo.tok" "$tmp/sudo.parts" <<'PY'
+import sys
+tok = open(sys.argv[1]).read()
+parts = [tok[i:i + 400] for i in range(0, len(tok), 400)]
+open(sys.argv[2], "w").write("".join(p + ("\\\n" if i < len(parts) - 1 else "\n") for i, p in enumerate(parts)))
+PY
+nparts=$(wc -l <"$tmp/sudo.parts")
+m=$(mark)
+as_alice_sudo sudo-paste "$tmp/sudo.parts"
+rc=$?
+[ $rc = 0 ] && [ "$nparts" -ge 2 ] && ! syslog_since "$m" | grep -q "session token:" \
+	&& result ok "without use_session_token, a $(wc -c <"$tmp/sudo.tok")-byte token pasted on sudo -S in $nparts parts works" \
+	|| result "not ok" "pasted token in parts" "rc=$rc parts=$nparts $(cat "$tmp/sudo-paste.err"; syslog_since "$m")"
+
+[ $n = 13 ] || echo "# planned 13, ran $n"
+[ $failed = 0 ]
