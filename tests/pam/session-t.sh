@@ -20,6 +20,8 @@
 #      bearer-token askpass answering "Token part N";
 #   7. require_claim in the account phase (PAM_PERM_DENIED and a message),
 #      and max_token_age;
+#   8. 1,000 logins with sessions in one process under valgrind: no leak,
+#      no descriptor and no child left behind;
 #   4. a failing helper (authority down, hung, unsafe program, a foreign
 #      cache directory) never fails the login and is logged with the reason;
 #      with require_tokens it does (PAM_AUTHINFO_UNAVAIL); a hung helper is
@@ -55,7 +57,7 @@ emulator_pid=
 cleanup() {
 	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
 	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
-	pkill -KILL -u 10001 2>/dev/null
+	pkill -KILL -u 10001 -f "$tmp" 2>/dev/null	# ours only: other tests use uid 10001 too
 	wait 2>/dev/null
 	[ "${PB_KEEP_TMP:-0}" = 1 ] && echo "# kept $tmp" || rm -rf "$tmp"
 }
@@ -137,7 +139,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..37"
+echo "1..38"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -207,7 +209,7 @@ echo hang >"$state/mode"
 start=$(date +%s)
 login hang "$tmp/pw" obtain_tokens helper_timeout=2
 took=$(($(date +%s) - start))
-left=$(pgrep -u 10001 2>/dev/null | wc -l)
+left=$(pgrep -u 10001 -f "$tmp" 2>/dev/null | wc -l)
 [ "$(head -1 "$tmp/hang.out")" = PAM_SUCCESS ] && grep -q "did not finish within 2 s and was killed" "$tmp/hang.log" \
 	&& [ "$took" -le 8 ] && [ "$left" = 0 ] \
 	&& result ok "a hung helper is killed at helper_timeout (${took} s), the login succeeds, nothing of it is left" \
@@ -390,5 +392,43 @@ login age-ok "$tmp/tok" token_only audience=oauth2 max_token_age=3600
 	&& result ok "max_token_age=3600: the same token is fresh enough" \
 	|| result "not ok" "max_token_age accepts" "$(cat "$tmp/age-ok.log")"
 
-[ $n = 37 ] || echo "# planned 37, ran $n"
+# --- 8. 1,000 logins with sessions in one process, under valgrind -----------------------
+# dcos: bearer-token store at login and logout at close, both without the
+# network, so the run measures the module, not the authority.
+one=$top_builddir/tests/pam/one-process
+if command -v valgrind >/dev/null 2>&1 && [ -x "$one" ] && ! ldd "$module" | grep -q libasan; then
+	printf '{"uid": "alice", "password": "%s"}' "$password" >"$tmp/dcos-login.json"
+	curl -s --cacert "$tmp/pki/ca.pem" -H "Content-Type: application/json" --data @"$tmp/dcos-login.json" \
+		"$url/acs/api/v1/auth/login" | "$python" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["token"])' \
+		>"$tmp/dcos.tok"
+	rm -f "$tmp/dcos-login.json"
+	cat >>"$conf" <<CONF
+
+[authority dcos]
+preset = dcos
+url = $url
+ca_file = $tmp/pki/ca.pem
+CONF
+	mkdir -p "$tmp/one"
+	opts="config=$conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$run authority=dcos token_only jwks=$state/jwks.json issuer=$url audience=dcos"
+	printf 'auth required %s %s obtain_tokens require_tokens\nsession required pam_permit.so\nsession required %s %s revoke_on_logout\n' \
+		"$module" "$opts" "$module" "$opts" >"$tmp/one/svc"
+	count=${SESSION_T_LOGINS:-1000}
+	LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+		--log-file="$tmp/valgrind.log" "$one" "$tmp/one" svc alice "$tmp/dcos.tok" "$count" >"$tmp/one.out" 2>"$tmp/one.err"
+	rc=$?
+	fds_before=$(sed -n 's/^fds-before //p' "$tmp/one.out")
+	if [ $rc = 0 ] && grep -qx "success $count" "$tmp/one.out" && grep -qx "fds-after $fds_before" "$tmp/one.out" \
+		&& grep -qx "children 0" "$tmp/one.out" && [ ! -s "$tmp/valgrind.log" ] \
+		&& [ -z "$(pgrep -u 10001 -f "$tmp" 2>/dev/null)" ]; then
+		result ok "$count logins with sessions in one process under valgrind: all succeeded (store, then logout, as alice), no leak or memory error, no descriptor left (still $fds_before after the first), no child left"
+	else
+		result "not ok" "$count logins in one process under valgrind" "rc=$rc $(cat "$tmp/one.out" "$tmp/one.err" | head -5); $(head -30 "$tmp/valgrind.log")"
+	fi
+else
+	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
+fi
+
+[ $n = 38 ] || echo "# planned 38, ran $n"
 [ $failed = 0 ]
