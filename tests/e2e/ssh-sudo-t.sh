@@ -25,7 +25,11 @@
 #   10. the session token of an ssh login (without revoke) with scope sudo;
 #   11. require_claim=scope=admin refuses it;
 #   12. a session token file replaced by a symbolic link is refused;
-#   13. without use_session_token, a token pasted in parts on sudo's stdin.
+#   13. without use_session_token, a token pasted in parts on sudo's stdin;
+#   14. a session token file owned by someone else is refused;
+#   15. sudo -n (noninteractive_auth) by the session token; 16. sudo -n
+#       where a token would have to be typed fails at once, no hang;
+#   17. a 4 KiB token pasted on sudo -S in 400-byte parts.
 #
 # Run from the build directory:
 #   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
@@ -158,6 +162,7 @@ Defaults !mail_badpass
 Defaults !mail_no_user
 Defaults !mail_no_perms
 Defaults !use_pty
+Defaults noninteractive_auth
 Defaults env_reset
 root ALL=(ALL:ALL) ALL
 alice ALL=(ALL) ALL
@@ -336,7 +341,7 @@ logged() {
 }
 remote_get="echo LOGGED-IN; echo cache=\$BEARER_TOKEN_CACHE; BEARER_TOKEN_PLUGIN=$plugin $helper get"
 
-echo "1..13"
+echo "1..17"
 
 # --- 1. a password login over ssh --------------------------------------------------------
 # The session stays open (until $tmp/release appears) while the token is
@@ -492,5 +497,52 @@ rc=$?
 	&& result ok "without use_session_token, a $(wc -c <"$tmp/sudo.tok")-byte token pasted on sudo -S in $nparts parts works" \
 	|| result "not ok" "pasted token in parts" "rc=$rc parts=$nparts $(cat "$tmp/sudo-paste.err"; syslog_since "$m")"
 
-[ $n = 13 ] || echo "# planned 13, ran $n"
+# A session token file that is not alice's.
+sudo_pam $sudo_opts require_claim=scope=sudo
+ssh_pw "$tmp/pw" pw3 "echo LOGGED-IN"
+chown 0 "$cache/corp.json"
+m=$(mark)
+as_alice_sudo sudo-owner
+rc=$?
+chown 10001 "$cache/corp.json"
+[ $rc != 0 ] && logged "$m" "belongs to uid 0, not to uid 10001" \
+	&& result ok "sudo with a session token file owned by someone else: refused" \
+	|| result "not ok" "foreign session token file" "rc=$rc $(syslog_since "$m")"
+
+# sudo -n (noninteractive_auth): the session token needs no prompt; without
+# one, the module cannot ask and sudo fails at once instead of hanging.
+as_sudo_n() {
+	timeout 30 setpriv --reuid=10001 --regid=10001 --init-groups env -i PATH=/usr/bin:/bin HOME="$tmp/home" \
+		sudo -n -k true </dev/null >"$tmp/$1.out" 2>"$tmp/$1.err"
+}
+as_sudo_n sudo-n
+rc=$?
+[ $rc = 0 ] && result ok "sudo -n by the session token: no terminal, no prompt, allowed" \
+	|| result "not ok" "sudo -n by session token" "rc=$rc $(cat "$tmp/sudo-n.err")"
+sudo_pam token_only require_claim=scope=sudo
+start=$(date +%s)
+as_sudo_n sudo-n-none
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc != 0 ] && [ $rc != 124 ] && [ $took -lt 10 ] \
+	&& result ok "sudo -n where a token would have to be typed: refused at once (${took} s), no hang" \
+	|| result "not ok" "sudo -n without a session token" "rc=$rc took=$took $(cat "$tmp/sudo-n-none.err")"
+
+# The 4 KiB token pasted on sudo -S in parts of 400 bytes.
+"$python" - "$tmp/long.tok" "$tmp/long-sudo.parts" <<'PY'
+import sys
+tok = open(sys.argv[1]).read()
+parts = [tok[i:i + 400] for i in range(0, len(tok), 400)]
+open(sys.argv[2], "w").write("".join(p + ("\\\n" if i < len(parts) - 1 else "\n") for i, p in enumerate(parts)))
+PY
+nparts=$(wc -l <"$tmp/long-sudo.parts")
+sudo_pam token_only require_claim=scope=sudo
+m=$(mark)
+as_alice_sudo sudo-long "$tmp/long-sudo.parts"
+rc=$?
+[ $rc = 0 ] && [ "$nparts" -ge 10 ] \
+	&& result ok "a $long_len-byte token pasted on sudo -S in $nparts parts of 400 bytes: allowed" \
+	|| result "not ok" "long token through sudo" "rc=$rc parts=$nparts $(cat "$tmp/sudo-long.err"; syslog_since "$m")"
+
+[ $n = 17 ] || echo "# planned 17, ran $n"
 [ $failed = 0 ]
