@@ -125,19 +125,9 @@ PY
 pids="$pids $!"
 
 # LDAP, the authority (emulator), the CA.
-sh "$fixtures/slapd.sh" start "$tmp/slapd" >"$tmp/slapd.log" 2>&1 || bail "slapd: $(cat "$tmp/slapd.log")"
-. "$tmp/slapd/env"
-"$python" "$fixtures/authority.py" pki "$tmp/pki" >/dev/null || bail "pki failed"
-chmod 755 "$tmp/pki"
-chmod 644 "$tmp/pki/ca.pem"
-state=$tmp/state
-mkdir "$state"
-"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" \
-	--ldap-env "$tmp/slapd/env" 2>"$tmp/emulator.err" &
-pids="$pids $!"
-port=$("$python" "$fixtures/emulator.py" wait "$state") || bail "emulator: $(cat "$tmp/emulator.err")"
-url=https://127.0.0.1:$port
-log=$state/requests.log
+. "$fixtures/tokensvc.sh"
+tokensvc_start
+pids="$pids $emulator_pid"
 printf '%s' "$(cat "$LDAP_PW_DIR/alice.pw")" >"$tmp/pw"
 chmod 600 "$tmp/pw"
 
@@ -174,28 +164,10 @@ for f in passwd group shadow sudoers pam.d; do
 done
 [ "$(id -u alice 2>/dev/null)" = 10001 ] || bail "alice is not uid 10001 in the namespace"
 
-# bearer_token: a root-owned wrapper that sets the build tree's plugin.
-mkdir -m 755 "$tmp/bin"
-printf '#!/bin/sh\nBEARER_TOKEN_PLUGIN=%s exec %s "$@"\n' "$plugin" "$helper" >"$tmp/bin/bearer-token"
-chmod 755 "$tmp/bin/bearer-token"
 ln -s "$helper" "$tmp/bin/bearer-token-askpass"
 # An askpass that answers with the file $ANSWER, whatever the prompt.
 printf '#!/bin/sh\nexec cat "$ANSWER"\n' >"$tmp/bin/cat-askpass"
 chmod 755 "$tmp/bin/cat-askpass"
-printf 'testsecret' >"$tmp/client.secret"
-chmod 644 "$tmp/client.secret"
-conf=$tmp/pam_bearer.conf
-cat >"$conf" <<CONF
-[authority corp]
-preset = oauth2
-url = $url
-ca_file = $tmp/pki/ca.pem
-client_id = testclient
-client_secret_file = $tmp/client.secret
-scope = openid sudo
-http_timeout = 3
-CONF
-chmod 644 "$conf"
 
 # A 3 KiB token signed by a key of its own; the module trusts both key sets.
 "$python" - "$tmp" "$url" "$state/jwks.json" <<'PY' || bail "minting the long token failed"

@@ -53,10 +53,10 @@ command -v setpriv >/dev/null 2>&1 || skip "setpriv not installed"
 # alice must be able to reach the build tree, the configuration and her home.
 tmp=$(mktemp -d /tmp/session-t.XXXXXX) || bail "mktemp failed"
 chmod 755 "$tmp"
+. "$fixtures/tokensvc.sh"
 emulator_pid=
 cleanup() {
-	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
-	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
+	tokensvc_stop
 	pkill -KILL -u 10001 -f "$tmp" 2>/dev/null	# ours only: other tests use uid 10001 too
 	wait 2>/dev/null
 	[ "${PB_KEEP_TMP:-0}" = 1 ] && echo "# kept $tmp" || rm -rf "$tmp"
@@ -64,19 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-sh "$fixtures/slapd.sh" start "$tmp/slapd" >"$tmp/slapd.log" 2>&1 || bail "slapd: $(cat "$tmp/slapd.log")"
-. "$tmp/slapd/env"
-"$python" "$fixtures/authority.py" pki "$tmp/pki" >/dev/null || bail "pki failed"
-chmod 755 "$tmp/pki"
-chmod 644 "$tmp/pki/ca.pem"
-state=$tmp/state
-mkdir "$state"
-"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" \
-	--ldap-env "$tmp/slapd/env" 2>"$tmp/emulator.err" &
-emulator_pid=$!
-port=$("$python" "$fixtures/emulator.py" wait "$state") || bail "emulator: $(cat "$tmp/emulator.err")"
-url=https://127.0.0.1:$port
-log=$state/requests.log
+tokensvc_start
 password=$(cat "$LDAP_PW_DIR/alice.pw")
 
 # nss_wrapper's alice; the module looks her up, the helper runs as her.
@@ -84,25 +72,6 @@ mkdir -m 755 "$tmp/nss" && mkdir -m 700 "$tmp/home" && chown 10001:10001 "$tmp/h
 printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/home" >"$tmp/nss/passwd"
 printf 'root:x:0:\nalice:x:10001:\nstaff:x:50:alice\n' >"$tmp/nss/group"
 
-# bearer_token must be root's and unwritable by others: a wrapper that points
-# the build tree's helper at the build tree's plugin.
-mkdir -m 755 "$tmp/bin"
-printf '#!/bin/sh\nBEARER_TOKEN_PLUGIN=%s exec %s "$@"\n' "$plugin" "$helper" >"$tmp/bin/bearer-token"
-chmod 755 "$tmp/bin/bearer-token"
-printf 'testsecret' >"$tmp/client.secret"
-chmod 644 "$tmp/client.secret"
-conf=$tmp/pam_bearer.conf
-cat >"$conf" <<CONF
-[authority corp]
-preset = oauth2
-url = $url
-ca_file = $tmp/pki/ca.pem
-client_id = testclient
-client_secret_file = $tmp/client.secret
-scope = openid sudo
-http_timeout = 3
-CONF
-chmod 644 "$conf"
 run=$tmp/run	# session_cache_dir: the module creates it
 
 n=0 failed=0
