@@ -27,6 +27,9 @@
 /* Which options a command takes. */
 enum { O_USER = 1, O_STDIN = 2, O_JSON = 4 };
 
+/* session_open's answer to --help: the usage went out, nothing else to do. */
+#define HELP_SHOWN (-1)
+
 struct session {
     const char *command;
     const char *config;
@@ -108,20 +111,14 @@ session_open(struct session *s, const char *command, int flags, int argc, char *
         case 'u': if (!(flags & O_USER)) goto bad; s->user = optarg; break;
         case 'p': if (!(flags & O_STDIN)) goto bad; s->password_stdin = 1; break;
         case 'j': if (!(flags & O_JSON)) goto bad; s->json = 1; break;
-        case 'h': usage(stdout, command, flags); return -PB_EXIT_OK - 1;
+        case 'h': usage(stdout, command, flags); return HELP_SHOWN;
         default: goto bad;
         }
     }
     if (optind != argc)
         goto bad;
-    switch (pb_authority_load(s->config, s->authority, &s->auth, &s->log)) {
-    case PB_OK:
-        break;
-    case PB_NOMEM:
+    if (pb_authority_load(s->config, s->authority, &s->auth, &s->log) != PB_OK)
         return PB_EXIT_CONFIG;
-    default:
-        return PB_EXIT_CONFIG;
-    }
     if (pb_cache_dir_path(s->dir, sizeof(s->dir), err, sizeof(err)) != 0) {
         say("error: %s", err);
         return PB_EXIT_CACHE;
@@ -137,12 +134,15 @@ bad:
     return PB_EXIT_USAGE;
 }
 
-static void
-session_close(struct session *s)
+/* Every command ends here: wipe the tokens, close, and turn --help into 0. */
+static int
+session_end(struct session *s, struct pb_tokens *t, int rc)
 {
+    pb_tokens_clear(t);
     if (s->dirfd >= 0)
         close(s->dirfd);
     pb_authority_clear(&s->auth);
+    return rc == HELP_SHOWN ? PB_EXIT_OK : rc;
 }
 
 static int
@@ -264,9 +264,8 @@ renew(struct session *s, int force, struct pb_tokens *t)
         break;
     case PB_X_UNREACHABLE:
         if (!force && now < t->expires) {
-            char left[32];
-            snprintf(left, sizeof(left), "%lld", t->expires - now);
-            say("warning: could not renew at \"%s\"; this token expires in %s s", s->auth.name, left);
+            say("warning: could not renew at \"%s\"; this token expires in %lld s", s->auth.name,
+                t->expires - now);
         } else {
             say("error: \"%s\" is unreachable%s; the refresh token is kept for later", s->auth.name,
                 now < t->expires ? "" : " and the token has expired");
@@ -297,10 +296,8 @@ current(struct session *s, struct pb_tokens *t)
     if (renewable(s, t))
         return renew(s, 0, t);
     if (now < t->expires) {
-        char left[32];
-        snprintf(left, sizeof(left), "%lld", t->expires - now);
-        say("warning: this token expires in %s s and \"%s\" cannot renew it: run 'bearer-token login'", left,
-            s->auth.name);
+        say("warning: this token expires in %lld s and \"%s\" cannot renew it: run 'bearer-token login'",
+            t->expires - now, s->auth.name);
         return PB_EXIT_OK;
     }
     say("the token for \"%s\" has expired: run 'bearer-token login'", s->auth.name);
@@ -334,9 +331,7 @@ hand_out(int argc, char **argv, const char *command, int header)
 
     if (rc == PB_EXIT_OK && (rc = current(&s, &t)) == PB_EXIT_OK)
         rc = print_token(&s, &t, header);
-    pb_tokens_clear(&t);
-    session_close(&s);
-    return rc < 0 ? PB_EXIT_OK : rc;
+    return session_end(&s, &t, rc);
 }
 
 int
@@ -386,9 +381,7 @@ pb_cmd_askpass(int argc, char **argv)
         if (rc == PB_EXIT_OK && fflush(stdout) != 0)
             rc = PB_EXIT_USAGE;
     }
-    pb_tokens_clear(&t);
-    session_close(&s);
-    return rc < 0 ? PB_EXIT_OK : rc;
+    return session_end(&s, &t, rc);
 }
 
 int
@@ -400,9 +393,7 @@ pb_cmd_refresh(int argc, char **argv)
 
     if (rc == PB_EXIT_OK)
         rc = renew(&s, 1, &t);
-    pb_tokens_clear(&t);
-    session_close(&s);
-    return rc < 0 ? PB_EXIT_OK : rc;
+    return session_end(&s, &t, rc);
 }
 
 /* From the terminal without echo, or one line of standard input. */
@@ -508,9 +499,7 @@ done:
         close(lockfd);
     if (password != NULL)
         pb_secret_free(password, MAX_PASSWORD);
-    pb_tokens_clear(&t);
-    session_close(&s);
-    return rc < 0 ? PB_EXIT_OK : rc;
+    return session_end(&s, &t, rc);
 }
 
 /* Revoke where the authority can, then remove the cache in any case. */
@@ -548,9 +537,7 @@ pb_cmd_logout(int argc, char **argv)
 done:
     if (lockfd >= 0)
         close(lockfd);
-    pb_tokens_clear(&t);
-    session_close(&s);
-    return rc < 0 ? PB_EXIT_OK : rc;
+    return session_end(&s, &t, rc);
 }
 
 static void
@@ -641,9 +628,7 @@ pb_cmd_status(int argc, char **argv)
     }
     rc = PB_EXIT_OK;
 done:
-    pb_tokens_clear(&t);
-    session_close(&s);
-    return rc < 0 ? PB_EXIT_OK : rc;
+    return session_end(&s, &t, rc);
 }
 
 /* Read a token from standard input: one line, at most PB_X_MAX_TOKEN bytes. */
@@ -714,7 +699,5 @@ done:
         close(lockfd);
     if (token != NULL)
         pb_secret_free(token, PB_X_MAX_TOKEN + 2);
-    pb_tokens_clear(&t);
-    session_close(&s);
-    return rc < 0 ? PB_EXIT_OK : rc;
+    return session_end(&s, &t, rc);
 }

@@ -403,6 +403,11 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
     }
     if (check_ldap(cfg, err, errlen) != PB_OK || check_http(cfg, err, errlen) != PB_OK)
         return PB_CONFIG;
+    /* 0 would kill every helper at once, or read no token at all. */
+    if (cfg->helper_timeout == 0 || cfg->token_parts == 0) {
+        snprintf(err, errlen, "helper_timeout and token_parts must be at least 1");
+        return PB_CONFIG;
+    }
     if (cfg->use_first_pass && cfg->try_first_pass) {
         snprintf(err, errlen, "use_first_pass and try_first_pass exclude each other");
         return PB_CONFIG;

@@ -19,12 +19,15 @@
 #define SSH_CUT 1023
 #define SUDO_CUT 511
 
+/* What a compact JWS is made of. */
+static const char jws_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+
 /* base64url and dots only: a token's beginning, not a password. */
 int
 pb_pam_token_prefix(const char *s, size_t len)
 {
     return len >= 3 && strncmp(s, "eyJ", 3) == 0
-        && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == len;
+        && strspn(s, jws_alphabet) == len;
 }
 
 int
@@ -71,7 +74,7 @@ pb_pam_continue_token(struct pb_pam_args *args, const char **token)
         more = n > 0 && resp[n - 1] == '\\';
         if (more)
             n--;
-        if (n == 0 || strspn(resp, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != n
+        if (n == 0 || strspn(resp, jws_alphabet) != n
             || len + n > PB_JWS_MAX_TOKEN) {
             pb_log(&args->log, LOG_NOTICE, "rejected: malformed: token part %ld is not a piece of a token", part);
             pb_secret_free_str(resp);

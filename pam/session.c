@@ -16,16 +16,13 @@
 #include <security/pam_modutil.h>
 
 #include "authority.h"
+#include "exit-codes.h"
 #include "internal.h"
 #include "token.h"
 #include "tokencache.h"
 #include "spawn.h"
 
 #define CACHE_ENV "BEARER_TOKEN_CACHE"
-/* bearer-token's exit codes (helper/commands.h, bearer-token(1)). */
-#define HELPER_EXIT_REJECTED 1
-#define HELPER_EXIT_LOGIN_REQUIRED 3
-#define HELPER_EXIT_UNREACHABLE 4
 
 /* session_cache_dir must be root's (the module creates it 0755); each
  * user's directory in it is the user's own, 0700. */
@@ -167,7 +164,7 @@ int
 pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *secret, size_t len, int is_token)
 {
     const struct passwd *pw = pam_modutil_getpwnam(args->pamh, user);
-    char dir[4096], *input = NULL;
+    char dir[4096];
     int status = -1;
 
     if (!args->cfg.obtain_tokens)
@@ -178,14 +175,8 @@ pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *sec
     }
     if (user_cache_dir(args, pw, 1, dir, sizeof(dir)) != 0)
         goto done;
-    /* The secret goes over a socket, one line, and is wiped after. */
-    if ((input = malloc(len + 1)) == NULL)
-        goto done;
-    memcpy(input, secret, len);
-    input[len] = '\n';
-    status = run_helper(args, pw, is_token ? "store" : "login", dir, input, len + 1);
-    memset(input, 0, len + 1);
-    free(input);
+    /* The secret goes over a socket; its end is the end of the input. */
+    status = run_helper(args, pw, is_token ? "store" : "login", dir, secret, len);
     if (status == 0) {
         if (export_session(args, dir) != PAM_SUCCESS)
             status = -1;
@@ -198,9 +189,9 @@ done:
         return PAM_SUCCESS;
     /* require_tokens: an unreachable authority lets the stack fall through;
      * a refusal is a refusal; anything else is the administrator's to fix. */
-    if (status == HELPER_EXIT_UNREACHABLE || status < 0)
+    if (status == PB_EXIT_UNREACHABLE || status < 0)
         return PAM_AUTHINFO_UNAVAIL;
-    return status == HELPER_EXIT_REJECTED || status == HELPER_EXIT_LOGIN_REQUIRED ? PAM_AUTH_ERR : PAM_SERVICE_ERR;
+    return status == PB_EXIT_REJECTED || status == PB_EXIT_LOGIN_REQUIRED ? PAM_AUTH_ERR : PAM_SERVICE_ERR;
 }
 
 int

@@ -14,7 +14,7 @@
 #     "bearer-token verify --help" prints, and none for an option it does not
 #     print (skipped when the helper is not built);
 #   - bearer-token.1 lists under EXIT STATUS exactly the exit codes of
-#     helper/commands.h;
+#     lib/exit-codes.h;
 #   - every key of lib/authority.def has an entry under AUTHORITY SECTIONS in
 #     pam_bearer.conf(5), no other key has one there, and each preset named
 #     in the "preset" key's help has a ".SS The NAME preset" subsection there
@@ -49,7 +49,7 @@ status_c=$srcdir/lib/status.c
 conf5=$srcdir/docs/pam_bearer.conf.5
 man8=$srcdir/docs/pam_bearer.8
 man1=$srcdir/docs/bearer-token.1
-commands_h=$srcdir/helper/commands.h
+commands_h=$srcdir/lib/exit-codes.h
 authority_def=$srcdir/lib/authority.def
 main_c=$srcdir/helper/main.c
 helper=${abs_top_builddir:-$(pwd)}/helper/bearer-token
@@ -307,7 +307,7 @@ else
 	result ok "# SKIP $helper not built: bearer-token.1 options not compared"
 fi
 
-# Exit codes: helper/commands.h's PB_EXIT_* values against ".SH EXIT STATUS".
+# Exit codes: lib/exit-codes.h's PB_EXIT_* values against ".SH EXIT STATUS".
 sed -n 's/^[ \t]*PB_EXIT_[A-Z_]*[ \t]*=[ \t]*\([0-9][0-9]*\).*/\1/p' "$commands_h" |
 	sort -n >"$tmp/exit-codes"
 awk '
@@ -318,9 +318,9 @@ awk '
 	/^\.TP/ { after_tp = 1 }
 ' "$man1" | sort -n >"$tmp/man1-exit-codes"
 if [ -s "$tmp/exit-codes" ] && cmp -s "$tmp/exit-codes" "$tmp/man1-exit-codes"; then
-	result ok "bearer-token.1 EXIT STATUS lists helper/commands.h's codes: $(tr '\n' ' ' <"$tmp/exit-codes")"
+	result ok "bearer-token.1 EXIT STATUS lists lib/exit-codes.h's codes: $(tr '\n' ' ' <"$tmp/exit-codes")"
 else
-	result "not ok" "bearer-token.1 EXIT STATUS lists helper/commands.h's codes" \
+	result "not ok" "bearer-token.1 EXIT STATUS lists lib/exit-codes.h's codes" \
 		"commands.h: $(tr '\n' ' ' <"$tmp/exit-codes"); page: $(tr '\n' ' ' <"$tmp/man1-exit-codes")"
 fi
 

@@ -151,7 +151,7 @@ cache_field() {	# cache_field FILE KEY
 	"$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$1" "$2"
 }
 
-echo "1..89"
+echo "1..94"
 
 # --- 1. every dialect: login, get, header, status, refresh, logout ------------------------
 for d in oauth2 mlserver rms arsystem dcos; do
@@ -382,6 +382,20 @@ set_mode ok
 	|| result "not ok" "logout during an outage" "rc=$rc; $(cat "$tmp/err")"
 export BEARER_TOKEN_CACHE=$tmp/cache-down
 
+# A 307 from the token endpoint: the password is not sent again.
+export BEARER_TOKEN_CACHE=$tmp/cache-redirect
+set_mode redirect
+before=$(count "oauth2 password POST /token 307")
+posts=$(grep -c " POST /token " "$log")
+bt login --config "$conf" --user alice --password-stdin <"$alice_pw"
+rc=$?
+set_mode ok
+[ $rc = 4 ] && grep -q "redirect refused for POST" "$tmp/err" && [ "$(count "oauth2 password POST /token 307")" = $((before + 1)) ] \
+	&& [ "$(grep -c " POST /token " "$log")" = $((posts + 1)) ] && [ ! -e "$BEARER_TOKEN_CACHE/oauth2.json" ] \
+	&& result ok "a redirect from the token endpoint: not followed (the password goes nowhere else), exit 4" \
+	|| result "not ok" "redirect of a login" "rc=$rc; $(cat "$tmp/err"); $(tail -2 "$log")"
+export BEARER_TOKEN_CACHE=$tmp/cache-down
+
 # --- 6. a refresh token revoked behind our back -----------------------------------------
 refresh=$(cache_field "$file" refresh_token)
 curl -s -o /dev/null --cacert "$tmp/pki/ca.pem" -u testclient:testsecret \
@@ -460,6 +474,12 @@ else
 	result ok "# SKIP another owner needs root"
 	result ok "# SKIP another owner needs root"
 fi
+head -c 70000 /dev/zero | tr '\0' ' ' >"$tmp/big.json"
+mv "$file" "$tmp/good-saved.json"
+cp "$tmp/big.json" "$file"
+chmod 600 "$file"
+expect5 "a cache file over 64 KiB" "impossible size"
+mv "$tmp/good-saved.json" "$file"
 [ "$(cmp "$file" "$tmp/good.json" && echo same)" = same ] && result ok "refusals changed nothing in the cache" \
 	|| result "not ok" "refusals changed the cache"
 
@@ -553,6 +573,27 @@ done
 	&& result ok "every command answers --help with its usage, exit 0" \
 	|| result "not ok" "--help of $cmd" "$(cat "$tmp/help")"
 
+# bearer-token store: a token the user holds, into the cache.
+export BEARER_TOKEN_CACHE=$tmp/cache-store
+printf 'not a token!\n' | bt store --config "$conf" --authority dcos --user alice
+rc=$?
+[ $rc = 64 ] && grep -q "not a compact JWS token" "$tmp/err" && [ ! -e "$BEARER_TOKEN_CACHE/dcos.json" ] \
+	&& result ok "store refuses input that is not a compact JWS (exit 64), caches nothing" \
+	|| result "not ok" "store with garbage" "rc=$rc; $(cat "$tmp/err")"
+expired=$("$python" -c 'import base64, json, time
+def b(d): return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+print(b({"alg": "RS256"}) + "." + b({"sub": "alice", "exp": int(time.time()) - 10}) + ".c2ln")')
+printf '%s\n' "$expired" | bt store --config "$conf" --authority dcos --user alice
+rc=$?
+[ $rc = 1 ] && grep -q "has expired" "$tmp/err" && [ ! -e "$BEARER_TOKEN_CACHE/dcos.json" ] \
+	&& result ok "store refuses an expired token (exit 1), caches nothing" \
+	|| result "not ok" "store with an expired token" "rc=$rc; $(cat "$tmp/err")"
+printf '%s' "$expired" | sed 's/\.[^.]*\./.x./' | bt store --config "$conf" --authority dcos --user alice
+rc=$?
+[ $rc = 1 ] && grep -q "has no exp claim" "$tmp/err" \
+	&& result ok "store refuses a token without a readable exp (exit 1)" \
+	|| result "not ok" "store without exp" "rc=$rc; $(cat "$tmp/err")"
+
 badconf() {	# badconf DESCRIPTION EXPECTED-WORDS LINES...: get exits 6 and says why
 	desc=$1 words=$2
 	shift 2
@@ -585,5 +626,5 @@ rc=$?
 [ $rc = 64 ] && grep -q "no terminal" "$tmp/err" && result ok "login without a terminal or --password-stdin: exit 64, says why" \
 	|| result "not ok" "login without a terminal" "rc=$rc; $(cat "$tmp/err")"
 
-[ $n = 89 ] || echo "# planned 89 tests, ran $n"
+[ $n = 94 ] || echo "# planned 94 tests, ran $n"
 [ $failed = 0 ]

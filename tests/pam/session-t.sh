@@ -108,7 +108,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..38"
+echo "1..42"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -202,6 +202,15 @@ login foreign "$tmp/pw" obtain_tokens
 	&& result ok "a cache directory not alice's is refused, nothing exported, the login succeeds" \
 	|| result "not ok" "foreign cache directory" "$(cat "$tmp/foreign.out" "$tmp/foreign.log")"
 rm -rf "$cache"
+for mode in 775 700; do
+	chmod $mode "$run"
+	login root-$mode "$tmp/pw" obtain_tokens
+	chmod 755 "$run"
+	case $mode in 775) want="not a root-owned directory only root may change" ;; *) want="users cannot reach their directory" ;; esac
+	[ "$(head -1 "$tmp/root-$mode.out")" = PAM_SUCCESS ] && grep -q "$want" "$tmp/root-$mode.log" && [ ! -e "$cache" ] \
+		&& result ok "session_cache_dir with mode $mode is refused (logged), nothing is cached, the login succeeds" \
+		|| result "not ok" "session_cache_dir mode $mode" "$(cat "$tmp/root-$mode.log")"
+done
 printf 'wrong' >"$tmp/wrong"
 before=$(grants)
 login wrong "$tmp/wrong" obtain_tokens
@@ -275,6 +284,9 @@ parts = [tok[i:i + 500] for i in range(0, len(tok), 500)]
 open(d + "/long.parts", "w").write("".join(p + ("\\\n" if i < len(parts) - 1 else "\n") for i, p in enumerate(parts)))
 open(d + "/long.cut", "w").write(tok[:1023])
 open(d + "/long.first", "w").write(parts[0] + "\\")
+open(d + "/long.badpart", "w").write(parts[0] + "\\\n" + "not a part!\n")
+del claims["iat"]
+open(d + "/noiat.tok", "w").write(jwt.encode(claims, key, algorithm="RS256", headers={"kid": "long"}))
 PY
 chmod 644 "$tmp/long.jwks"
 long_len=$(wc -c <"$tmp/long.tok")
@@ -294,6 +306,17 @@ login parts-same "$tmp/long.first" $long_opts
 [ "$(head -1 "$tmp/parts-same.out")" = PAM_AUTH_ERR ] && grep -q "the same answer to token part 2" "$tmp/parts-same.log" \
 	&& result ok "a client repeating its answer (sshd's password method): refused at part 2, no loop" \
 	|| result "not ok" "repeated answers" "$(cat "$tmp/parts-same.log")"
+PAMRUN_PARTS=1 login parts-bad "$tmp/long.badpart" $long_opts
+unset PAMRUN_PARTS
+[ "$(head -1 "$tmp/parts-bad.out")" = PAM_AUTH_ERR ] && grep -q "token part 2 is not a piece of a token" "$tmp/parts-bad.log" \
+	&& result ok "a part that is not base64url and dots: refused" \
+	|| result "not ok" "malformed part" "$(cat "$tmp/parts-bad.log")"
+login age-none "$tmp/noiat.tok" $long_opts max_token_age=3600
+login age-none-off "$tmp/noiat.tok" $long_opts
+[ "$(head -1 "$tmp/age-none.out")" = PAM_AUTH_ERR ] && grep -q "rejected: too-old: max_token_age is set and the token has no usable auth_time or iat" "$tmp/age-none.log" \
+	&& [ "$(head -1 "$tmp/age-none-off.out")" = PAM_SUCCESS ] \
+	&& result ok "max_token_age and a token with neither auth_time nor iat: too-old (accepted without max_token_age)" \
+	|| result "not ok" "max_token_age without iat" "$(cat "$tmp/age-none.log" "$tmp/age-none-off.out")"
 login cut "$tmp/long.cut" $long_opts
 [ "$(head -1 "$tmp/cut.out")" = PAM_AUTH_ERR ] && grep -q "exactly 1023 bytes, where ssh cuts" "$tmp/cut.log" \
 	&& grep -q "error message: Your token looks cut at 1023 bytes by ssh" "$tmp/cut.err" \
@@ -399,5 +422,5 @@ else
 	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
 fi
 
-[ $n = 38 ] || echo "# planned 38, ran $n"
+[ $n = 42 ] || echo "# planned 42, ran $n"
 [ $failed = 0 ]

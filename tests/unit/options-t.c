@@ -115,6 +115,10 @@ main(void)
             { "http_timeout=0", "zero HTTP timeout" },
             { "http_connect_timeout=0", "zero HTTP connect timeout" },
             { "cache_dir=var/cache", "relative cache_dir" },
+            { "helper_timeout=0", "zero helper_timeout" },
+            { "token_parts=0", "zero token_parts" },
+            { "bearer_token=bin/bearer-token", "relative bearer_token" },
+            { "session_cache_dir=run/bearer-token", "relative session_cache_dir" },
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
             const char *argv[8] = { empty_arg };
