@@ -41,6 +41,12 @@ pb_pam_continue_token(struct pb_pam_args *args, const char **token)
 
     if (args->cfg.token_parts < 2 || len < 2 || first[len - 1] != '\\' || !pb_pam_token_prefix(first, len - 1))
         return PAM_SUCCESS;     /* a whole answer: nothing to add */
+    /* Bounded before the copy: sshd passes an answer of any length. */
+    if (len - 1 > PB_JWS_MAX_TOKEN) {
+        pb_log(&args->log, LOG_NOTICE, "rejected: too-large: token part 1 of %zu bytes exceeds %d", len - 1,
+               PB_JWS_MAX_TOKEN);
+        return PAM_AUTH_ERR;
+    }
     if ((buf = malloc(cap)) == NULL || (prev = strdup(first)) == NULL) {
         free(buf);
         return PAM_BUF_ERR;
@@ -74,8 +80,13 @@ pb_pam_continue_token(struct pb_pam_args *args, const char **token)
         more = n > 0 && resp[n - 1] == '\\';
         if (more)
             n--;
-        if (n == 0 || strspn(resp, jws_alphabet) != n
-            || len + n > PB_JWS_MAX_TOKEN) {
+        if (n > PB_JWS_MAX_TOKEN - len) {
+            pb_log(&args->log, LOG_NOTICE, "rejected: too-large: token part %ld takes the token past %d bytes",
+                   part, PB_JWS_MAX_TOKEN);
+            pb_secret_free_str(resp);
+            goto done;
+        }
+        if (n == 0 || strspn(resp, jws_alphabet) != n) {
             pb_log(&args->log, LOG_NOTICE, "rejected: malformed: token part %ld is not a piece of a token", part);
             pb_secret_free_str(resp);
             goto done;

@@ -108,7 +108,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..42"
+echo "1..44"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -311,6 +311,21 @@ unset PAMRUN_PARTS
 [ "$(head -1 "$tmp/parts-bad.out")" = PAM_AUTH_ERR ] && grep -q "token part 2 is not a piece of a token" "$tmp/parts-bad.log" \
 	&& result ok "a part that is not base64url and dots: refused" \
 	|| result "not ok" "malformed part" "$(cat "$tmp/parts-bad.log")"
+# An answer over the bound is refused before it is copied, first or later
+# (sshd passes a keyboard-interactive answer of any length).
+{ printf 'eyJ'; head -c 256000 /dev/zero | tr '\0' A; printf '\\\nAAAA\n'; } >"$tmp/huge.first"
+{ printf 'eyJ'; head -c 60000 /dev/zero | tr '\0' A; printf '\\\n'; head -c 10000 /dev/zero | tr '\0' B
+  printf '\n'; } >"$tmp/huge.second"
+PAMRUN_PARTS=1 login parts-huge1 "$tmp/huge.first" $long_opts
+PAMRUN_PARTS=1 login parts-huge2 "$tmp/huge.second" $long_opts
+unset PAMRUN_PARTS
+[ "$(head -1 "$tmp/parts-huge1.out")" = PAM_AUTH_ERR ] && grep -q "rejected: too-large: token part 1 of 256003 bytes" "$tmp/parts-huge1.log" \
+	&& ! grep -q "pamrun: 2 prompt" "$tmp/parts-huge1.err" \
+	&& result ok "a 250 KiB first answer ending in a backslash: too-large, refused before it is copied" \
+	|| result "not ok" "oversized first part" "$(head -c 2000 "$tmp/parts-huge1.out"; cat "$tmp/parts-huge1.log"; tail -5 "$tmp/parts-huge1.err")"
+[ "$(head -1 "$tmp/parts-huge2.out")" = PAM_AUTH_ERR ] && grep -q "rejected: too-large: token part 2 takes the token past 65536 bytes" "$tmp/parts-huge2.log" \
+	&& result ok "a later part that takes the token past 64 KiB: too-large" \
+	|| result "not ok" "oversized later part" "$(cat "$tmp/parts-huge2.log"; tail -5 "$tmp/parts-huge2.err")"
 login age-none "$tmp/noiat.tok" $long_opts max_token_age=3600
 login age-none-off "$tmp/noiat.tok" $long_opts
 [ "$(head -1 "$tmp/age-none.out")" = PAM_AUTH_ERR ] && grep -q "rejected: too-old: max_token_age is set and the token has no usable auth_time or iat" "$tmp/age-none.log" \
@@ -422,5 +437,5 @@ else
 	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
 fi
 
-[ $n = 42 ] || echo "# planned 42, ran $n"
+[ $n = 44 ] || echo "# planned 44, ran $n"
 [ $failed = 0 ]
