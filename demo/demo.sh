@@ -343,8 +343,10 @@ else
 	printf 'auth required %s %s use_session_token session_token_only token_only jwks=%s issuer=https://127.0.0.1:%s audience=oauth2 require_claim=scope=sudo\nsession required pam_permit.so\n' \
 		"$module" "$common" "$tmp/tokensvc/jwks.json" "$svc_port" >"$tmp/svc/demo-sudo"
 	printf 'auth required pam_permit.so\nsession required pam_permit.so\nsession required %s %s revoke_on_logout\n' "$module" "$common" >"$tmp/svc/demo-logout"
-	session_run() {	# session_run SERVICE ANSWER-FILE: auth, open and close session as alice
-		flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc" \
+	# session_run SERVICE ANSWER-FILE [UID]: auth, open and close session for
+	# alice, with real uid UID (root by default, as sshd; sudo's is the invoker's)
+	session_run() {
+		flock "$pwlock" env PAMRUN_RUID="${3:-0}" LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc" \
 			PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
 			"$pamrun" --session "$1" alice "$2" 2>"$tmp/$1.err"
 	}
@@ -358,8 +360,8 @@ else
 		BEARER_TOKEN_PLUGIN="$BEARER_TOKEN_PLUGIN" "$bt" get 2>/dev/null)
 	step "in the session, alice's bearer-token get prints a token the service accepts" \
 		"$([ -n "$stoken" ] && [ "$(whoami "Authorization: Bearer $stoken")" = 200 ] && echo yes)"
-	out=$(session_run demo-sudo /dev/null)
-	step "sudo by the session token (scope sudo), no prompt: $(printf '%s' "$out" | head -1)" \
+	out=$(session_run demo-sudo /dev/null 10001)
+	step "alice's sudo by her session token (scope sudo), no prompt: $(printf '%s' "$out" | head -1)" \
 		"$([ "$(printf '%s' "$out" | head -1)" = PAM_SUCCESS ] && grep -q "pamrun: 0 prompt" "$tmp/demo-sudo.err" && echo yes)"
 	out=$(session_run demo-logout /dev/null)
 	step "logout (close_session, revoke_on_logout): revoked, the token no longer works" \

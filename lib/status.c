@@ -40,6 +40,7 @@ static const char *const reason_names[PB_R_COUNT] = {
     [PB_R_NOT_IN_GROUP] = "not-in-group",
     [PB_R_TOKEN_NOT_ALLOWED] = "token-not-allowed",
     [PB_R_TOO_OLD] = "too-old",
+    [PB_R_NOT_OWNER] = "not-owner",
 };
 
 const char *

@@ -40,6 +40,7 @@ enum pb_reason {
     PB_R_NOT_IN_GROUP,
     PB_R_TOKEN_NOT_ALLOWED,
     PB_R_TOO_OLD,
+    PB_R_NOT_OWNER,
     PB_R_COUNT
 };
 

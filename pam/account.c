@@ -45,7 +45,7 @@ account_claims(struct pb_pam_args *args, const char *user)
     if (pam_get_data(args->pamh, TOKEN_DATA, &token) != PAM_SUCCESS || token == NULL) {
         /* A password login: the tokens the session obtained speak for it. */
         if (args->cfg.obtain_tokens || args->cfg.use_session_token) {
-            int code = pb_pam_session_token(args, user);
+            int code = pb_pam_session_token(args, user, 0);
             if (code == PAM_SUCCESS)
                 return PAM_SUCCESS;
         }

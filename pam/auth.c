@@ -103,7 +103,7 @@ pb_pam_authenticate(struct pb_pam_args *args)
     }
     /* sudo: the token of the user's session, when there is a valid one. */
     if (args->cfg.use_session_token) {
-        code = pb_pam_session_token(args, user);
+        code = pb_pam_session_token(args, user, 1);
         if (code == PAM_SUCCESS || args->cfg.session_token_only)
             return code;
     }

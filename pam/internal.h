@@ -37,8 +37,11 @@ void pb_pam_remember_token(struct pb_pam_args *args, const char *token, size_t l
 int pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *secret, size_t len,
                          int is_token);
 int pb_pam_open_session(struct pb_pam_args *args);
-/* use_session_token: verify the user's cached session token (no prompt). */
-int pb_pam_session_token(struct pb_pam_args *args, const char *user);
+/* use_session_token: verify the user's cached session token (no prompt).
+ * To authenticate (authenticating non-zero), only the user's own real uid
+ * may ask; the account phase reads it to check claims of a user already
+ * authenticated. */
+int pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticating);
 int pb_pam_close_session(struct pb_pam_args *args);
 
 /* conv.c: a first answer ending in a backslash is the start of a token in

@@ -237,7 +237,7 @@ pb_pam_close_session(struct pb_pam_args *args)
 }
 
 int
-pb_pam_session_token(struct pb_pam_args *args, const char *user)
+pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticating)
 {
     const struct passwd *pw = pam_modutil_getpwnam(args->pamh, user);
     struct pb_tokens t = { 0 };
@@ -250,6 +250,15 @@ pb_pam_session_token(struct pb_pam_args *args, const char *user)
 
     if (pw == NULL || authority_name(args, name, sizeof(name)) != 0)
         goto done;
+    /* Who is asking, not only for whom: sudo runs PAM with the invoking
+     * user's real uid; su, sshd, sudo's targetpw and root do not.  A session
+     * token authorises its owner asking for themselves, nobody else. */
+    if (authenticating && (getuid() == 0 || getuid() != pw->pw_uid)) {
+        pb_log(&args->log, LOG_NOTICE, "rejected: not-owner: a session token serves only its owner asking for "
+               "themselves; the caller's real uid is %lu (user %s, session token)", (unsigned long) getuid(),
+               pw->pw_name);
+        goto done;
+    }
     if (user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0) {
         pb_log(&args->log, LOG_NOTICE, "session token: none for %s", pw->pw_name);
         goto done;

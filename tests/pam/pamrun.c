@@ -25,11 +25,16 @@
  * line, and prompt N gets line N (the last line once they run out): a
  * client answering continuation prompts, as ssh's keyboard-interactive does.
  *
+ * PAMRUN_RUID=N in the environment: PAM runs with real uid N and effective
+ * uid 0, as in sudo (set here, after the exec, so that LD_PRELOAD is not
+ * dropped as it would be for an exec with differing real and effective uid).
+ *
  * A run that takes longer than RUN_TIMEOUT seconds dies of SIGALRM.
  *
  * Meant to run under pam_wrapper (LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1
  * PAM_WRAPPER_SERVICE_DIR=DIR) so that SERVICE comes from a private directory.
  */
+#define _GNU_SOURCE	/* setresuid */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +265,13 @@ main(int argc, char **argv)
 	if (!a.answer_prompts && tests[0].pam_operation == PAMTEST_AUTHENTICATE
 	    && setenv("PAM_AUTHTOK", token, 1) != 0) {
 		fprintf(stderr, "pamrun: setenv: %s\n", strerror(errno));
+		free(token);
+		return 2;
+	}
+
+	if (getenv("PAMRUN_RUID") != NULL
+	    && setresuid((uid_t)strtoul(getenv("PAMRUN_RUID"), NULL, 10), 0, 0) != 0) {
+		fprintf(stderr, "pamrun: setresuid: %s\n", strerror(errno));
 		free(token);
 		return 2;
 	}

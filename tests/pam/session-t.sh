@@ -90,9 +90,10 @@ login() {
 	printf 'auth required %s %s\naccount required pam_permit.so\nsession required pam_permit.so\nsession required %s %s\n' \
 		"$module" "$opts" "$module" "$opts" >"$tmp/svc-$name/svc"
 	pamwrap_svc=$tmp/svc-$name
+	# $caller: the real uid that asks (sudo's is the invoking user's); root by default.
 	flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pamwrap_svc" \
 		PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
-		"$pamrun" --session svc alice "$answer" >"$tmp/$name.out" 2>"$tmp/$name.err"
+		PAMRUN_RUID="${caller:-0}" "$pamrun" --session svc alice "$answer" >"$tmp/$name.out" 2>"$tmp/$name.err"
 	sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/$name.err" >"$tmp/$name.log"
 }
 as_alice() { setpriv --reuid=10001 --regid=10001 --clear-groups env -i PATH=/usr/bin:/bin \
@@ -108,7 +109,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..44"
+echo "1..47"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -226,6 +227,29 @@ login off "$tmp/pw"
 # --- 5. sudo by session token (use_session_token) --------------------------------------------
 login again "$tmp/pw" obtain_tokens
 sudo_opts="token_only use_session_token issuer=$url audience=oauth2"
+# Whoever else asks is refused before the cache is read: root (sshd, su run
+# by root), another uid, and the option in pam_bearer.conf (every service).
+login sudo-root "$tmp/pw" $sudo_opts session_token_only require_claim=scope=sudo
+[ "$(head -1 "$tmp/sudo-root.out")" = PAM_AUTH_ERR ] && grep -q "pamrun: 0 prompt" "$tmp/sudo-root.err" \
+	&& grep -q "rejected: not-owner: .*real uid is 0 " "$tmp/sudo-root.log" \
+	&& ! grep -q "session token: $cache" "$tmp/sudo-root.log" \
+	&& result ok "use_session_token with real uid 0 (sshd, login, root's su): refused as not-owner, the cache unread" \
+	|| result "not ok" "session token for root" "$(cat "$tmp/sudo-root.out" "$tmp/sudo-root.log")"
+caller=10002
+login sudo-other "$tmp/pw" $sudo_opts session_token_only require_claim=scope=sudo
+unset caller
+[ "$(head -1 "$tmp/sudo-other.out")" = PAM_AUTH_ERR ] && grep -q "rejected: not-owner: .*real uid is 10002 " "$tmp/sudo-other.log" \
+	&& result ok "use_session_token asked by another uid for alice (su alice, sudo targetpw): refused as not-owner" \
+	|| result "not ok" "session token for another caller" "$(cat "$tmp/sudo-other.out" "$tmp/sudo-other.log")"
+cp "$conf" "$tmp/conf.saved"
+{ echo use_session_token; cat "$tmp/conf.saved"; } >"$conf"
+caller=10001
+login sudo-conf "$tmp/pw" token_only session_token_only require_claim=scope=sudo
+cat "$tmp/conf.saved" >"$conf"
+[ "$(head -1 "$tmp/sudo-conf.out")" != PAM_SUCCESS ] \
+	&& grep -q "use_session_token is only allowed on the module line" "$tmp/sudo-conf.log" \
+	&& result ok "use_session_token in pam_bearer.conf: a configuration error (module line only)" \
+	|| result "not ok" "use_session_token in the file" "$(cat "$tmp/sudo-conf.out" "$tmp/sudo-conf.log")"
 login sudo "$tmp/pw" $sudo_opts session_token_only require_claim=scope=sudo
 [ "$(head -1 "$tmp/sudo.out")" = PAM_SUCCESS ] && grep -q "pamrun: 0 prompt" "$tmp/sudo.err" \
 	&& grep -q "session token: $cache/corp.json of alice" "$tmp/sudo.log" \
@@ -263,6 +287,8 @@ login sudo-none "$tmp/sudo-tok" $sudo_opts session_token_only require_claim=scop
 [ "$(head -1 "$tmp/sudo-none.out")" = PAM_AUTH_ERR ] && grep -q "pamrun: 0 prompt" "$tmp/sudo-none.err" \
 	&& result ok "session_token_only and no session token: PAM_AUTH_ERR without a prompt" \
 	|| result "not ok" "session_token_only without a cache" "$(cat "$tmp/sudo-none.out")"
+
+unset caller
 
 # --- 6. long tokens: parts, cuts, askpass ------------------------------------------------
 # A 3 KiB token (groups and scopes), signed by a key of its own.
@@ -437,5 +463,5 @@ else
 	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
 fi
 
-[ $n = 44 ] || echo "# planned 44, ran $n"
+[ $n = 47 ] || echo "# planned 47, ran $n"
 [ $failed = 0 ]
