@@ -6,24 +6,24 @@
 
 #include "claims.h"
 #include "log.h"
+#include "time-limit.h"
 #include "trace.h"
 
 /* Seconds outside this range are nonsense, and keep the arithmetic exact. */
-#define DATE_LIMIT 253402300799LL   /* 9999-12-31T23:59:59Z */
 
 int
 pb_claims_numeric_date(json_t *value, long long *out)
 {
     if (json_is_integer(value)) {
         json_int_t v = json_integer_value(value);
-        if (v < -DATE_LIMIT || v > DATE_LIMIT)
+        if (v < -PB_TIME_LIMIT || v > PB_TIME_LIMIT)
             return -1;
         *out = (long long) v;
         return 0;
     }
     if (json_is_real(value)) {
         double v = json_real_value(value);
-        if (!isfinite(v) || v < (double) -DATE_LIMIT || v > (double) DATE_LIMIT)
+        if (!isfinite(v) || v < (double) -PB_TIME_LIMIT || v > (double) PB_TIME_LIMIT)
             return -1;
         *out = (long long) floor(v);
         return 0;
