@@ -161,6 +161,15 @@ check_age(const struct pb_config *cfg, json_t *claims, const char *user, time_t 
     }
     age = (long long) now - t;
     pb_trace_duration(span, sizeof(span), age);
+    /* The IdP sets auth_time: a future one would make any token fresh.
+     * (A future iat is already refused by check_iat.) */
+    if (-age > cfg->leeway) {
+        pb_trace_duration(span, sizeof(span), -age);
+        pb_verdict_set(verdict, PB_R_TOO_OLD, "%s is %lld s in the future (leeway %ld s): it proves no fresh "
+                       "authentication", name, -age, cfg->leeway);
+        pb_trace_report(trace, "age", PB_CHECK_FAIL, "%s in %s (leeway %lds)", name, span, cfg->leeway);
+        return PB_REJECTED;
+    }
     if (age > cfg->max_token_age + cfg->leeway) {
         pb_verdict_set(verdict, PB_R_TOO_OLD, "%s is %lld s ago, more than max_token_age %ld s (leeway %ld s)",
                        name, age, cfg->max_token_age, cfg->leeway);
