@@ -9,6 +9,7 @@
 
 #include "authority.h"
 #include "options.h"
+#include "url-policy.h"
 
 enum key_type { T_URL, T_ENDPOINT, T_PATH, T_FIELD, T_TEXT, T_FORM, T_INT, T_CHOICE };
 
@@ -148,7 +149,7 @@ apply(struct pb_authority *a, const char *name, const char *value, char *err, si
 {
     const struct key *k = find_key(name);
     void *field;
-    char *copy;
+    char *copy, why[160], shown[256];
 
     if (k == NULL) {
         if (pb_conf_is_module_option(name))
@@ -193,15 +194,13 @@ apply(struct pb_authority *a, const char *name, const char *value, char *err, si
         return PB_OK;
     }
     case T_URL:
-        if (!pb_url_is_safe(value)) {
-            snprintf(err, errlen, "%s: expected an https:// URL (http:// only to loopback), got \"%s\"", name,
-                     value);
-            return PB_CONFIG;
-        }
-        break;
     case T_ENDPOINT:
-        if (value[0] != '/' && !pb_url_is_safe(value)) {
-            snprintf(err, errlen, "%s: expected a path below url or an https:// URL, got \"%s\"", name, value);
+        if (k->type == T_ENDPOINT && value[0] == '/')
+            break;
+        if (pb_url_policy_http(value, why, sizeof(why)) != PB_OK) {
+            pb_url_for_log(shown, sizeof(shown), value);
+            snprintf(err, errlen, "%s: expected %san https:// URL (http:// only to loopback): %s, got \"%s\"",
+                     name, k->type == T_ENDPOINT ? "a path below url or " : "", why, shown);
             return PB_CONFIG;
         }
         break;

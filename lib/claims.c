@@ -6,24 +6,24 @@
 
 #include "claims.h"
 #include "log.h"
+#include "time-limit.h"
 #include "trace.h"
 
 /* Seconds outside this range are nonsense, and keep the arithmetic exact. */
-#define DATE_LIMIT 253402300799LL   /* 9999-12-31T23:59:59Z */
 
 int
 pb_claims_numeric_date(json_t *value, long long *out)
 {
     if (json_is_integer(value)) {
         json_int_t v = json_integer_value(value);
-        if (v < -DATE_LIMIT || v > DATE_LIMIT)
+        if (v < -PB_TIME_LIMIT || v > PB_TIME_LIMIT)
             return -1;
         *out = (long long) v;
         return 0;
     }
     if (json_is_real(value)) {
         double v = json_real_value(value);
-        if (!isfinite(v) || v < (double) -DATE_LIMIT || v > (double) DATE_LIMIT)
+        if (!isfinite(v) || v < (double) -PB_TIME_LIMIT || v > (double) PB_TIME_LIMIT)
             return -1;
         *out = (long long) floor(v);
         return 0;
@@ -161,6 +161,15 @@ check_age(const struct pb_config *cfg, json_t *claims, const char *user, time_t 
     }
     age = (long long) now - t;
     pb_trace_duration(span, sizeof(span), age);
+    /* The IdP sets auth_time: a future one would make any token fresh.
+     * (A future iat is already refused by check_iat.) */
+    if (-age > cfg->leeway) {
+        pb_trace_duration(span, sizeof(span), -age);
+        pb_verdict_set(verdict, PB_R_TOO_OLD, "%s is %lld s in the future (leeway %ld s): it proves no fresh "
+                       "authentication", name, -age, cfg->leeway);
+        pb_trace_report(trace, "age", PB_CHECK_FAIL, "%s in %s (leeway %lds)", name, span, cfg->leeway);
+        return PB_REJECTED;
+    }
     if (age > cfg->max_token_age + cfg->leeway) {
         pb_verdict_set(verdict, PB_R_TOO_OLD, "%s is %lld s ago, more than max_token_age %ld s (leeway %ld s)",
                        name, age, cfg->max_token_age, cfg->leeway);

@@ -12,6 +12,7 @@
 #include "exchange.h"
 #include "http.h"
 #include "secret.h"
+#include "time-limit.h"
 
 #define MAX_REPLY (64 * 1024)
 #define MAX_SECRET_FILE 4096
@@ -199,10 +200,8 @@ pb_exchange_jwt_exp(const char *token)
         return -1;
     claims = json_loadb((const char *) payload, len, 0, NULL);
     exp = json_object_get(claims, "exp");
-    if (json_is_integer(exp) && json_integer_value(exp) > 0)
-        value = json_integer_value(exp);
-    else if (json_is_real(exp) && json_real_value(exp) > 0 && json_real_value(exp) < 1e15)
-        value = (long long) json_real_value(exp);
+    if (pb_time_from_json(exp, &value) != 0 || value <= 0)
+        value = -1;
     json_decref(claims);
     pb_secret_free(payload, len + 1);
     return value;
@@ -229,17 +228,18 @@ take_token(json_t *root, const char *field, char **out)
     return (*out = strdup(json_string_value(v))) == NULL ? -1 : 0;
 }
 
+/* A time from the reply, clamped (time-limit.h); -1 when absent or not a number. */
 static long long
 take_number(json_t *root, const char *field)
 {
     json_t *v = field ? json_object_get(root, field) : NULL;
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    if (json_is_string(v)) {     /* some servers quote their numbers */
-        char *end;
-        long long n = strtoll(json_string_value(v), &end, 10);
-        return *end == '\0' && end != json_string_value(v) ? n : -1;
-    }
+    long long n;
+
+    if (pb_time_from_json(v, &n) == 0)
+        return n;
+    /* Some servers quote their numbers. */
+    if (json_is_string(v) && pb_time_from_string(json_string_value(v), &n) == 0)
+        return n;
     return -1;
 }
 
@@ -279,8 +279,8 @@ parse_reply(const struct pb_authority *a, const struct pb_http_response *resp, l
             out->scope = strdup(json_string_value(json_object_get(root, "scope")));
         if ((at = take_number(root, a->expires_at_field)) > 0)
             exp = at;
-        if ((in = take_number(root, a->expires_in_field)) > 0 && (exp < 0 || now + in < exp))
-            exp = now + in;
+        if ((in = take_number(root, a->expires_in_field)) > 0 && (exp < 0 || pb_time_add(now, in) < exp))
+            exp = pb_time_add(now, in);
     }
     if ((own = pb_exchange_jwt_exp(out->access)) > 0 && (exp < 0 || own < exp))
         exp = own;

@@ -1,5 +1,6 @@
 /* HTTP through libcurl, for key sets, discovery documents and token
- * endpoints: TLS verification always on, bounded time and size, redirects only
+ * endpoints: every URL and redirect through the URL policy with libcurl's own
+ * parser, TLS verification always on, bounded time and size, redirects only
  * to the same origin (and never for a request carrying credentials), and one
  * log line saying what went wrong. */
 #include "config.h"
@@ -14,6 +15,8 @@
 
 #include "http.h"
 #include "secret.h"
+#include "url-policy.h"
+#include "url-policy-curl.h"
 
 struct body {
     unsigned char *data;
@@ -78,16 +81,11 @@ on_header(char *ptr, size_t size, size_t nitems, void *userdata)
 
 /* Same scheme, host and port: a redirect may move a path, not an authority. */
 static int
-same_origin(const char *a, const char *b)
+same_origin(CURLU *ua, CURLU *ub)
 {
     static const CURLUPart parts[] = { CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT };
-    CURLU *ua = curl_url(), *ub = curl_url();
-    int same = 0;
+    int same = 1;
 
-    if (ua == NULL || ub == NULL || curl_url_set(ua, CURLUPART_URL, a, 0) != CURLUE_OK
-        || curl_url_set(ub, CURLUPART_URL, b, 0) != CURLUE_OK)
-        goto done;
-    same = 1;
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && same; i++) {
         char *va = NULL, *vb = NULL;
         if (curl_url_get(ua, parts[i], &va, CURLU_DEFAULT_PORT) != CURLUE_OK
@@ -97,9 +95,6 @@ same_origin(const char *a, const char *b)
         curl_free(va);
         curl_free(vb);
     }
-done:
-    curl_url_cleanup(ua);
-    curl_url_cleanup(ub);
     return same;
 }
 
@@ -179,8 +174,8 @@ enum pb_status
 pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *resp, const struct pb_log *log)
 {
     CURL *curl = NULL;
-    char errbuf[CURL_ERROR_SIZE];
-    char *url = NULL;
+    char errbuf[CURL_ERROR_SIZE], why[160];
+    CURLU *url = NULL;
     struct body body = { NULL, 0, 0, req->max_body, 0 };
     enum pb_status status = PB_UNAVAILABLE;
     struct curl_slist *headers = NULL;
@@ -190,10 +185,13 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
     memset(resp, 0, sizeof(*resp));
     resp->max_age = -1;
     /* The query may carry a refresh token (Machine Learning Server's revocation). */
-    pb_log_sanitize(safe_url, sizeof(safe_url), req->url, strcspn(req->url, "?#"));
+    pb_url_for_log(safe_url, sizeof(safe_url), req->url);
     pthread_once(&global_once, global_init);
-    if (global_status != CURLE_OK || (curl = curl_easy_init()) == NULL
-        || (url = strdup(req->url)) == NULL
+    if (global_status == CURLE_OK && pb_url_policy_curl(req->url, &url, why, sizeof(why)) == PB_UNAVAILABLE) {
+        pb_log(log, LOG_ERR, "unavailable: %s: refused: %s", safe_url, why);
+        goto done;
+    }
+    if (global_status != CURLE_OK || url == NULL || (curl = curl_easy_init()) == NULL
         || ((headers = request_headers(req, &headers_failed)), headers_failed)) {
         pb_log(log, LOG_ERR, "unavailable: %s: cannot initialise libcurl", safe_url);
         goto done;
@@ -201,10 +199,11 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
     for (int hop = 0;; hop++) {
         CURLcode rc;
         char *location = NULL;
+        CURLU *next = NULL;
 
         curl_easy_reset(curl);
         errbuf[0] = '\0';
-        curl_easy_setopt(curl, CURLOPT_URL, url);
+        curl_easy_setopt(curl, CURLOPT_CURLU, url);     /* the very URL the policy checked */
         curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
         curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);   /* a PAM module leaves signals alone */
@@ -261,16 +260,18 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
             pb_log(log, LOG_ERR, "unavailable: %s: status: %ld without a Location", safe_url, resp->status);
             goto done;
         }
-        if (hop >= PB_HTTP_MAX_REDIRECTS || !same_origin(url, location)) {
+        if (hop >= PB_HTTP_MAX_REDIRECTS || pb_url_policy_curl(location, &next, why, sizeof(why)) != PB_OK
+            || !same_origin(url, next)) {
             char safe_loc[256];
-            pb_log_sanitize(safe_loc, sizeof(safe_loc), location, strlen(location));
+            pb_url_for_log(safe_loc, sizeof(safe_loc), location);
             pb_log(log, LOG_ERR, "unavailable: %s: redirect to %s refused (%s)", safe_url, safe_loc,
-                   hop >= PB_HTTP_MAX_REDIRECTS ? "too many redirects" : "another host");
+                   hop >= PB_HTTP_MAX_REDIRECTS ? "too many redirects" : next == NULL ? why : "another host");
+            curl_url_cleanup(next);
             goto done;
         }
-        free(url);
-        if ((url = strdup(location)) == NULL)
-            goto done;
+        curl_easy_setopt(curl, CURLOPT_CURLU, next);    /* never a handle freed under it */
+        curl_url_cleanup(url);
+        url = next;
     }
     if (!req->any_status && (resp->status < 200 || resp->status >= 300)) {
         pb_log(log, LOG_ERR, "unavailable: %s: status: HTTP %ld", safe_url, resp->status);
@@ -285,9 +286,9 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
 done:
     if (body.data != NULL)
         pb_secret_free(body.data, body.cap);
-    free(url);
     headers_free(headers);
     curl_easy_cleanup(curl);
+    curl_url_cleanup(url);
     return status;
 }
 

@@ -28,6 +28,7 @@
 
 #include "http.h"
 #include "jwks-source.h"
+#include "url-policy.h"
 
 #define WELL_KNOWN "/.well-known/openid-configuration"
 /* A discovery document is small; a key set may be up to the key file bound. */
@@ -49,7 +50,7 @@ int
 pb_jwks_is_remote(const struct pb_config *cfg)
 {
     return cfg->discovery
-        || (cfg->jwks != NULL && (strncmp(cfg->jwks, "https://", 8) == 0 || strncmp(cfg->jwks, "http://", 7) == 0));
+        || (cfg->jwks != NULL && pb_url_is_http(cfg->jwks));
 }
 
 /* Name the cache files after the source; check the directory is trustworthy. */
@@ -137,7 +138,8 @@ take_lock(const struct source *s)
     return fd;
 }
 
-/* An http:// URL is allowed to loopback only, as for the configuration. */
+/* The configuration's policy for every URL, a discovered jwks_uri too; the
+ * HTTP plugin checks again with libcurl's parser. */
 static enum pb_status
 fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_response *resp)
 {
@@ -146,11 +148,12 @@ fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_re
         .url = url, .ca_file = s->cfg->ca_file, .connect_timeout = s->cfg->http_connect_timeout,
         .timeout = s->cfg->http_timeout, .max_body = max,
     };
+    char why[160];
 
-    if (!pb_url_is_safe(url)) {
+    if (pb_url_policy_http(url, why, sizeof(why)) != PB_OK) {
         char safe[256];
-        pb_log_sanitize(safe, sizeof(safe), url, strlen(url));
-        pb_log(s->log, LOG_ERR, "unavailable: %s: not https:// (plain http:// is for loopback only)", safe);
+        pb_url_for_log(safe, sizeof(safe), url);
+        pb_log(s->log, LOG_ERR, "unavailable: %s: refused: %s", safe, why);
         return PB_UNAVAILABLE;
     }
     if ((ops = pb_http_ops(s->log)) == NULL)

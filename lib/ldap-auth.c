@@ -12,6 +12,7 @@
 #include "ldap-auth.h"
 #include "ldap-escape.h"
 #include "secret.h"
+#include "url-policy.h"
 
 #define BINDPW_MAX 1024
 
@@ -42,7 +43,19 @@ session_open(struct session *s)
     const struct pb_config *cfg = s->cfg;
     struct timeval timeout = { cfg->ldap_timeout, 0 };
     int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, rc;
+    struct pb_url_info info;
+    char why[160], shown[256];
 
+    /* libldap's parser has the last word on what ldap_initialize will read. */
+    pb_url_for_log(shown, sizeof(shown), s->uri);
+    if (pb_url_policy_ldap(s->uri, &info, why, sizeof(why)) != PB_OK) {
+        pb_log(s->log, LOG_ERR, "config: ldap_uri %s refused: %s", shown, why);
+        return SERVER_DOWN;
+    }
+    if (!info.tls && !cfg->ldap_starttls && !cfg->ldap_insecure_plaintext && !info.loopback) {
+        pb_log(s->log, LOG_ERR, "config: ldap_uri %s would send passwords unencrypted", shown);
+        return SERVER_DOWN;
+    }
     rc = ldap_initialize(&s->ld, s->uri);
     if (rc != LDAP_SUCCESS) {
         pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));
@@ -59,7 +72,7 @@ session_open(struct session *s)
         pb_log(s->log, LOG_ERR, "unavailable: ldap %s: cannot set connection options (TLS setup)", s->uri);
         return SERVER_DOWN;
     }
-    if (cfg->ldap_starttls && strncmp(s->uri, "ldap://", 7) == 0) {
+    if (cfg->ldap_starttls && !info.tls) {
         rc = ldap_start_tls_s(s->ld, NULL, NULL);
         if (rc != LDAP_SUCCESS) {
             char *diag = NULL;

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <arpa/inet.h>
 
 #include "alg.h"
 #include "conf.h"
 #include "options.h"
+#include "url-policy.h"
 
 #define PB_W_MODULE_  PB_W_MODULE
 #define PB_W_FILE_    (PB_W_FILE | PB_W_MODULE)
@@ -123,10 +123,11 @@ set_value(struct pb_config *cfg, const struct pb_option *opt, const char *value,
         return PB_OK;
     }
     case PB_T_SOURCE:
-        if (strncmp(value, "https://", 8) == 0 || strncmp(value, "http://", 7) == 0) {
-            if (!pb_url_is_safe(value)) {
-                snprintf(err, errlen, "%s: plain http:// is allowed to loopback addresses only, got \"%s\"",
-                         opt->name, value);
+        if (pb_url_is_http(value)) {
+            char why[160], shown[256];
+            if (pb_url_policy_http(value, why, sizeof(why)) != PB_OK) {
+                pb_url_for_log(shown, sizeof(shown), value);
+                snprintf(err, errlen, "%s: %s, got \"%s\"", opt->name, why, shown);
                 return PB_CONFIG;
             }
         } else if (value[0] != '/') {
@@ -253,41 +254,15 @@ pb_config_apply(struct pb_config *cfg, const char *word, enum pb_opt_where sourc
     return set_value(cfg, opt, eq + 1, err, errlen);
 }
 
-/* Is the host part of a scheme://host... URI a loopback address? */
-static int
-uri_is_loopback(const char *uri)
-{
-    const char *sep = strstr(uri, "://");
-    const char *host = sep != NULL ? sep + 3 : uri;
-    size_t len = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/");
-    char name[64];
-    struct in_addr addr;
-
-    if (len >= sizeof(name))
-        return 0;
-    memcpy(name, host, len);
-    name[len] = '\0';
-    if (strcmp(name, "localhost") == 0 || strcmp(name, "[::1]") == 0)
-        return 1;
-    /* A real dotted address in 127.0.0.0/8, not a name that starts with "127." */
-    return inet_pton(AF_INET, name, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
-}
-
-int
-pb_url_is_safe(const char *url)
-{
-    if (strncmp(url, "https://", 8) == 0)
-        return url[8] != '\0';
-    return strncmp(url, "http://", 7) == 0 && uri_is_loopback(url);
-}
-
 /* Keys over HTTP: the source must be fetchable and the times coherent. */
 static enum pb_status
 check_http(const struct pb_config *cfg, char *err, size_t errlen)
 {
     if (cfg->discovery) {
-        if (cfg->issuer == NULL || !pb_url_is_safe(cfg->issuer)) {
-            snprintf(err, errlen, "discovery needs issuer to be an https:// URL");
+        char why[160];
+        if (cfg->issuer == NULL || pb_url_policy_http(cfg->issuer, why, sizeof(why)) != PB_OK) {
+            snprintf(err, errlen, "discovery needs issuer to be an https:// URL%s%s", cfg->issuer ? ": " : "",
+                     cfg->issuer ? why : "");
             return PB_CONFIG;
         }
         if (cfg->jwks != NULL) {
@@ -343,15 +318,16 @@ check_ldap(const struct pb_config *cfg, char *err, size_t errlen)
     }
     for (size_t i = 0; i < cfg->ldap_uris.count; i++) {
         const char *uri = cfg->ldap_uris.items[i];
-        if (strncmp(uri, "ldaps://", 8) == 0)
-            continue;
-        if (strncmp(uri, "ldap://", 7) != 0) {
-            snprintf(err, errlen, "ldap_uri: \"%s\" is neither ldap:// nor ldaps://", uri);
+        struct pb_url_info info;
+        char why[160], shown[256];
+        pb_url_for_log(shown, sizeof(shown), uri);
+        if (pb_url_policy_parse(uri, PB_URL_LDAP, &info, why, sizeof(why)) != PB_OK) {
+            snprintf(err, errlen, "ldap_uri: %s, got \"%s\"", why, shown);
             return PB_CONFIG;
         }
-        if (!cfg->ldap_starttls && !cfg->ldap_insecure_plaintext && !uri_is_loopback(uri)) {
+        if (!info.tls && !cfg->ldap_starttls && !cfg->ldap_insecure_plaintext && !info.loopback) {
             snprintf(err, errlen, "ldap_uri: %s would send passwords unencrypted: use ldaps://, "
-                     "ldap_starttls, or ldap_insecure_plaintext", uri);
+                     "ldap_starttls, or ldap_insecure_plaintext", shown);
             return PB_CONFIG;
         }
     }

@@ -105,7 +105,4 @@ enum pb_status pb_config_load(struct pb_config *cfg, int argc, const char **argv
 
 void pb_config_free(struct pb_config *cfg);
 
-/* https://, or http:// to a loopback address (127.0.0.0/8, ::1, localhost). */
-int pb_url_is_safe(const char *url);
-
 #endif

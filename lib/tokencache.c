@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "secret.h"
+#include "time-limit.h"
 #include "tokencache.h"
 
 #define CACHE_VERSION 1
@@ -173,7 +174,8 @@ static int
 take_time(json_t *obj, const char *key, long long *out)
 {
     json_t *v = json_object_get(obj, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
+    /* Later helpers subtract these: a date past the limit is a damaged file. */
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > PB_TIME_LIMIT)
         return -1;
     *out = json_integer_value(v);
     return 0;

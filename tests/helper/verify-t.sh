@@ -303,7 +303,7 @@ key_forms += [f[:16] for f in key_forms[1:]]
 
 CLASS = {"PAM_SUCCESS": ("accepted", 0), "PAM_AUTH_ERR": ("rejected", 1),
          "PAM_AUTHINFO_UNAVAIL": ("undecided", 2), "PAM_SERVICE_ERR": ("undecided", 2)}
-CHECK_NAME = re.compile(r"(config|size|format|path|alg|key|signature|claims|exp|nbf|iat|iss|aud|user|claim \S+)$")
+CHECK_NAME = re.compile(r"(config|size|format|path|alg|key|signature|claims|exp|nbf|iat|age|iss|aud|user|claim \S+)$")
 CTRL = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
 SAID = re.compile(r"SYSLOG\(\d+\): (rejected: [a-z-]+|accepted|unavailable|config)")
 

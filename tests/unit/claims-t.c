@@ -60,6 +60,22 @@ main(void)
                PB_R_FUTURE_IAT, "iat in the future");
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"iat\":%lld}", NOW + 900, NOW - 100), "alice"), PB_R_NONE,
                "iat in the past");
+    /* max_token_age by auth_time, which the IdP sets: a future one proves nothing. */
+    set("max_token_age=300");
+    tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":%lld}", NOW + 900, NOW - 360), "alice"),
+               PB_R_NONE, "auth_time at max_token_age plus leeway");
+    tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":%lld}", NOW + 900, NOW - 361), "alice"),
+               PB_R_TOO_OLD, "auth_time beyond max_token_age plus leeway");
+    tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":%lld}", NOW + 900, NOW + 60), "alice"),
+               PB_R_NONE, "auth_time in the future within the leeway");
+    tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":%lld}", NOW + 900, NOW + 61), "alice"),
+               PB_R_TOO_OLD, "auth_time in the future beyond the leeway");
+    tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":253402300799}", NOW + 900), "alice"),
+               PB_R_TOO_OLD, "auth_time in the year 9999");
+    tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":%lld,\"iat\":%lld}", NOW + 900, NOW + 3600,
+                       NOW - 10), "alice"),
+               PB_R_TOO_OLD, "a future auth_time is not saved by a recent iat");
+    set("max_token_age=0");
     set("leeway=0");
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld}", NOW), "alice"), PB_R_EXPIRED, "exp == now expires (leeway 0)");
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld}", NOW + 1), "alice"), PB_R_NONE, "exp now+1 (leeway 0)");

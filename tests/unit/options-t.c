@@ -107,6 +107,16 @@ main(void)
             { "jwks=http://127.evil.example/jwks.json", "plain http:// to a name starting with 127." },
             { "jwks=ftp://127.0.0.1/jwks.json", "neither a path nor an http(s) URL" },
             { "jwks=https://", "https:// without a host" },
+            { "jwks=http://127.0.0.1:80@keys.example.com/jwks.json", "userinfo that looks like a loopback host" },
+            { "jwks=http://@127.0.0.1/jwks.json", "empty userinfo, even to loopback" },
+            { "jwks=https://u:secret@keys.example.com/jwks.json", "user and password over https" },
+            { "jwks=http://%31%32%37.0.0.1/jwks.json", "percent-encoded host" },
+            { "jwks=http://127.0.0.1\t/jwks.json", "whitespace" },
+            { "discovery issuer=http://127.0.0.1:80@idp.example.com", "discovery issuer with userinfo" },
+            { "ldap_uri=ldap://127.0.0.1:80@ldap.example.com ldap_user_dn=uid=%u,dc=x", "ldap_uri userinfo that looks like loopback" },
+            { "ldap_uri=ldaps://u@ldap.example.com ldap_user_dn=uid=%u,dc=x", "ldap_uri with userinfo" },
+            { "ldap_uri=ldap://127.0.0.1/?\?\?bindname=cn=admin ldap_user_dn=uid=%u,dc=x", "ldap_uri with a bindname extension" },
+            { "ldap_uri=ldap://127.0.0.1/dc=x ldap_user_dn=uid=%u,dc=x", "ldap_uri with a DN" },
             { "discovery", "discovery without issuer" },
             { "discovery issuer=corp", "discovery with an issuer that is not a URL" },
             { "discovery issuer=http://idp.example.com", "discovery over plain http:// off loopback" },
@@ -130,6 +140,7 @@ main(void)
             log_lines = 0;
             tap_is_int(load(&cfg, argc, argv), PB_CONFIG, "refused: %s (%s)", bad[i][0], bad[i][1]);
             tap_ok(log_lines > 0 && strncmp(last_line, "config: ", 8) == 0, "logged: %s", last_line);
+            tap_ok(strstr(last_line, "secret") == NULL, "no credentials from a URL in the log line");
             pb_config_free(&cfg);
         }
     }
@@ -137,6 +148,7 @@ main(void)
         const char *good[] = {
             "jwks=https://auth.example.com/acs/api/v1/auth/jwks", "jwks=http://127.0.0.1:8080/jwks.json",
             "jwks=http://localhost/jwks.json", "jwks=http://[::1]:8080/jwks.json", "jwks=/etc/keys.pem",
+            "jwks=HTTP://127.0.0.1/jwks.json", "jwks=http://127.0.0.1/a@b",
         };
         for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
             const char *argv[] = { empty_arg, good[i] };

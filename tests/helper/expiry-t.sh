@@ -1,0 +1,112 @@
+#!/bin/sh
+# expiry-t.sh: hostile expiry times from the authority (TAP).  The emulator is
+# told to answer expires_in / expires_on with huge, negative, real and quoted
+# values; bearer-token login must neither overflow (a sanitizer build halts
+# on signed overflow) nor trust them: the token's own exp still bounds the
+# cached expiry, and a login succeeds with exactly that.
+#
+# Environment: abs_top_builddir, abs_top_srcdir, BEARER_TOKEN (the helper),
+# BEARER_TOKEN_PLUGIN, PYTHON3, PB_KEEP_TMP=1 to keep the scratch directory.
+
+set -u
+
+python=${PYTHON3:-/usr/bin/python3}
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
+fixtures=$srcdir/tests/fixtures
+top_builddir=${abs_top_builddir:-$(pwd)}
+helper=${BEARER_TOKEN:-$top_builddir/helper/bearer-token}
+BEARER_TOKEN_PLUGIN=${BEARER_TOKEN_PLUGIN:-$top_builddir/helper/.libs/bearer-token-net.so}
+export BEARER_TOKEN_PLUGIN
+
+bail() {
+	echo "Bail out! $*"
+	exit 99
+}
+
+[ -x "$helper" ] || bail "helper not built: $helper"
+if ! "$python" -c 'import jwt, cryptography' 2>/dev/null; then
+	echo "1..0 # SKIP $python lacks the jwt or cryptography package"
+	exit 0
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/expiry-t.XXXXXX") || bail "mktemp failed"
+emulator_pid=
+cleanup() {
+	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
+	wait 2>/dev/null
+	if [ "${PB_KEEP_TMP:-0}" = 1 ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+n=0 failed=0
+result() {	# result ok|"not ok" DESCRIPTION [DIAGNOSTIC]
+	n=$((n + 1))
+	echo "$1 $n - $2"
+	if [ "$1" != ok ]; then
+		failed=$((failed + 1))
+		[ $# -gt 2 ] && printf '%s\n' "$3" | sed 's/^/# /'
+	fi
+	return 0
+}
+
+"$python" "$fixtures/authority.py" pki "$tmp/pki" || bail "authority.py pki failed"
+state=$tmp/state
+mkdir -p "$state"
+printf 'alice:wonderland\n' >"$state/users"
+"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" \
+	2>"$tmp/emulator.err" &
+emulator_pid=$!
+port=$("$python" "$fixtures/emulator.py" wait "$state") || bail "the emulator did not start: $(cat "$tmp/emulator.err")"
+
+printf 'testsecret\n' >"$tmp/client.secret"
+conf=$tmp/pam_bearer.conf
+for d in oauth2 mlserver; do
+	printf '[authority %s]\npreset = %s\nurl = https://127.0.0.1:%s\nca_file = %s\n' "$d" "$d" "$port" "$tmp/pki/ca.pem"
+	[ $d = oauth2 ] && printf 'client_id = testclient\nclient_secret_file = %s\n' "$tmp/client.secret"
+done >"$conf"
+
+# login DIALECT FIELD VALUE: log in with FIELD (expires-in or expires-on) told
+# to be VALUE; ok when the login succeeds and caches the token's own exp.
+login() {
+	dialect=$1 field=$2 value=$3
+	rm -f "$state/expires-in" "$state/expires-on"
+	printf '%s\n' "$value" >"$state/$field"
+	cache=$tmp/cache-$n
+	BEARER_TOKEN_CACHE=$cache "$helper" login --config "$conf" --authority "$dialect" --user alice \
+		--password-stdin <<-EOP >"$tmp/out" 2>&1
+	wonderland
+	EOP
+	rc=$?
+	if [ $rc != 0 ] || [ ! -f "$cache/$dialect.json" ]; then
+		result "not ok" "$dialect: $field $value: login succeeds" "rc=$rc; $(cat "$tmp/out")"
+		return
+	fi
+	"$python" - "$cache/$dialect.json" >"$tmp/check" 2>&1 <<-'PY'
+	import json, sys, jwt
+	c = json.load(open(sys.argv[1]))
+	own = jwt.decode(c["access_token"], options={"verify_signature": False})["exp"]
+	sys.exit(0 if c["expires"] == own and c["obtained"] < own else "expires %s, token exp %s" % (c["expires"], own))
+	PY
+	if [ $? = 0 ]; then
+		result ok "$dialect: $field $value: login succeeds, expiry is the token's own exp"
+	else
+		result "not ok" "$dialect: $field $value: expiry is the token's own exp" "$(cat "$tmp/check")"
+	fi
+}
+
+echo "1..14"
+for v in 9223372036854775807 -9223372036854775808 1e300 -1e300 '"9223372036854775807"' '"99999999999999999999"'; do
+	login oauth2 expires-in "$v"
+done
+for v in 9223372036854775807 1e300 '"99999999999999999999"'; do
+	login mlserver expires-in "$v"
+done
+for v in 9223372036854775807 -9223372036854775808 1e300 -1; do
+	login mlserver expires-on "$v"
+done
+login mlserver expires-in 0.5
+
+[ $n = 14 ] || echo "# planned 14 tests, ran $n"
+[ $failed = 0 ]
