@@ -287,6 +287,9 @@ authenticate_on(struct session *s, const char *user, const char *password, enum 
         note->is_error = 1;
         *status = PB_REJECTED;
     } else if (rc == LDAP_SUCCESS) {
+        /* After an administrator's reset the server lets the bind through but
+         * allows nothing except a password change: the account phase says so. */
+        note->must_change = pp == PP_changeAfterReset;
         /* Warnings ride on success: an expiry coming up, or grace logins used. */
         if (expire > 0)
             describe_expiry(note, expire);

@@ -14,6 +14,8 @@
 struct pb_ldap_note {
     char text[160];            /* e.g. "Your password expires in 2 days." */
     int is_error;              /* shown as an error rather than as information */
+    int must_change;           /* the bind succeeded, but only a password change is allowed
+                                * (ppolicy changeAfterReset: an administrator's reset) */
 };
 
 /* Bind as user with password.  PB_OK; PB_REJECTED with the verdict (wrong
@@ -38,7 +40,7 @@ struct pb_ldap_ops {
                                   struct pb_verdict *);
 };
 
-#define PB_LDAP_OPS_VERSION 1
+#define PB_LDAP_OPS_VERSION 2  /* 2: pb_ldap_note.must_change */
 #define PB_LDAP_OPS_SYMBOL "pb_ldap_ops_v1"
 
 #endif

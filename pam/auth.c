@@ -66,7 +66,8 @@ password_login(struct pb_pam_args *args, const char *user, const char *password)
     pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
     user = shown;
     if (status == PB_OK)
-        pb_log(&args->log, LOG_INFO, "accepted: user %s (password, LDAP bind)", user);
+        pb_log(&args->log, LOG_INFO, "accepted: user %s (password, LDAP bind%s)", user,
+               note.must_change ? "; the password must be changed" : "");
     else if (status == PB_REJECTED)
         pb_log(&args->log, LOG_NOTICE, "rejected: %s: %s (user %s, password)", pb_reason_name(verdict.reason),
                verdict.detail, user);
@@ -75,6 +76,10 @@ password_login(struct pb_pam_args *args, const char *user, const char *password)
     /* A locked account is the end of the line for this user: say so. */
     if (status == PB_REJECTED && verdict.reason == PB_R_ACCOUNT_LOCKED)
         return PAM_MAXTRIES;
+    /* The account phase refuses until the password is changed; a login that
+     * cannot record that must not go on. */
+    if (status == PB_OK)
+        return pb_pam_remember_must_change(args, note.must_change);
     return pb_pam_code(status);
 }
 

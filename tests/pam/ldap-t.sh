@@ -101,6 +101,44 @@ check() {
 	fi
 }
 
+# check_ops NAME EXPECTED MESSAGE USER ANSWERFILE OPS MODULE-ARGS...
+# One PAM handle runs OPS (pamrun --ops: auth, account, chauthtok, ...) with
+# the module on every line of the service; the answer file has one line per
+# prompt.  EXPECTED is pamrun's output with ";" for newlines ("auth
+# PAM_SUCCESS;account PAM_SUCCESS"); MESSAGE, unless "-", is text the user
+# must have been shown.  No line of the answer file may reach the log.
+check_ops() {
+	name=$1 expected=$2 message=$3 user=$4 answers=$5 ops=$6
+	shift 6
+	n=$((n + 1))
+	svc=$tmp/svc.$n
+	mkdir "$svc"
+	for phase in auth account password; do
+		echo "$phase required $module config=$tmp/empty.conf $*"
+		# The module's PAM_IGNORE falls through to pam_permit.
+		[ "$phase" = auth ] || echo "$phase required pam_permit.so"
+	done >"$svc/bearer"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword required pam_deny.so\n' >"$svc/other"
+	got=$(cd "$tmp" && pamwrap_run "$svc" --ops "$ops" bearer "$user" "$answers" 2>"$svc/log" </dev/null |
+		tr '\n' ';')
+	got=${got%;}
+	problem=
+	[ "$got" = "$expected" ] || problem="result '$got', expected '$expected'"
+	if [ "$message" != - ] && ! grep -q "pamrun: [a-z]* message: .*$message" "$svc/log"; then
+		problem="$problem; the user was not told '$message'"
+	fi
+	while IFS= read -r secret; do
+		[ -n "$secret" ] && grep -qF -- "$secret" "$svc/log" && problem="$problem; a password appears in the log"
+	done <"$answers"
+	if [ -z "$problem" ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name: $problem"
+		grep -v 'copy_confdir\|pwrap_' "$svc/log" | tail -12 | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+}
+
 # DN template over StartTLS
 check "template: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
 check "template: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $starttls $template
@@ -154,6 +192,15 @@ check "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$
 # Password policy (slapd ppolicy overlay)
 check "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
 check "locked account" PAM_MAXTRIES account-locked locked "$pw/locked.pw" auth $starttls $template
+# An administrator's reset under pwdMustChange: the bind succeeds, but the
+# directory allows nothing but a password change, so the login must not be a
+# full one: the account phase asks for the change, as pam_unix does for an
+# expired password.
+check_ops "reset password: auth succeeds, account requires a new password" \
+	"auth PAM_SUCCESS;account PAM_NEW_AUTHTOK_REQD" "reset by an administrator" \
+	reset "$pw/reset.pw" auth,account $starttls $template
+check_ops "no reset: account succeeds as before" "auth PAM_SUCCESS;account PAM_SUCCESS" - \
+	alice "$pw/alice.pw" auth,account $starttls $template
 
 # Account phase: group membership
 check "group: member (groupOfNames)" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
