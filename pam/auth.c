@@ -37,18 +37,6 @@ get_token(struct pb_pam_args *args, const char *user, const char **token)
     return pb_pam_continue_token(args, token);
 }
 
-/* Tell the user what the password policy said, unless asked to be silent. */
-static void
-show_note(struct pb_pam_args *args, const struct pb_ldap_note *note)
-{
-    if (note->text[0] == '\0' || (args->flags & PAM_SILENT))
-        return;
-    if (note->is_error)
-        pam_error(args->pamh, "%s", note->text);
-    else
-        pam_info(args->pamh, "%s", note->text);
-}
-
 /* What was typed is not a token: an LDAP simple bind decides. */
 static int
 password_login(struct pb_pam_args *args, const char *user, const char *password)
@@ -62,7 +50,7 @@ password_login(struct pb_pam_args *args, const char *user, const char *password)
     if (ops == NULL)
         return PAM_AUTHINFO_UNAVAIL;
     status = ops->authenticate(&args->cfg, user, password, &args->log, &verdict, &note);
-    show_note(args, &note);
+    pb_pam_show_note(args, &note);
     pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
     user = shown;
     if (status == PB_OK)
