@@ -13,18 +13,33 @@
 #include "ldap-escape.h"
 #include "ldap-session.h"
 
+/* The password policy's warnings on a successful bind, as a sentence that
+ * says what to do.  seconds: timeBeforeExpiration; grace:
+ * graceAuthNsRemaining (this login was on a grace allowance); -1 when the
+ * control did not carry it. */
 static void
-describe_expiry(struct pb_ldap_note *note, int seconds)
+describe_warning(struct pb_ldap_note *note, int seconds, int grace)
 {
-    if (seconds >= 86400)
-        snprintf(note->text, sizeof(note->text), "Your password expires in %d day%s.", seconds / 86400,
-                 seconds >= 2 * 86400 ? "s" : "");
-    else if (seconds >= 3600)
-        snprintf(note->text, sizeof(note->text), "Your password expires in %d hour%s.", seconds / 3600,
-                 seconds >= 7200 ? "s" : "");
-    else
-        snprintf(note->text, sizeof(note->text), "Your password expires in %d minute%s.", seconds / 60 + 1,
-                 seconds >= 60 ? "s" : "");
+    static const struct { int seconds; const char *unit; } units[] = {
+        { 86400, "day" }, { 3600, "hour" }, { 60, "minute" },
+    };
+    size_t i;
+    int n;
+
+    if (grace > 0) {
+        snprintf(note->text, sizeof(note->text), "Your password has expired: %d grace login%s left; change it now.",
+                 grace, grace == 1 ? "" : "s");
+    } else if (grace == 0) {
+        snprintf(note->text, sizeof(note->text),
+                 "Your password has expired and this was the last grace login; change it now.");
+    } else if (seconds > 0) {
+        for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1 && seconds < units[i].seconds; i++)
+            ;
+        /* Rounded down, but never "0 minutes". */
+        n = seconds / units[i].seconds > 0 ? seconds / units[i].seconds : 1;
+        snprintf(note->text, sizeof(note->text), "Your password expires in %d %s%s; change it before then.", n,
+                 units[i].unit, n == 1 ? "" : "s");
+    }
 }
 
 static enum pb_ldap_server
@@ -67,11 +82,7 @@ authenticate_on(struct pb_ldap_session *s, const char *user, const char *passwor
          * allows nothing except a password change: the account phase says so. */
         note->must_change = pp == PP_changeAfterReset;
         /* Warnings ride on success: an expiry coming up, or grace logins used. */
-        if (expire > 0)
-            describe_expiry(note, expire);
-        else if (grace >= 0)
-            snprintf(note->text, sizeof(note->text),
-                     "Your password has expired; %d grace login%s left.", grace, grace == 1 ? "" : "s");
+        describe_warning(note, expire, grace);
         *status = PB_OK;
     } else if (rc == LDAP_INVALID_CREDENTIALS) {
         pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "LDAP refused the password (or there is no such user)");

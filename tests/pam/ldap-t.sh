@@ -261,6 +261,20 @@ check_ops "after the change: a login with the new password is a full one" \
 check_ops "chauthtok right after a change is refused (pwdMinAge)" \
 	"chauthtok PAM_AUTHTOK_ERR" password-too-young "changed too recently" \
 	reset "$tmp/ch-again" chauthtok $ldaps $search
+# The password policy's warnings on a successful bind reach the user, with
+# what to do about them.
+check_ops "expiring password: the login succeeds and the user is warned" \
+	"auth PAM_SUCCESS;account PAM_SUCCESS" - "Your password expires in 9 days; change it before then" \
+	expiring "$pw/expiring.pw" auth,account $starttls $template
+check_ops "expired password with grace logins: the user is told how many are left" \
+	"auth PAM_SUCCESS;account PAM_SUCCESS" - "expired: 2 grace logins left; change it now" \
+	grace "$pw/grace.pw" auth,account $starttls $template
+check_ops "one grace login left" "auth PAM_SUCCESS;account PAM_SUCCESS" - "expired: 1 grace login left; change it now" \
+	grace "$pw/grace.pw" auth,account $starttls $template
+check_ops "the last grace login is called the last" "auth PAM_SUCCESS;account PAM_SUCCESS" - \
+	"this was the last grace login; change it now" grace "$pw/grace.pw" auth,account $starttls $template
+check "after the grace logins: refused as expired" PAM_AUTH_ERR password-expired grace "$pw/grace.pw" auth \
+	$starttls $template
 check_ops "chauthtok for expired passwords only: nothing to do after an ordinary login" \
 	"auth PAM_SUCCESS;chauthtok-expired PAM_SUCCESS" - - \
 	alice "$pw/alice.pw" auth,chauthtok-expired $starttls $template
