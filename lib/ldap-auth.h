@@ -1,6 +1,6 @@
 /* Password logins against LDAP: a simple bind as the user, found by a DN
  * template or by search-then-bind, over TLS.  This part links libldap and is
- * loaded only when a password arrives (see pam/password.c). */
+ * loaded only when a password arrives (see pam/plugin.c). */
 #ifndef PB_LDAP_AUTH_H
 #define PB_LDAP_AUTH_H
 
@@ -14,6 +14,8 @@
 struct pb_ldap_note {
     char text[160];            /* e.g. "Your password expires in 2 days." */
     int is_error;              /* shown as an error rather than as information */
+    int must_change;           /* the bind succeeded, but only a password change is allowed
+                                * (ppolicy changeAfterReset: an administrator's reset) */
 };
 
 /* Bind as user with password.  PB_OK; PB_REJECTED with the verdict (wrong
@@ -36,9 +38,12 @@ struct pb_ldap_ops {
                                    const struct pb_log *, struct pb_verdict *, struct pb_ldap_note *);
     enum pb_status (*check_group)(const struct pb_config *, const char *, const struct pb_log *,
                                   struct pb_verdict *);
+    /* pb_ldap_change_password (ldap-passwd.h) */
+    enum pb_status (*change_password)(const struct pb_config *, const char *, const char *, const char *,
+                                      const struct pb_log *, struct pb_verdict *, struct pb_ldap_note *);
 };
 
-#define PB_LDAP_OPS_VERSION 1
+#define PB_LDAP_OPS_VERSION 3  /* 2: pb_ldap_note.must_change; 3: change_password */
 #define PB_LDAP_OPS_SYMBOL "pb_ldap_ops_v1"
 
 #endif

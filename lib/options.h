@@ -65,6 +65,7 @@ struct pb_config {
     int token_only;
     long token_parts;
     int try_first_pass;
+    int use_authtok;           /* read by libpam's pam_get_authtok too */
     int use_first_pass;
     int use_session_token;
     char *user_claim;

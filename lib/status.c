@@ -41,6 +41,13 @@ static const char *const reason_names[PB_R_COUNT] = {
     [PB_R_TOKEN_NOT_ALLOWED] = "token-not-allowed",
     [PB_R_TOO_OLD] = "too-old",
     [PB_R_NOT_OWNER] = "not-owner",
+    [PB_R_PASSWORD_TOO_SHORT] = "password-too-short",
+    [PB_R_PASSWORD_IN_HISTORY] = "password-in-history",
+    [PB_R_PASSWORD_TOO_YOUNG] = "password-too-young",
+    [PB_R_PASSWORD_QUALITY] = "password-quality",
+    [PB_R_CHANGE_NOT_ALLOWED] = "change-not-allowed",
+    [PB_R_OLD_PASSWORD_REQUIRED] = "old-password-required",
+    [PB_R_CHANGE_REFUSED] = "change-refused",
 };
 
 const char *

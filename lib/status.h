@@ -41,6 +41,13 @@ enum pb_reason {
     PB_R_TOKEN_NOT_ALLOWED,
     PB_R_TOO_OLD,
     PB_R_NOT_OWNER,
+    PB_R_PASSWORD_TOO_SHORT,      /* password change: the policy's refusals */
+    PB_R_PASSWORD_IN_HISTORY,
+    PB_R_PASSWORD_TOO_YOUNG,
+    PB_R_PASSWORD_QUALITY,
+    PB_R_CHANGE_NOT_ALLOWED,
+    PB_R_OLD_PASSWORD_REQUIRED,
+    PB_R_CHANGE_REFUSED,          /* any other refusal of a change */
     PB_R_COUNT
 };
 

@@ -1,7 +1,7 @@
-/* The account phase: LDAP group membership when ldap_group is set, and the
+/* The account phase: LDAP group membership when ldap_group is set, the
  * claims require_claim names on this service's line (a scope like sudo, a
  * group), checked on the token the user logged in with, or else on the
- * session's token. */
+ * session's token; and a password the directory wants changed. */
 #include "config.h"
 
 #include <string.h>
@@ -11,38 +11,19 @@
 
 #include "internal.h"
 #include "ldap-auth.h"
-#include "secret.h"
 #include "token.h"
-
-#define TOKEN_DATA "pam_bearer.token"
-
-static void
-wipe_token(pam_handle_t *pamh, void *data, int error_status)
-{
-    (void) pamh, (void) error_status;
-    pb_secret_free_str(data);
-}
-
-void
-pb_pam_remember_token(struct pb_pam_args *args, const char *token, size_t len)
-{
-    char *copy = strndup(token, len);
-
-    if (copy != NULL && pam_set_data(args->pamh, TOKEN_DATA, copy, wipe_token) != PAM_SUCCESS)
-        pb_secret_free_str(copy);
-}
 
 /* require_claim in the account phase: PAM_PERM_DENIED, and the user is told
  * which claim is missing. */
 static int
 account_claims(struct pb_pam_args *args, const char *user)
 {
-    const void *token = NULL;
+    const char *token = pb_pam_login_token(args);
     struct pb_verdict verdict;
     struct pb_token_info info;
     enum pb_status status;
 
-    if (pam_get_data(args->pamh, TOKEN_DATA, &token) != PAM_SUCCESS || token == NULL) {
+    if (token == NULL) {
         /* A password login: the tokens the session obtained speak for it. */
         if (args->cfg.obtain_tokens || args->cfg.use_session_token) {
             int code = pb_pam_session_token(args, user, 0);
@@ -67,21 +48,19 @@ account_claims(struct pb_pam_args *args, const char *user)
     return pb_pam_code(status);
 }
 
-int
-pb_pam_account(struct pb_pam_args *args)
+/* What the account phase checks for every login: require_claim and
+ * ldap_group.  PAM_IGNORE when neither is configured. */
+static int
+account_checks(struct pb_pam_args *args, const char *user)
 {
     const struct pb_ldap_ops *ops;
     struct pb_verdict verdict = { PB_R_NONE, "" };
-    const char *user = NULL;
     enum pb_status status;
     char shown[96];
     int code;
 
     if (args->cfg.ldap_group == NULL && args->cfg.required.count == 0)
         return PAM_IGNORE;
-    code = pam_get_user(args->pamh, &user, NULL);
-    if (code != PAM_SUCCESS || user == NULL || user[0] == '\0')
-        return code == PAM_SUCCESS ? PAM_USER_UNKNOWN : code;
     if (args->cfg.required.count > 0 && (code = account_claims(args, user)) != PAM_SUCCESS)
         return code;
     if (args->cfg.ldap_group == NULL)
@@ -103,4 +82,30 @@ pb_pam_account(struct pb_pam_args *args)
     }
     pb_log(&args->log, LOG_ERR, "%s: group membership of user %s not checked", pb_status_name(status), user);
     return pb_pam_code(status);
+}
+
+int
+pb_pam_account(struct pb_pam_args *args)
+{
+    const char *user = NULL;
+    char shown[96];
+    int code, must_change = pb_pam_login_must_change(args);
+
+    if (!must_change && args->cfg.ldap_group == NULL && args->cfg.required.count == 0)
+        return PAM_IGNORE;
+    code = pam_get_user(args->pamh, &user, NULL);
+    if (code != PAM_SUCCESS || user == NULL || user[0] == '\0')
+        return code == PAM_SUCCESS ? PAM_USER_UNKNOWN : code;
+    code = account_checks(args, user);
+    /* As pam_unix does with an expired password: the account is fine, but the
+     * application must have the password changed (pam_chauthtok) first. */
+    if (must_change && (code == PAM_SUCCESS || code == PAM_IGNORE)) {
+        pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
+        pb_log(&args->log, LOG_NOTICE, "account: user %s must change the password (reset by an administrator)",
+               shown);
+        if (!(args->flags & PAM_SILENT))
+            pam_error(args->pamh, "Your password was reset by an administrator: you must change it now.");
+        code = PAM_NEW_AUTHTOK_REQD;
+    }
+    return code;
 }

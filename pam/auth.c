@@ -37,18 +37,6 @@ get_token(struct pb_pam_args *args, const char *user, const char **token)
     return pb_pam_continue_token(args, token);
 }
 
-/* Tell the user what the password policy said, unless asked to be silent. */
-static void
-show_note(struct pb_pam_args *args, const struct pb_ldap_note *note)
-{
-    if (note->text[0] == '\0' || (args->flags & PAM_SILENT))
-        return;
-    if (note->is_error)
-        pam_error(args->pamh, "%s", note->text);
-    else
-        pam_info(args->pamh, "%s", note->text);
-}
-
 /* What was typed is not a token: an LDAP simple bind decides. */
 static int
 password_login(struct pb_pam_args *args, const char *user, const char *password)
@@ -62,11 +50,12 @@ password_login(struct pb_pam_args *args, const char *user, const char *password)
     if (ops == NULL)
         return PAM_AUTHINFO_UNAVAIL;
     status = ops->authenticate(&args->cfg, user, password, &args->log, &verdict, &note);
-    show_note(args, &note);
+    pb_pam_show_note(args, &note);
     pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
     user = shown;
     if (status == PB_OK)
-        pb_log(&args->log, LOG_INFO, "accepted: user %s (password, LDAP bind)", user);
+        pb_log(&args->log, LOG_INFO, "accepted: user %s (password, LDAP bind%s)", user,
+               note.must_change ? "; the password must be changed" : "");
     else if (status == PB_REJECTED)
         pb_log(&args->log, LOG_NOTICE, "rejected: %s: %s (user %s, password)", pb_reason_name(verdict.reason),
                verdict.detail, user);
@@ -75,6 +64,10 @@ password_login(struct pb_pam_args *args, const char *user, const char *password)
     /* A locked account is the end of the line for this user: say so. */
     if (status == PB_REJECTED && verdict.reason == PB_R_ACCOUNT_LOCKED)
         return PAM_MAXTRIES;
+    /* The account phase refuses until the password is changed; a login that
+     * cannot record that must not go on. */
+    if (status == PB_OK)
+        return pb_pam_remember_must_change(args, note.must_change);
     return pb_pam_code(status);
 }
 

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "jws.h"
+#include "ldap-auth.h"
 #include "secret.h"
 
 /* The lengths at which ssh and sudo cut an answer. */
@@ -128,4 +129,16 @@ pb_pam_explain_cut(struct pb_pam_args *args, size_t len)
     if (!(args->flags & PAM_SILENT))
         pam_error(args->pamh, "Your token looks cut at %zu bytes by %s. Send it in parts "
                   "(bearer-token askpass does this).", len, who);
+}
+
+/* Tell the user what the directory said, unless asked to be silent. */
+void
+pb_pam_show_note(struct pb_pam_args *args, const struct pb_ldap_note *note)
+{
+    if (note->text[0] == '\0' || (args->flags & PAM_SILENT))
+        return;
+    if (note->is_error)
+        pam_error(args->pamh, "%s", note->text);
+    else
+        pam_info(args->pamh, "%s", note->text);
 }

@@ -26,10 +26,19 @@ int pb_pam_code(int status);
 
 int pb_pam_authenticate(struct pb_pam_args *args);
 int pb_pam_account(struct pb_pam_args *args);
+/* password.c: the two passes of pam_sm_chauthtok (args->flags says which). */
+int pb_pam_chauthtok(struct pb_pam_args *args);
 
-/* Keep the accepted token with the PAM handle for the account phase
- * (pam_set_data; wiped when the handle goes). */
+/* state.c: what a login leaves with the PAM handle for the account and
+ * password phases (one pam_set_data key; wiped when the handle goes). */
+/* Keep the accepted token (a copy). */
 void pb_pam_remember_token(struct pb_pam_args *args, const char *token, size_t len);
+/* The token kept by this handle's login, or NULL. */
+const char *pb_pam_login_token(struct pb_pam_args *args);
+/* Record whether the directory requires a new password before anything else;
+ * PAM_SUCCESS, or PAM_BUF_ERR when it could not be recorded. */
+int pb_pam_remember_must_change(struct pb_pam_args *args, int must_change);
+int pb_pam_login_must_change(struct pb_pam_args *args);
 
 /* Session tokens (session.c): after a successful login with secret (a
  * password, or the token itself when is_token), bearer-token obtains or keeps
@@ -52,6 +61,11 @@ int pb_pam_continue_token(struct pb_pam_args *args, const char **token);
 int pb_pam_token_prefix(const char *s, size_t len);
 /* After a refusal: say so when the token's length is where ssh or sudo cut. */
 void pb_pam_explain_cut(struct pb_pam_args *args, size_t len);
+
+struct pb_ldap_note;
+/* conv.c: show what the directory said (an error or information), unless
+ * the application asked for PAM_SILENT. */
+void pb_pam_show_note(struct pb_pam_args *args, const struct pb_ldap_note *note);
 
 struct pb_ldap_ops;
 /* The LDAP operations, loading pam_bearer-ldap.so on first use; NULL (and

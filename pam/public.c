@@ -70,10 +70,17 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
     return code;
 }
 
-/* A token cannot be changed through PAM. */
+/* An LDAP password: checked (PAM_PRELIM_CHECK), then changed
+ * (PAM_UPDATE_AUTHTOK).  A token cannot be changed through PAM. */
 PB_EXPORT int
 pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-    (void) pamh, (void) flags, (void) argc, (void) argv;
-    return PAM_IGNORE;
+    struct pb_pam_args args;
+    int code;
+
+    code = pb_pam_args_new(&args, pamh, flags, argc, argv);
+    if (code == PAM_SUCCESS)
+        code = pb_pam_chauthtok(&args);
+    pb_pam_args_free(&args);
+    return code;
 }

@@ -101,6 +101,48 @@ check() {
 	fi
 }
 
+# check_ops NAME EXPECTED REASON MESSAGE USER ANSWERFILE OPS MODULE-ARGS...
+# One PAM handle runs OPS (pamrun --ops: auth, account, chauthtok, ...) with
+# the module on every line of the service; the answer file has one line per
+# prompt.  EXPECTED is pamrun's output with ";" for newlines ("auth
+# PAM_SUCCESS;account PAM_SUCCESS"); REASON, unless "-", the word after
+# "rejected: " in the log; MESSAGE, unless "-", is text the user must have
+# been shown.  No line of the answer file may reach the log.
+check_ops() {
+	name=$1 expected=$2 reason=$3 message=$4 user=$5 answers=$6 ops=$7
+	shift 7
+	n=$((n + 1))
+	svc=$tmp/svc.$n
+	mkdir "$svc"
+	for phase in auth account password; do
+		echo "$phase required $module config=$tmp/empty.conf $*"
+		# The module's PAM_IGNORE falls through to pam_permit.
+		[ "$phase" = auth ] || echo "$phase required pam_permit.so"
+	done >"$svc/bearer"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\npassword required pam_deny.so\n' >"$svc/other"
+	got=$(cd "$tmp" && pamwrap_run "$svc" --ops "$ops" bearer "$user" "$answers" 2>"$svc/log" </dev/null |
+		tr '\n' ';')
+	got=${got%;}
+	problem=
+	[ "$got" = "$expected" ] || problem="result '$got', expected '$expected'"
+	if [ "$reason" != - ] && ! grep -q "SYSLOG([0-9]): rejected: $reason:" "$svc/log"; then
+		problem="$problem; no 'rejected: $reason:' line"
+	fi
+	if [ "$message" != - ] && ! grep -q "pamrun: [a-z]* message: .*$message" "$svc/log"; then
+		problem="$problem; the user was not told '$message'"
+	fi
+	while IFS= read -r secret; do
+		[ -n "$secret" ] && grep -qF -- "$secret" "$svc/log" && problem="$problem; a password appears in the log"
+	done <"$answers"
+	if [ -z "$problem" ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name: $problem"
+		grep -v 'copy_confdir\|pwrap_' "$svc/log" | tail -12 | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+}
+
 # DN template over StartTLS
 check "template: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
 check "template: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $starttls $template
@@ -154,6 +196,90 @@ check "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$
 # Password policy (slapd ppolicy overlay)
 check "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
 check "locked account" PAM_MAXTRIES account-locked locked "$pw/locked.pw" auth $starttls $template
+# An administrator's reset under pwdMustChange: the bind succeeds, but the
+# directory allows nothing but a password change, so the login must not be a
+# full one: the account phase asks for the change, as pam_unix does for an
+# expired password.
+check_ops "reset password: auth succeeds, account requires a new password" \
+	"auth PAM_SUCCESS;account PAM_NEW_AUTHTOK_REQD" - "reset by an administrator" \
+	reset "$pw/reset.pw" auth,account $starttls $template
+check_ops "no reset: account succeeds as before" "auth PAM_SUCCESS;account PAM_SUCCESS" - - \
+	alice "$pw/alice.pw" auth,account $starttls $template
+
+# Password changes (pam_sm_chauthtok, RFC 3062 Password Modify as the user).
+# answers FILE LINE...: one answer per line, as pamrun --ops reads them
+answers() {
+	f=$1
+	shift
+	(umask 077 && printf '%s\n' "$@" >"$f")
+}
+# whoami DN PWFILE: the directory accepts the password in PWFILE for DN
+whoami() {
+	LDAPTLS_CACERT=$LDAP_CA LDAPTLS_REQCERT=demand ldapwhoami -x -H "$LDAPS_URI" -D "$1" -y "$2" \
+		-o nettimeout=5 >/dev/null 2>&1 </dev/null
+}
+# check_true NAME COMMAND...: a TAP line for a shell command's success
+check_true() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; failed=$((failed + 1)); fi
+}
+old_pw=$(cat "$pw/reset.pw") new_pw='new-reset-pw-2'
+printf '%s' "$new_pw" >"$tmp/reset-new.pw"
+reset_dn="uid=reset,$LDAP_PEOPLE"
+answers "$tmp/ch-wrong" 'not-the-password'
+answers "$tmp/ch-short" "$old_pw" "$old_pw" ab3 ab3
+answers "$tmp/ch-same" "$old_pw" "$old_pw" "$old_pw" "$old_pw"
+answers "$tmp/ch-mismatch" "$old_pw" "$old_pw" "$new_pw" "$new_pw-typo"
+answers "$tmp/ch-good" "$old_pw" "$old_pw" "$new_pw" "$new_pw"
+answers "$tmp/ch-again" "$new_pw" 'third-password-3' 'third-password-3'
+answers "$tmp/ch-login" "$new_pw"
+check_ops "chauthtok: a wrong current password is refused before the new one is asked for" \
+	"chauthtok PAM_AUTH_ERR" bad-password "current password was not accepted" \
+	reset "$tmp/ch-wrong" chauthtok $starttls $template
+check_ops "chauthtok after a reset: a new password too short is refused (pwdMinLength)" \
+	"auth PAM_SUCCESS;account PAM_NEW_AUTHTOK_REQD;chauthtok-expired PAM_AUTHTOK_ERR" \
+	password-too-short "new password is too short" \
+	reset "$tmp/ch-short" auth,account,chauthtok-expired $starttls $template
+check_ops "chauthtok: the current password again is refused (pwdInHistory)" \
+	"chauthtok PAM_AUTHTOK_ERR" password-in-history "has been used before" \
+	reset "$tmp/ch-same" chauthtok $ldaps $search
+check_ops "chauthtok: new passwords that differ are not sent" \
+	"chauthtok PAM_TRY_AGAIN" - "do not match" \
+	reset "$tmp/ch-mismatch" chauthtok $starttls $template
+check_true "the reset password still binds after the refusals" whoami "$reset_dn" "$pw/reset.pw"
+check_ops "chauthtok after a reset: the change succeeds, and the account phase then too" \
+	"auth PAM_SUCCESS;account PAM_NEW_AUTHTOK_REQD;chauthtok-expired PAM_SUCCESS;account PAM_SUCCESS" \
+	- "password has been changed" \
+	reset "$tmp/ch-good" auth,account,chauthtok-expired,account $starttls $template
+check_true "the new password binds (ldapwhoami)" whoami "$reset_dn" "$tmp/reset-new.pw"
+check_true "the old password no longer binds" eval '! whoami "$reset_dn" "$pw/reset.pw"'
+check_ops "after the change: a login with the new password is a full one" \
+	"auth PAM_SUCCESS;account PAM_SUCCESS" - - \
+	reset "$tmp/ch-login" auth,account $starttls $template
+check_ops "chauthtok right after a change is refused (pwdMinAge)" \
+	"chauthtok PAM_AUTHTOK_ERR" password-too-young "changed too recently" \
+	reset "$tmp/ch-again" chauthtok $ldaps $search
+# The password policy's warnings on a successful bind reach the user, with
+# what to do about them.
+check_ops "expiring password: the login succeeds and the user is warned" \
+	"auth PAM_SUCCESS;account PAM_SUCCESS" - "Your password expires in 9 days; change it before then" \
+	expiring "$pw/expiring.pw" auth,account $starttls $template
+check_ops "expired password with grace logins: the user is told how many are left" \
+	"auth PAM_SUCCESS;account PAM_SUCCESS" - "expired: 2 grace logins left; change it now" \
+	grace "$pw/grace.pw" auth,account $starttls $template
+check_ops "one grace login left" "auth PAM_SUCCESS;account PAM_SUCCESS" - "expired: 1 grace login left; change it now" \
+	grace "$pw/grace.pw" auth,account $starttls $template
+check_ops "the last grace login is called the last" "auth PAM_SUCCESS;account PAM_SUCCESS" - \
+	"this was the last grace login; change it now" grace "$pw/grace.pw" auth,account $starttls $template
+check "after the grace logins: refused as expired" PAM_AUTH_ERR password-expired grace "$pw/grace.pw" auth \
+	$starttls $template
+check_ops "chauthtok for expired passwords only: nothing to do after an ordinary login" \
+	"auth PAM_SUCCESS;chauthtok-expired PAM_SUCCESS" - - \
+	alice "$pw/alice.pw" auth,chauthtok-expired $starttls $template
+check_ops "chauthtok without ldap_uri: no opinion, no prompt" "chauthtok PAM_SUCCESS" - - \
+	alice "$tmp/empty.pw" chauthtok
 
 # Account phase: group membership
 check "group: member (groupOfNames)" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \

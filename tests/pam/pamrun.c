@@ -2,7 +2,7 @@
  * pamrun: run pam_authenticate for one service and user through libpamtest,
  * answering every prompt with the bytes of a token file.
  *
- * Usage: pamrun [--preset|--account] SERVICE USER TOKENFILE
+ * Usage: pamrun [--preset|--account|--session|--ops LIST] SERVICE USER TOKENFILE
  *
  * --account: run pam_acct_mgmt instead of pam_authenticate.
  *
@@ -20,6 +20,14 @@
  * environment as PAM_AUTHTOK for pam_wrapper's pam_set_items.so, which a
  * service file places before the module (for use_first_pass and friends).
  * Applications cannot set PAM_AUTHTOK themselves (libpam refuses it).
+ *
+ * --ops LIST: one PAM handle, and in it the operations of the comma-separated
+ * LIST in order, each run whatever the one before returned: auth, account,
+ * chauthtok, chauthtok-expired (pam_chauthtok with PAM_CHANGE_EXPIRED_AUTHTOK).
+ * Prints "OP RESULT" for each.  The file holds one answer per line and prompt
+ * N gets line N; a prompt beyond the last line is refused (PAM_CONV_ERR).
+ * This is a login as sshd runs it: authenticate, account, and the password
+ * change the account phase asked for, in one handle.
  *
  * PAMRUN_PARTS=1 in the environment: the token file holds one answer per
  * line, and prompt N gets line N (the last line once they run out): a
@@ -53,6 +61,7 @@
 struct answer {
 	const char *token;	/* NUL-terminated answer, owned by main */
 	int answer_prompts;	/* 0 with --preset: every prompt is refused */
+	int strict_lines;	/* --ops: prompt N gets line N, none beyond */
 	int prompts;		/* number of prompts seen */
 };
 
@@ -146,7 +155,17 @@ conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,
 				free_replies(reply, num_msg);
 				return PAM_CONV_ERR;
 			}
-			if (getenv("PAMRUN_PARTS") != NULL) {
+			if (a->strict_lines) {
+				const char *line = a->token;
+				for (int k = 1; k < a->prompts && line != NULL; k++)
+					line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+				if (line == NULL || *line == '\0') {
+					fprintf(stderr, "pamrun: no answer left for prompt %d\n", a->prompts);
+					free_replies(reply, num_msg);
+					return PAM_CONV_ERR;
+				}
+				reply[i].resp = strndup(line, strcspn(line, "\n"));
+			} else if (getenv("PAMRUN_PARTS") != NULL) {
 				const char *line = a->token, *nl;
 				for (int k = 1; k < a->prompts && (nl = strchr(line, '\n')) != NULL && nl[1] != '\0'; k++)
 					line = nl + 1;
@@ -224,10 +243,57 @@ fail:
 	return NULL;
 }
 
+static const char *
+result_name(int rv, char *buf, size_t cap)
+{
+	const char *name = pam_code_name(rv);
+
+	if (name != NULL)
+		return name;
+	snprintf(buf, cap, "PAM_UNKNOWN_%d", rv);
+	return buf;
+}
+
+/* --ops: the operations of list in one handle, straight through libpam. */
+static int
+run_ops(char *list, const char *service, const char *user, struct answer *a)
+{
+	struct pam_conv pconv = { conv, a };
+	pam_handle_t *pamh = NULL;
+	char buf[32], *op, *save = NULL;
+	int rv;
+
+	rv = pam_start(service, user, &pconv, &pamh);
+	if (rv != PAM_SUCCESS) {
+		fprintf(stderr, "pamrun: pam_start: %s\n", result_name(rv, buf, sizeof(buf)));
+		return 2;
+	}
+	for (op = strtok_r(list, ",", &save); op != NULL; op = strtok_r(NULL, ",", &save)) {
+		if (strcmp(op, "auth") == 0)
+			rv = pam_authenticate(pamh, 0);
+		else if (strcmp(op, "account") == 0)
+			rv = pam_acct_mgmt(pamh, 0);
+		else if (strcmp(op, "chauthtok") == 0)
+			rv = pam_chauthtok(pamh, 0);
+		else if (strcmp(op, "chauthtok-expired") == 0)
+			rv = pam_chauthtok(pamh, PAM_CHANGE_EXPIRED_AUTHTOK);
+		else {
+			fprintf(stderr, "pamrun: unknown operation %s\n", op);
+			pam_end(pamh, PAM_ABORT);
+			return 2;
+		}
+		printf("%s %s\n", op, result_name(rv, buf, sizeof(buf)));
+	}
+	pam_end(pamh, rv);
+	fprintf(stderr, "pamrun: %d prompt(s)\n", a->prompts);
+	fflush(stdout);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct answer a = { NULL, 1, 0 };
+	struct answer a = { NULL, 1, 0, 0 };
 	struct pam_testcase tests[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
@@ -252,16 +318,25 @@ main(int argc, char **argv)
 	} else if (argc > 1 && strcmp(argv[1], "--session") == 0) {
 		ncases = 4;
 		argi++;
+	} else if (argc > 2 && strcmp(argv[1], "--ops") == 0) {
+		a.strict_lines = 1;
+		argi += 2;
 	}
 	if (argc - argi != 3) {
 		fprintf(stderr,
-			"usage: pamrun [--preset|--account|--session] SERVICE USER TOKENFILE\n");
+			"usage: pamrun [--preset|--account|--session|--ops LIST] SERVICE USER TOKENFILE\n");
 		return 2;
 	}
 	token = read_token(argv[argi + 2]);
 	if (token == NULL)
 		return 2;
 	a.token = token;
+	if (a.strict_lines) {
+		int rc = run_ops(argv[2], argv[argi], argv[argi + 1], &a);
+		memset(token, 0, strlen(token));
+		free(token);
+		return rc;
+	}
 	if (!a.answer_prompts && tests[0].pam_operation == PAMTEST_AUTHENTICATE
 	    && setenv("PAM_AUTHTOK", token, 1) != 0) {
 		fprintf(stderr, "pamrun: setenv: %s\n", strerror(errno));

@@ -1,0 +1,238 @@
+/* One connection to one LDAP server, made safe (TLS, timeouts, no
+ * referrals), and the binds and the DN lookup every LDAP operation of the
+ * module starts with: the password login, the group check and the password
+ * change share this code. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "ldap-escape.h"
+#include "ldap-session.h"
+#include "secret.h"
+#include "url-policy.h"
+
+#define BINDPW_MAX 1024
+
+int
+pb_ldap_session_is_down(int rc)
+{
+    return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT
+        || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
+}
+
+/* Open and secure a connection to one URI; PB_LDAP_SERVER_DOWN on any failure. */
+enum pb_ldap_server
+pb_ldap_session_open(struct pb_ldap_session *s)
+{
+    const struct pb_config *cfg = s->cfg;
+    struct timeval timeout = { cfg->ldap_timeout, 0 };
+    int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0, rc;
+    struct pb_url_info info;
+    char why[160], shown[256];
+
+    /* libldap's parser has the last word on what ldap_initialize will read. */
+    pb_url_for_log(shown, sizeof(shown), s->uri);
+    if (pb_url_policy_ldap(s->uri, &info, why, sizeof(why)) != PB_OK) {
+        pb_log(s->log, LOG_ERR, "config: ldap_uri %s refused: %s", shown, why);
+        return PB_LDAP_SERVER_DOWN;
+    }
+    if (!info.tls && !cfg->ldap_starttls && !cfg->ldap_insecure_plaintext && !info.loopback) {
+        pb_log(s->log, LOG_ERR, "config: ldap_uri %s would send passwords unencrypted", shown);
+        return PB_LDAP_SERVER_DOWN;
+    }
+    rc = ldap_initialize(&s->ld, s->uri);
+    if (rc != LDAP_SUCCESS) {
+        pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));
+        return PB_LDAP_SERVER_DOWN;
+    }
+    if (ldap_set_option(s->ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS
+        || ldap_set_option(s->ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS
+        || ldap_set_option(s->ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS
+        || ldap_set_option(s->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS
+        || ldap_set_option(s->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS
+        || (cfg->ldap_ca_file != NULL
+            && ldap_set_option(s->ld, LDAP_OPT_X_TLS_CACERTFILE, cfg->ldap_ca_file) != LDAP_OPT_SUCCESS)
+        || ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
+        pb_log(s->log, LOG_ERR, "unavailable: ldap %s: cannot set connection options (TLS setup)", s->uri);
+        return PB_LDAP_SERVER_DOWN;
+    }
+    if (cfg->ldap_starttls && !info.tls) {
+        rc = ldap_start_tls_s(s->ld, NULL, NULL);
+        if (rc != LDAP_SUCCESS) {
+            char *diag = NULL;
+            ldap_get_option(s->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+            pb_log(s->log, LOG_ERR, "unavailable: ldap %s: StartTLS failed: %s%s%s", s->uri,
+                   ldap_err2string(rc), diag && *diag ? ": " : "", diag ? diag : "");
+            ldap_memfree(diag);
+            return PB_LDAP_SERVER_DOWN;
+        }
+    }
+    return PB_LDAP_SERVER_DONE;
+}
+
+void
+pb_ldap_session_close(struct pb_ldap_session *s)
+{
+    if (s->ld != NULL)
+        ldap_unbind_ext_s(s->ld, NULL, NULL);
+    s->ld = NULL;
+}
+
+/* A simple bind, reading the password-policy response control (RFC draft
+ * behera, as slapd's ppolicy overlay sends it).  Returns the LDAP result code. */
+int
+pb_ldap_session_bind(struct pb_ldap_session *s, const char *dn, const char *password, size_t password_len,
+            LDAPPasswordPolicyError *pp_error, int *pp_expire, int *pp_grace)
+{
+    struct berval cred = { (ber_len_t) password_len, (char *) password };
+    struct timeval timeout = { s->cfg->ldap_timeout, 0 };
+    LDAPControl *request = NULL, *controls[2] = { NULL, NULL }, **response = NULL, *pp;
+    LDAPMessage *result = NULL;
+    int msgid = 0, rc, err = LDAP_OTHER;
+
+    *pp_error = PP_noError;
+    *pp_expire = *pp_grace = -1;
+    if (ldap_create_passwordpolicy_control(s->ld, &request) == LDAP_SUCCESS)
+        controls[0] = request;
+    rc = ldap_sasl_bind(s->ld, dn, LDAP_SASL_SIMPLE, &cred, controls, NULL, &msgid);
+    if (rc != LDAP_SUCCESS) {
+        err = rc;
+        goto done;
+    }
+    rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &timeout, &result);
+    if (rc <= 0) {
+        err = rc == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN;
+        goto done;
+    }
+    rc = ldap_parse_result(s->ld, result, &err, NULL, NULL, NULL, &response, 0);
+    if (rc != LDAP_SUCCESS) {
+        err = rc;
+        goto done;
+    }
+    pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, response, NULL);
+    if (pp != NULL) {
+        ber_int_t expire = -1, grace = -1;
+        ldap_parse_passwordpolicy_control(s->ld, pp, &expire, &grace, pp_error);
+        *pp_expire = expire;
+        *pp_grace = grace;
+    }
+done:
+    ldap_msgfree(result);
+    ldap_controls_free(response);
+    ldap_control_free(request);
+    return err;
+}
+
+/* Bind as the service account (its password read from its file and wiped). */
+enum pb_status
+pb_ldap_session_service_bind(struct pb_ldap_session *s, int *rc_out)
+{
+    unsigned char *pw = NULL;
+    size_t len = 0;
+    char err[256];
+    LDAPPasswordPolicyError pp;
+    int expire, grace;
+    enum pb_status status;
+
+    status = pb_secret_read_file(s->cfg->ldap_bindpw_file, BINDPW_MAX, 1, &pw, &len, NULL, err, sizeof(err));
+    if (status != PB_OK) {
+        pb_log(s->log, LOG_ERR, "%s: ldap_bindpw_file %s", pb_status_name(status), err);
+        return status == PB_UNAVAILABLE ? PB_CONFIG : status;
+    }
+    /* A file written with echo ends in a newline that is not the password. */
+    if (len > 0 && pw[len - 1] == '\n')
+        len--;
+    *rc_out = pb_ldap_session_bind(s, s->cfg->ldap_binddn, (const char *) pw, len, &pp, &expire, &grace);
+    pb_secret_free(pw, len + 2);
+    if (*rc_out != LDAP_SUCCESS && !pb_ldap_session_is_down(*rc_out))
+        pb_log(s->log, LOG_ERR, "config: ldap %s: service account bind as %s failed: %s", s->uri,
+               s->cfg->ldap_binddn, ldap_err2string(*rc_out));
+    return PB_OK;
+}
+
+/* Find the user's DN by search; PB_REJECTED if there is not exactly one. */
+static enum pb_status
+search_user_dn(struct pb_ldap_session *s, const char *user, char **dn, int *rc_out, struct pb_verdict *verdict)
+{
+    struct timeval timeout = { s->cfg->ldap_timeout, 0 };
+    char *attrs[] = { LDAP_NO_ATTRS, NULL }, *filter, *found;
+    LDAPMessage *result = NULL;
+    enum pb_status status = PB_REJECTED;
+    int count;
+
+    *dn = NULL;
+    filter = pb_ldap_expand(s->cfg->ldap_filter, user, pb_ldap_escape_filter);
+    if (filter == NULL)
+        return PB_NOMEM;
+    /* Two results are enough to know it is ambiguous. */
+    *rc_out = ldap_search_ext_s(s->ld, s->cfg->ldap_base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL,
+                                &timeout, 2, &result);
+    if (*rc_out == LDAP_SIZELIMIT_EXCEEDED) {
+        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "user name matches several LDAP entries");
+        *rc_out = LDAP_SUCCESS;
+        goto done;
+    }
+    if (*rc_out != LDAP_SUCCESS) {
+        if (!pb_ldap_session_is_down(*rc_out))
+            pb_log(s->log, LOG_ERR, "ldap %s: search under %s failed: %s", s->uri, s->cfg->ldap_base,
+                   ldap_err2string(*rc_out));
+        status = PB_UNAVAILABLE;
+        goto done;
+    }
+    count = ldap_count_entries(s->ld, result);
+    if (count != 1) {
+        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, count == 0 ? "no such user in LDAP"
+                                                              : "user name matches several LDAP entries");
+        goto done;
+    }
+    found = ldap_get_dn(s->ld, ldap_first_entry(s->ld, result));
+    if (found == NULL) {
+        status = PB_NOMEM;
+        goto done;
+    }
+    *dn = strdup(found);
+    ldap_memfree(found);
+    status = *dn ? PB_OK : PB_NOMEM;
+done:
+    ldap_msgfree(result);
+    free(filter);
+    return status;
+}
+
+/* The user's DN: from the template, or searched for with the service account. */
+enum pb_status
+pb_ldap_session_user_dn(struct pb_ldap_session *s, const char *user, char **dn, int *rc, struct pb_verdict *verdict)
+{
+    enum pb_status status;
+
+    *rc = LDAP_SUCCESS;
+    if (s->cfg->ldap_user_dn != NULL) {
+        *dn = pb_ldap_expand(s->cfg->ldap_user_dn, user, pb_ldap_escape_dn);
+        return *dn ? PB_OK : PB_NOMEM;
+    }
+    status = pb_ldap_session_service_bind(s, rc);
+    if (status != PB_OK || *rc != LDAP_SUCCESS)
+        return status != PB_OK ? status : pb_ldap_session_is_down(*rc) ? PB_UNAVAILABLE : PB_CONFIG;
+    return search_user_dn(s, user, dn, rc, verdict);
+}
+
+/* Username checks that hold before anything reaches a server. */
+int
+pb_ldap_session_user_ok(const char *user, struct pb_verdict *verdict)
+{
+    size_t len = strlen(user);
+
+    if (len == 0 || len > 256) {
+        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "user name empty or longer than 256 bytes");
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) user[i] < 0x20 || user[i] == 0x7f) {
+            pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "user name holds a control character");
+            return 0;
+        }
+    return 1;
+}

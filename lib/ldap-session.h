@@ -1,0 +1,55 @@
+/* One connection to one LDAP server and what every LDAP operation of the
+ * module starts with (inside pam_bearer-ldap.so only; links libldap). */
+#ifndef PB_LDAP_SESSION_H
+#define PB_LDAP_SESSION_H
+
+#include <stddef.h>
+
+#include <ldap.h>
+
+#include "log.h"
+#include "options.h"
+#include "jws.h"
+
+/* One server's answer, sorted into what the caller must do next. */
+enum pb_ldap_server {
+    PB_LDAP_SERVER_DONE,        /* a final answer: the status says which */
+    PB_LDAP_SERVER_DOWN         /* unreachable or untrusted: try the next URI */
+};
+
+struct pb_ldap_session {
+    const struct pb_config *cfg;
+    const struct pb_log *log;
+    const char *uri;
+    LDAP *ld;                   /* NULL until opened, and after closing */
+};
+
+/* Non-zero if the LDAP result code rc means the server is gone (try another). */
+int pb_ldap_session_is_down(int rc);
+
+/* Connect to s->uri with TLS verified (StartTLS when configured); logged
+ * and PB_LDAP_SERVER_DOWN on any failure. */
+enum pb_ldap_server pb_ldap_session_open(struct pb_ldap_session *s);
+void pb_ldap_session_close(struct pb_ldap_session *s);
+
+/* A simple bind asking for the password-policy response control; the
+ * policy's error, seconds to expiry and grace logins left (-1: none) come
+ * back.  Returns the LDAP result code.  The password is not copied here. */
+int pb_ldap_session_bind(struct pb_ldap_session *s, const char *dn, const char *password, size_t password_len,
+                         LDAPPasswordPolicyError *pp_error, int *pp_expire, int *pp_grace);
+
+/* Bind as the service account; PB_OK with the bind's result code in
+ * *rc_out, or the status of reading its password file. */
+enum pb_status pb_ldap_session_service_bind(struct pb_ldap_session *s, int *rc_out);
+
+/* The user's DN (the caller frees *dn): from ldap_user_dn, or searched for
+ * with the service account.  PB_REJECTED (verdict set) when there is not
+ * exactly one entry; *rc is the last LDAP result code. */
+enum pb_status pb_ldap_session_user_dn(struct pb_ldap_session *s, const char *user, char **dn, int *rc,
+                                       struct pb_verdict *verdict);
+
+/* Non-zero if the user name may go to a server (length, no control
+ * characters); otherwise the verdict says why. */
+int pb_ldap_session_user_ok(const char *user, struct pb_verdict *verdict);
+
+#endif
