@@ -29,7 +29,10 @@
 #   14. a session token file owned by someone else is refused;
 #   15. sudo -n (noninteractive_auth) by the session token; 16. sudo -n
 #       where a token would have to be typed fails at once, no hang;
-#   17. a 4 KiB token pasted on sudo -S in 400-byte parts.
+#   17. a 4 KiB token pasted on sudo -S in 400-byte parts;
+#   and after 10, mallory's sudo -u alice under targetpw and mallory's su alice:
+#       alice's valid session token is refused (not-owner: only alice asking
+#       for herself).
 #
 # Run from the build directory:
 #   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
@@ -136,10 +139,11 @@ mkdir -m 700 "$tmp/home" && chown 10001:10001 "$tmp/home"
 mkdir "$tmp/etc"
 grep -v '^alice:' /etc/passwd >"$tmp/etc/passwd"
 printf 'alice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/home" >>"$tmp/etc/passwd"
+printf 'mallory:x:10003:10003:Mallory:/nonexistent:/bin/sh\n' >>"$tmp/etc/passwd"
 grep -v '^alice:' /etc/group >"$tmp/etc/group"
-printf 'alice:x:10001:\n' >>"$tmp/etc/group"
+printf 'alice:x:10001:\nmallory:x:10003:\n' >>"$tmp/etc/group"
 grep -v '^alice:' /etc/shadow >"$tmp/etc/shadow"
-printf 'alice:*:20000:0:99999:7:::\n' >>"$tmp/etc/shadow"
+printf 'alice:*:20000:0:99999:7:::\nmallory:*:20000:0:99999:7:::\n' >>"$tmp/etc/shadow"
 chmod 644 "$tmp/etc/passwd" "$tmp/etc/group"
 chmod 640 "$tmp/etc/shadow"
 chown root:"$(stat -c %g /etc/shadow)" "$tmp/etc/shadow"
@@ -156,6 +160,8 @@ Defaults noninteractive_auth
 Defaults env_reset
 root ALL=(ALL:ALL) ALL
 alice ALL=(ALL) ALL
+Defaults:mallory targetpw
+mallory ALL=(alice) ALL
 SUDOERS
 chmod 440 "$tmp/etc/sudoers"
 cp -a /etc/pam.d "$tmp/etc/pam.d"
@@ -313,7 +319,7 @@ logged() {
 }
 remote_get="echo LOGGED-IN; echo cache=\$BEARER_TOKEN_CACHE; BEARER_TOKEN_PLUGIN=$plugin $helper get"
 
-echo "1..17"
+echo "1..19"
 
 # --- 1. a password login over ssh --------------------------------------------------------
 # The session stays open (until $tmp/release appears) while the token is
@@ -432,6 +438,30 @@ rc=$?
 	&& result ok "sudo -S by the session token of an ssh login (scope sudo), no prompt" \
 	|| result "not ok" "sudo by session token" "rc=$rc $(cat "$tmp/sudo.err"; syslog_since "$m")"
 
+# Someone else asking for alice: sudo with targetpw, and su.  alice's session
+# token is valid, but it authorises only alice asking for herself.
+m=$(mark)
+timeout 30 setpriv --reuid=10003 --regid=10003 --init-groups env -i PATH=/usr/bin:/bin \
+	sudo -S -k -u alice true </dev/null >"$tmp/sudo-targetpw.out" 2>"$tmp/sudo-targetpw.err"
+rc=$?
+[ $rc != 0 ] && logged "$m" "rejected: not-owner: .*real uid is 10003 (user alice" \
+	&& ! syslog_since "$m" | grep -q "session token: $cache" \
+	&& result ok "mallory's sudo -u alice under targetpw: alice's session token refused (not-owner), never read" \
+	|| result "not ok" "sudo targetpw by session token" "rc=$rc $(cat "$tmp/sudo-targetpw.err"; syslog_since "$m")"
+cat >/etc/pam.d/su <<PAM
+auth sufficient $module $common $sudo_opts require_claim=scope=sudo
+auth requisite $secdir/pam_deny.so
+account required $secdir/pam_permit.so
+session required $secdir/pam_permit.so
+PAM
+m=$(mark)
+timeout 30 setpriv --reuid=10003 --regid=10003 --init-groups env -i PATH=/usr/bin:/bin \
+	su alice -c true </dev/null >"$tmp/su.out" 2>"$tmp/su.err"
+rc=$?
+[ $rc != 0 ] && logged "$m" "rejected: not-owner: .*real uid is 10003 (user alice" \
+	&& result ok "mallory's su alice: alice's session token refused (not-owner)" \
+	|| result "not ok" "su by session token" "rc=$rc $(cat "$tmp/su.err"; syslog_since "$m")"
+
 sudo_pam $sudo_opts require_claim=scope=admin
 m=$(mark)
 as_alice_sudo sudo-admin
@@ -516,5 +546,5 @@ rc=$?
 	&& result ok "a $long_len-byte token pasted on sudo -S in $nparts parts of 400 bytes: allowed" \
 	|| result "not ok" "long token through sudo" "rc=$rc parts=$nparts $(cat "$tmp/sudo-long.err"; syslog_since "$m")"
 
-[ $n = 17 ] || echo "# planned 17, ran $n"
+[ $n = 19 ] || echo "# planned 19, ran $n"
 [ $failed = 0 ]
