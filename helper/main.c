@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -45,6 +47,15 @@ main(int argc, char **argv)
     if (getuid() != geteuid() || getgid() != getegid()) {
         fprintf(stderr, "bearer-token: refusing to run set-user-ID or set-group-ID\n");
         return PB_EXIT_USAGE;
+    }
+    /* It may hold a password or a refresh token: no core file, and no
+     * ptrace or /proc/PID/mem for the user's other processes. */
+    {
+        const struct rlimit no_core = { 0, 0 };
+        if (prctl(PR_SET_DUMPABLE, 0) != 0 || setrlimit(RLIMIT_CORE, &no_core) != 0) {
+            perror("bearer-token: cannot protect its memory");
+            return PB_EXIT_USAGE;
+        }
     }
     /* Installed as bearer-token-askpass, it is SSH_ASKPASS: the one argument is ssh's prompt. */
     {

@@ -1,7 +1,8 @@
-/* Running bearer-token as the user: fork, drop to the user's groups, gid and
- * uid, a clean environment and no inherited descriptors, the secret on a
- * socket (never argv or environment), a deadline, and the child always
- * reaped.  The host's SIGCHLD disposition is restored. */
+/* Running bearer-token as the user: fork, a session of its own, drop to the
+ * user's groups, gid and uid, a clean environment and no inherited
+ * descriptors, no core file, the secret on a socket (never argv or
+ * environment), a deadline, and the child always reaped.  The host's SIGCHLD
+ * disposition is restored. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -55,6 +57,14 @@ child(const struct pb_spawn *sp, int in_fd, int err_fd)
             (void) sigaction(sig, &dfl, NULL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Out of the service's session and process group: the terminal's
+     * signals and the service's job control are not the helper's; and it
+     * holds the secret, so it never writes a core file. */
+    {
+        const struct rlimit no_core = { 0, 0 };
+        if (setsid() < 0 || setrlimit(RLIMIT_CORE, &no_core) != 0)
+            _exit(126);
+    }
     /* Only system calls after fork: the groups were looked up before it. */
     if (setgroups((size_t) sp->ngroups, sp->groups) != 0 || setgid(sp->gid) != 0 || setuid(sp->uid) != 0)
         _exit(126);
@@ -161,6 +171,8 @@ pb_spawn_run(const struct pb_spawn *sp, int *exit_status, char *errbuf, size_t e
             usleep(5000);
     }
     if (rc == PB_SPAWN_TIMEOUT) {
+        /* The helper leads its own process group: whatever it started goes too. */
+        kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;

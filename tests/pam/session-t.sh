@@ -109,7 +109,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..47"
+echo "1..50"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -185,6 +185,42 @@ left=$(pgrep -u 10001 -f "$tmp" 2>/dev/null | wc -l)
 	&& result ok "a hung helper is killed at helper_timeout (${took} s), the login succeeds, nothing of it is left" \
 	|| result "not ok" "hung helper" "took=$took left=$left; $(cat "$tmp/hang.log")"
 echo ok >"$state/mode"
+# The helper runs in a session of its own (not the service's terminal or
+# process group), with no core file whatever the service's limit; at the
+# deadline its whole group is killed, whatever it started included.
+printf '#!/bin/sh\necho "pid $$ sid $(ps -o sid= -p $$ | tr -d " ") core $(ulimit -c)" >%s/probe.facts\n' "$tmp" >"$tmp/bin/probe"
+printf '#!/bin/sh\nsleep 3017 &\nsleep 3017\n' >"$tmp/bin/forker"
+chmod 755 "$tmp/bin/probe" "$tmp/bin/forker"
+touch "$tmp/probe.facts" && chown 10001 "$tmp/probe.facts"
+(ulimit -c unlimited; login probe "$tmp/pw" obtain_tokens bearer_token="$tmp/bin/probe")
+read -r _ ppid _ psid _ pcore <"$tmp/probe.facts"
+[ -n "$ppid" ] && [ "$psid" = "$ppid" ] && [ "$pcore" = 0 ] \
+	&& result ok "the helper leads a session of its own and may not dump core (service limit unlimited)" \
+	|| result "not ok" "helper session and core limit" "$(cat "$tmp/probe.facts" "$tmp/probe.log")"
+login forker "$tmp/pw" obtain_tokens bearer_token="$tmp/bin/forker" helper_timeout=1
+sleep 0.5
+left=$(pgrep -u 10001 -f "sleep 3017" 2>/dev/null | wc -l)
+pkill -KILL -u 10001 -f "sleep 3017" 2>/dev/null
+[ "$left" = 0 ] && grep -q "did not finish within 1 s and was killed" "$tmp/forker.log" \
+	&& result ok "a helper killed at helper_timeout takes what it started with it" \
+	|| result "not ok" "helper's children" "left=$left; $(cat "$tmp/forker.log")"
+# While it may hold a password, bearer-token is not dumpable: the user's
+# other processes can neither ptrace it nor read its memory or environment.
+mkdir -m 700 "$tmp/dump-cache" && chown 10001 "$tmp/dump-cache"
+{ sleep 3; cat "$tmp/pw"; } | setpriv --reuid=10001 --regid=10001 --clear-groups env -i PATH=/usr/bin:/bin \
+	BEARER_TOKEN_PLUGIN="$plugin" BEARER_TOKEN_CACHE="$tmp/dump-cache" BEARER_TOKEN_CONFIG="$conf" \
+	"$helper" login --user alice --password-stdin >/dev/null 2>&1 &
+hpid=$!
+i=0
+while [ $i -lt 40 ] && [ "$(readlink "/proc/$hpid/exe" 2>/dev/null)" != "$(readlink -f "$helper")" ]; do
+	sleep 0.05; i=$((i + 1))
+done
+seen=$(readlink "/proc/$hpid/exe" 2>/dev/null)
+as_alice cat "/proc/$hpid/environ" >/dev/null 2>&1 && peek=readable || peek=denied
+wait $hpid
+[ "$seen" = "$(readlink -f "$helper")" ] && [ $peek = denied ] \
+	&& result ok "bearer-token waiting for the password: alice's other processes cannot read its memory (not dumpable)" \
+	|| result "not ok" "bearer-token dumpable" "exe $seen, /proc/$hpid/environ $peek for uid 10001"
 chmod 775 "$tmp/bin/bearer-token"
 login unsafe "$tmp/pw" obtain_tokens
 chmod 755 "$tmp/bin/bearer-token"
@@ -463,5 +499,5 @@ else
 	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
 fi
 
-[ $n = 47 ] || echo "# planned 47, ran $n"
+[ $n = 50 ] || echo "# planned 50, ran $n"
 [ $failed = 0 ]
