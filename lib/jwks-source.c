@@ -3,14 +3,17 @@
  * host (the module lives in many short-lived processes; the authority must
  * see a handful of requests per host, not one per login).
  *
- * Cache layout, in cache_dir (root-owned, not writable by others):
- *   jwks-HASH.json  the key set exactly as fetched; its mtime is the time it
- *                   stops being fresh, so a warm login needs one stat.
- *   jwks-HASH.lock  flock()ed by whoever fetches.  Once one byte long, its
- *                   mtime is the last attempt, which rate-limits fetches
+ * Cache layout, in cache_dir (root-owned, 0700; no one else opens anything
+ * in it, since flock() works on any descriptor, even a read-only one):
+ *   jwks-HASH.json  the key set exactly as fetched, 0600; its mtime is the
+ *                   time it stops being fresh, so a warm login needs one stat.
+ *   jwks-HASH.lock  0600, flock()ed by whoever fetches.  Once one byte long,
+ *                   its mtime is the last attempt, which rate-limits fetches
  *                   (a file just created by a competitor records none).
  * HASH is the SHA-256 of the source (URL or issuer).  New files are written
- * under a temporary name and renamed: readers see the old set or the new. */
+ * under a temporary name and renamed: readers see the old set or the new.
+ * Earlier versions made the directory 0755 and the files 0644: the module
+ * tightens what it owns, and replaces a lock file others could have opened. */
 #include "config.h"
 
 #include <errno.h>
@@ -34,6 +37,9 @@
 #define DISCOVERY_MAX_BYTES (64 * 1024)
 /* How often a waiter looks at the lock another process holds. */
 #define LOCK_POLL_NS (20 * 1000 * 1000)
+/* The owner's alone: see the layout above. */
+#define CACHE_DIR_MODE 0700
+#define CACHE_FILE_MODE 0600
 
 struct source {
     const struct pb_config *cfg;
@@ -50,6 +56,35 @@ pb_jwks_is_remote(const struct pb_config *cfg)
 {
     return cfg->discovery
         || (cfg->jwks != NULL && (strncmp(cfg->jwks, "https://", 8) == 0 || strncmp(cfg->jwks, "http://", 7) == 0));
+}
+
+/* cache_dir as an earlier version left it (0755): make it its owner's
+ * alone, through a descriptor so that what is changed is what was checked. */
+static enum pb_status
+tighten_dir(const char *dir, const struct stat *checked, const struct pb_log *log)
+{
+    struct stat st;
+    enum pb_status status = PB_UNAVAILABLE;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 || fstat(fd, &st) != 0)
+        goto done;
+    if (st.st_dev != checked->st_dev || st.st_ino != checked->st_ino) {
+        errno = EAGAIN;   /* replaced between the two looks: refuse this time */
+        goto done;
+    }
+    if (fchmod(fd, CACHE_DIR_MODE) != 0)
+        goto done;
+    pb_log(log, LOG_NOTICE, "cache_dir %s was mode %04o: now %04o", dir, (unsigned) (st.st_mode & 07777),
+           CACHE_DIR_MODE);
+    status = PB_OK;
+done:
+    if (status != PB_OK)
+        pb_log(log, LOG_ERR, "unavailable: cache_dir %s is open to others and cannot be made %04o: %s", dir,
+               CACHE_DIR_MODE, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return status;
 }
 
 /* Name the cache files after the source; check the directory is trustworthy. */
@@ -77,7 +112,7 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
 
     dir_status = lstat(cfg->cache_dir, &st);
     if (dir_status != 0 && errno == ENOENT) {
-        if (mkdir(cfg->cache_dir, 0755) != 0) {
+        if (mkdir(cfg->cache_dir, CACHE_DIR_MODE) != 0) {
             /* Not ours to create (the helper as a user): fetch without a
              * cache.  For root that means a request per login: say so. */
             pb_log(log, geteuid() == 0 ? LOG_WARNING : LOG_DEBUG, "no key cache: cannot create %s: %s",
@@ -98,12 +133,73 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
         return PB_UNAVAILABLE;
     }
     s->writable = st.st_uid == euid;
+    /* Readable or searchable by others: tighten it if it is ours.  A user
+     * running the helper cannot, and need not: it only reads there. */
+    if (s->writable && (st.st_mode & 077) != 0 && tighten_dir(cfg->cache_dir, &st, log) != PB_OK)
+        return PB_UNAVAILABLE;
     if ((size_t) snprintf(s->cache, sizeof(s->cache), "%s/jwks-%.32s.json", cfg->cache_dir, hex) >= sizeof(s->cache)
         || (size_t) snprintf(s->lock, sizeof(s->lock), "%s/jwks-%.32s.lock", cfg->cache_dir, hex) >= sizeof(s->lock)) {
         pb_log(log, LOG_ERR, "unavailable: cache_dir path too long");
         return PB_UNAVAILABLE;
     }
     return PB_OK;
+}
+
+/* A new, empty lock file in place of the old one, renamed over it. */
+static int
+replace_lock(const struct source *s)
+{
+    char tmp[sizeof(s->lock) + 8];
+    int fd;
+
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->lock);
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+        goto failed;
+    if (fchmod(fd, CACHE_FILE_MODE) != 0 || rename(tmp, s->lock) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        close(fd);
+        errno = saved;
+        goto failed;
+    }
+    return fd;
+failed:
+    pb_log(s->log, LOG_ERR, "unavailable: %s: cannot replace it: %s", s->lock, strerror(errno));
+    return -1;
+}
+
+/* The lock file, ours and 0600.  One that someone else could have opened
+ * (0644 from an earlier version, or not ours) may be open and locked in
+ * their process right now: tightening it would not take that back, so it is
+ * replaced by a new file no one else can open. */
+static int
+open_lock(const struct source *s)
+{
+    struct stat st;
+    int fd = open(s->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, CACHE_FILE_MODE);
+
+    if (fd < 0 && errno != EACCES) {
+        pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock, strerror(errno));
+        return -1;
+    }
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        if (S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) == 0)
+            return fd;
+        pb_log(s->log, LOG_WARNING, "replacing %s: others may have it open (uid %u, mode %04o)", s->lock,
+               (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+    }
+    if (fd >= 0)
+        close(fd);
+    return replace_lock(s);
+}
+
+/* Does path still name the file fd is open on (not replaced meanwhile)? */
+static int
+still_linked(int fd, const char *path)
+{
+    struct stat a, b;
+
+    return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Wait for the fetch lock, but never longer than one fetch could take. */
@@ -113,28 +209,34 @@ take_lock(const struct source *s)
     const struct pb_config *cfg = s->cfg;
     long budget_ms = 1000 * (2 * (cfg->http_connect_timeout + cfg->http_timeout) + 2);
     struct timespec pause = { 0, LOCK_POLL_NS };
-    int fd;
+    long waited = 0;
+    int fd = -1;
 
-    fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        fd = open(s->lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno == EEXIST)
-            fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    }
-    if (fd < 0) {
-        pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock, strerror(errno));
-        return -1;
-    }
-    for (long waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += LOCK_POLL_NS / 1000000) {
-        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= budget_ms) {
-            pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock,
-                   waited >= budget_ms ? "another process has held it too long" : strerror(errno));
+    for (;;) {
+        const char *why = NULL;
+
+        if (fd < 0 && (fd = open_lock(s)) < 0)
+            return -1;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            if (still_linked(fd, s->lock))
+                return fd;
+            /* Replaced while we waited: the new file is the lock now. */
             close(fd);
+            fd = -1;
+        } else if (errno != EWOULDBLOCK && errno != EINTR) {
+            why = strerror(errno);
+        }
+        if (why == NULL && waited >= budget_ms)
+            why = "another process has held it too long";
+        if (why != NULL) {
+            pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock, why);
+            if (fd >= 0)
+                close(fd);
             return -1;
         }
         nanosleep(&pause, NULL);
+        waited += LOCK_POLL_NS / 1000000;
     }
-    return fd;
 }
 
 /* An http:// URL is allowed to loopback only, as for the configuration. */
@@ -234,7 +336,7 @@ store(const struct source *s, const unsigned char *body, size_t len, time_t fres
     snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->cache);
     if ((fd = mkstemp(tmp)) < 0)
         goto failed;
-    if (fchmod(fd, 0644) != 0)   /* public keys: the helper, as a user, reads them */
+    if (fchmod(fd, CACHE_FILE_MODE) != 0)
         goto failed_fd;
     while (off < len) {
         ssize_t n = write(fd, body + off, len - off);
@@ -295,6 +397,23 @@ done:
     return status;
 }
 
+/* A key set cached by an earlier version is 0644: make it the owner's
+ * alone.  One that is not ours is left to the read, which refuses it (and
+ * so has it fetched again and replaced). */
+static void
+tighten_cache(const struct source *s, struct stat *st)
+{
+    struct stat now;
+    int fd = open(s->cache, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+    if (fd < 0)
+        return;
+    if (fstat(fd, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino
+        && now.st_uid == geteuid() && fchmod(fd, now.st_mode & CACHE_FILE_MODE) == 0)
+        fstat(fd, st);
+    close(fd);
+}
+
 static int
 same_version(const struct stat *a, const struct stat *b)
 {
@@ -323,6 +442,8 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
     }
 
     have_file = lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode);
+    if (have_file && s.writable && (st.st_mode & 077) != 0)
+        tighten_cache(&s, &st);
     if (have_file && st.st_mtime > now && !refresh) {
         /* The warm path: fresh keys on disk, no HTTP code loaded. */
         if (pb_keyset_get_stat(s.cache, &st, out, log) == PB_OK)
