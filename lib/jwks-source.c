@@ -37,6 +37,10 @@
 #define DISCOVERY_MAX_BYTES (64 * 1024)
 /* How often a waiter looks at the lock another process holds. */
 #define LOCK_POLL_NS (20 * 1000 * 1000)
+/* A waiter waits for the holder's whole fetch (http_timeout) and this much
+ * more: its last request's timeout is rounded up to a second, and it still
+ * has to write the set. */
+#define LOCK_SLACK_S 2
 /* The owner's alone: see the layout above. */
 #define CACHE_DIR_MODE 0700
 #define CACHE_FILE_MODE 0600
@@ -49,6 +53,7 @@ struct source {
     char cache[4096];           /* cache file, "" without a usable cache directory */
     char lock[4096];
     int writable;               /* we may write the cache (we own the directory) */
+    struct timespec deadline;   /* of the fetch under way: http_timeout in all */
 };
 
 int
@@ -202,16 +207,16 @@ still_linked(int fd, const char *path)
     return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Wait for the fetch lock, but never longer than one fetch could take. */
+/* Wait for the fetch lock, but never longer than the holder's fetch can
+ * take.  Timed on the monotonic clock, not by counting naps: a loaded host
+ * oversleeps, and the date may be set meanwhile. */
 static int
 take_lock(const struct source *s)
 {
-    const struct pb_config *cfg = s->cfg;
-    long budget_ms = 1000 * (2 * (cfg->http_connect_timeout + cfg->http_timeout) + 2);
-    struct timespec pause = { 0, LOCK_POLL_NS };
-    long waited = 0;
+    struct timespec pause = { 0, LOCK_POLL_NS }, give_up;
     int fd = -1;
 
+    pb_http_deadline(&give_up, s->cfg->http_timeout + LOCK_SLACK_S);
     for (;;) {
         const char *why = NULL;
 
@@ -226,7 +231,7 @@ take_lock(const struct source *s)
         } else if (errno != EWOULDBLOCK && errno != EINTR) {
             why = strerror(errno);
         }
-        if (why == NULL && waited >= budget_ms)
+        if (why == NULL && pb_http_left_ms(&give_up) == 0)
             why = "another process has held it too long";
         if (why != NULL) {
             pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock, why);
@@ -235,24 +240,31 @@ take_lock(const struct source *s)
             return -1;
         }
         nanosleep(&pause, NULL);
-        waited += LOCK_POLL_NS / 1000000;
     }
 }
 
-/* An http:// URL is allowed to loopback only, as for the configuration. */
+/* An http:// URL is allowed to loopback only, as for the configuration.
+ * The request has what is left of the fetch's deadline (discovery spent
+ * the rest), rounded up to the second the plugin counts in. */
 static enum pb_status
 fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_response *resp)
 {
     const struct pb_http_ops *ops;
+    long left_ms = pb_http_left_ms(&s->deadline);
     struct pb_http_request req = {
         .url = url, .ca_file = s->cfg->ca_file, .connect_timeout = s->cfg->http_connect_timeout,
-        .timeout = s->cfg->http_timeout, .max_body = max,
+        .timeout = (left_ms + 999) / 1000, .max_body = max,
     };
+    char safe[256];
 
+    pb_log_sanitize(safe, sizeof(safe), url, strlen(url));
     if (!pb_url_is_safe(url)) {
-        char safe[256];
-        pb_log_sanitize(safe, sizeof(safe), url, strlen(url));
         pb_log(s->log, LOG_ERR, "unavailable: %s: not https:// (plain http:// is for loopback only)", safe);
+        return PB_UNAVAILABLE;
+    }
+    if (left_ms == 0) {
+        pb_log(s->log, LOG_ERR, "unavailable: %s: timeout: http_timeout (%ld s) used up", safe,
+               s->cfg->http_timeout);
         return PB_UNAVAILABLE;
     }
     if ((ops = pb_http_ops(s->log)) == NULL)
@@ -363,9 +375,10 @@ failed:
 }
 
 /* One fetch: discovery if configured, then the key set, checked before it
- * replaces anything. */
+ * replaces anything.  One deadline for all of it, redirects included: the
+ * lock budget of those waiting for it is counted from the same number. */
 static enum pb_status
-fetch(const struct source *s, struct pb_keyset **out)
+fetch(struct source *s, struct pb_keyset **out)
 {
     struct pb_http_response resp = { 0, NULL, 0, -1, 0 };
     char *jwks_uri = NULL;
@@ -373,6 +386,7 @@ fetch(const struct source *s, struct pb_keyset **out)
     enum pb_status status;
     long ttl;
 
+    pb_http_deadline(&s->deadline, s->cfg->http_timeout);
     if (s->cfg->discovery) {
         if ((status = discover_jwks_uri(s, &jwks_uri)) != PB_OK)
             return status;

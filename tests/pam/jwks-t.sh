@@ -421,6 +421,30 @@ login verify-then-module "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
 check "... and the module then uses the cache verify filled: PAM_SUCCESS, no request" "$tmp/run/verify-then-module.log" \
 	[ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 1 ]
 
+# 20. One deadline for a whole fetch, redirects and discovery included: a
+# fetch that outlived http_timeout would outlive the lock budget too, and
+# the logins waiting for it would give up while it still ran.
+mode main redirect-chain
+C=$(newcache chain)
+before=$(requests main)
+login chain "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
+check "three redirects on the same host are followed: PAM_SUCCESS ($result), 4 requests ($(($(requests main) - before)))" \
+	"$tmp/run/chain.log" [ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 4 ]
+echo 2 >"$tmp/auth-main/delay"
+C=$(newcache chain-slow)
+before=$(requests main)
+login chain-slow "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C http_timeout=3 http_connect_timeout=3
+check "three redirects, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout, $(($(requests main) - before)) of 4 requests" \
+	"$tmp/run/chain-slow.log" sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && [ $(($(requests main) - before)) -le 2 ] \
+		&& grep -q ': timeout: ' '$tmp/run/chain-slow.log'"
+mode main ok
+C=$(newcache discovery-slow)
+before=$(requests main)
+login discovery-slow "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C http_timeout=3 http_connect_timeout=3
+check "discovery and the key set, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout" \
+	"$tmp/run/discovery-slow.log" sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q ': timeout: ' '$tmp/run/discovery-slow.log'"
+rm -f "$tmp/auth-main/delay"
+
 # 19. No one but the cache's owner opens anything in cache_dir, and no other
 # user can make a login wait on the fetch lock.  Needs root and setpriv: the
 # other user is uid 10001.
