@@ -2,7 +2,9 @@
  * endpoints: every URL and redirect through the URL policy with libcurl's own
  * parser, TLS verification always on, bounded time and size, redirects only
  * to the same origin (and never for a request carrying credentials), and one
- * log line saying what went wrong. */
+ * log line saying what went wrong.  Redirects are followed here, not by
+ * libcurl (each hop's origin is checked), so each hop gets what is left of
+ * the request's one deadline rather than a timeout of its own. */
 #include "config.h"
 
 #include <pthread.h>
@@ -181,7 +183,9 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
     struct curl_slist *headers = NULL;
     int headers_failed = 0;
     char safe_url[256];
+    struct timespec deadline;
 
+    pb_http_deadline(&deadline, req->timeout);
     memset(resp, 0, sizeof(*resp));
     resp->max_age = -1;
     /* The query may carry a refresh token (Machine Learning Server's revocation). */
@@ -200,7 +204,13 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
         CURLcode rc;
         char *location = NULL;
         CURLU *next = NULL;
+        long left_ms = pb_http_left_ms(&deadline);
 
+        if (left_ms == 0) {
+            pb_log(log, LOG_ERR, "unavailable: %s: timeout: %ld s used up after %d redirect(s)", safe_url,
+                   req->timeout, hop);
+            goto done;
+        }
         curl_easy_reset(curl);
         errbuf[0] = '\0';
         curl_easy_setopt(curl, CURLOPT_CURLU, url);     /* the very URL the policy checked */
@@ -213,7 +223,7 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
         if (req->ca_file != NULL)
             curl_easy_setopt(curl, CURLOPT_CAINFO, req->ca_file);
         curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, req->connect_timeout);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT, req->timeout);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, left_ms);
         curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_body);
         curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);

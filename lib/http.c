@@ -35,6 +35,24 @@ pb_http_ops(const struct pb_log *log)
 }
 
 void
+pb_http_deadline(struct timespec *deadline, long seconds)
+{
+    clock_gettime(CLOCK_MONOTONIC, deadline);
+    deadline->tv_sec += seconds;
+}
+
+long
+pb_http_left_ms(const struct timespec *deadline)
+{
+    struct timespec now;
+    long long ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (long long) (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+    return ms > 0 ? (long) ms : 0;
+}
+
+void
 pb_http_response_clear(struct pb_http_response *resp)
 {
     /* The body may hold tokens. */

@@ -5,6 +5,7 @@
 #define PB_HTTP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "log.h"
 #include "status.h"
@@ -19,7 +20,7 @@ struct pb_http_request {
     const char *url;            /* https://, or http:// already checked to be loopback */
     const char *ca_file;        /* NULL: the system's trust store */
     long connect_timeout;       /* seconds */
-    long timeout;               /* seconds for each exchange (a redirect is another) */
+    long timeout;               /* seconds for the whole request, redirects included */
     size_t max_body;            /* larger bodies are refused while they arrive */
     /* Token endpoints (bearer-token only); all zero for a plain GET. */
     const char *method;         /* NULL: GET; else "POST" or "DELETE" (never redirected) */
@@ -60,5 +61,11 @@ enum pb_status pb_http_curl_get(const struct pb_http_request *req, struct pb_htt
 extern const struct pb_http_ops pb_http_curl_ops;
 
 void pb_http_response_clear(struct pb_http_response *resp);
+
+/* Deadlines on the monotonic clock (immune to the date being set):
+ * pb_http_deadline sets *deadline seconds from now; pb_http_left_ms gives
+ * the milliseconds left before it, 0 once it has passed. */
+void pb_http_deadline(struct timespec *deadline, long seconds);
+long pb_http_left_ms(const struct timespec *deadline);
 
 #endif

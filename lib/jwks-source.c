@@ -3,14 +3,18 @@
  * host (the module lives in many short-lived processes; the authority must
  * see a handful of requests per host, not one per login).
  *
- * Cache layout, in cache_dir (root-owned, not writable by others):
- *   jwks-HASH.json  the key set exactly as fetched; its mtime is the time it
- *                   stops being fresh, so a warm login needs one stat.
- *   jwks-HASH.lock  flock()ed by whoever fetches.  Once one byte long, its
- *                   mtime is the last attempt, which rate-limits fetches
+ * Cache layout, in cache_dir (root-owned, 0700; no one else opens anything
+ * in it, since flock() works on any descriptor, even a read-only one):
+ *   jwks-HASH.json  the key set exactly as fetched, 0600; its mtime is the
+ *                   time it stops being fresh, so a warm login needs one stat.
+ *   jwks-HASH.lock  0600, flock()ed by whoever fetches.  Once one byte long,
+ *                   its mtime is the last attempt, which rate-limits fetches
  *                   (a file just created by a competitor records none).
  * HASH is the SHA-256 of the source (URL or issuer).  New files are written
- * under a temporary name and renamed: readers see the old set or the new. */
+ * under a temporary name and renamed: readers see the old set or the new.
+ * Earlier versions made the directory 0755 and the files 0644: the module
+ * tightens the files it owns, and replaces a lock file others could have
+ * opened; the directory keeps its mode (it may not be ours alone to change). */
 #include "config.h"
 
 #include <errno.h>
@@ -35,6 +39,13 @@
 #define DISCOVERY_MAX_BYTES (64 * 1024)
 /* How often a waiter looks at the lock another process holds. */
 #define LOCK_POLL_NS (20 * 1000 * 1000)
+/* A waiter waits for the holder's whole fetch (http_timeout) and this much
+ * more: its last request's timeout is rounded up to a second, and it still
+ * has to write the set. */
+#define LOCK_SLACK_S 2
+/* The owner's alone: see the layout above. */
+#define CACHE_DIR_MODE 0700
+#define CACHE_FILE_MODE 0600
 
 struct source {
     const struct pb_config *cfg;
@@ -44,6 +55,7 @@ struct source {
     char cache[4096];           /* cache file, "" without a usable cache directory */
     char lock[4096];
     int writable;               /* we may write the cache (we own the directory) */
+    struct timespec deadline;   /* of the fetch under way: http_timeout in all */
 };
 
 int
@@ -78,7 +90,7 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
 
     dir_status = lstat(cfg->cache_dir, &st);
     if (dir_status != 0 && errno == ENOENT) {
-        if (mkdir(cfg->cache_dir, 0755) != 0) {
+        if (mkdir(cfg->cache_dir, CACHE_DIR_MODE) != 0) {
             /* Not ours to create (the helper as a user): fetch without a
              * cache.  For root that means a request per login: say so. */
             pb_log(log, geteuid() == 0 ? LOG_WARNING : LOG_DEBUG, "no key cache: cannot create %s: %s",
@@ -98,6 +110,9 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
                "that no one else may write", cfg->cache_dir);
         return PB_UNAVAILABLE;
     }
+    /* An existing directory keeps its mode (an administrator may have chosen
+     * it, or share it): the files in it are 0600, and a lock file others
+     * could open is replaced, so a readable directory only shows names. */
     s->writable = st.st_uid == euid;
     if ((size_t) snprintf(s->cache, sizeof(s->cache), "%s/jwks-%.32s.json", cfg->cache_dir, hex) >= sizeof(s->cache)
         || (size_t) snprintf(s->lock, sizeof(s->lock), "%s/jwks-%.32s.lock", cfg->cache_dir, hex) >= sizeof(s->lock)) {
@@ -107,53 +122,122 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
     return PB_OK;
 }
 
-/* Wait for the fetch lock, but never longer than one fetch could take. */
+/* A new, empty lock file in place of the old one, renamed over it. */
 static int
-take_lock(const struct source *s)
+replace_lock(const struct source *s)
 {
-    const struct pb_config *cfg = s->cfg;
-    long budget_ms = 1000 * (2 * (cfg->http_connect_timeout + cfg->http_timeout) + 2);
-    struct timespec pause = { 0, LOCK_POLL_NS };
+    char tmp[sizeof(s->lock) + 8];
     int fd;
 
-    fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        fd = open(s->lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno == EEXIST)
-            fd = open(s->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->lock);
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+        goto failed;
+    if (fchmod(fd, CACHE_FILE_MODE) != 0 || rename(tmp, s->lock) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        close(fd);
+        errno = saved;
+        goto failed;
     }
-    if (fd < 0) {
+    return fd;
+failed:
+    pb_log(s->log, LOG_ERR, "unavailable: %s: cannot replace it: %s", s->lock, strerror(errno));
+    return -1;
+}
+
+/* The lock file, ours and 0600.  One that someone else could have opened
+ * (0644 from an earlier version, or not ours) may be open and locked in
+ * their process right now: tightening it would not take that back, so it is
+ * replaced by a new file no one else can open. */
+static int
+open_lock(const struct source *s)
+{
+    struct stat st;
+    int fd = open(s->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, CACHE_FILE_MODE);
+
+    if (fd < 0 && errno != EACCES) {
         pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock, strerror(errno));
         return -1;
     }
-    for (long waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += LOCK_POLL_NS / 1000000) {
-        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= budget_ms) {
-            pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock,
-                   waited >= budget_ms ? "another process has held it too long" : strerror(errno));
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        if (S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) == 0)
+            return fd;
+        pb_log(s->log, LOG_WARNING, "replacing %s: others may have it open (uid %u, mode %04o)", s->lock,
+               (unsigned) st.st_uid, (unsigned) (st.st_mode & 07777));
+    }
+    if (fd >= 0)
+        close(fd);
+    return replace_lock(s);
+}
+
+/* Does path still name the file fd is open on (not replaced meanwhile)? */
+static int
+still_linked(int fd, const char *path)
+{
+    struct stat a, b;
+
+    return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Wait for the fetch lock, but never longer than the holder's fetch can
+ * take.  Timed on the monotonic clock, not by counting naps: a loaded host
+ * oversleeps, and the date may be set meanwhile. */
+static int
+take_lock(const struct source *s)
+{
+    struct timespec pause = { 0, LOCK_POLL_NS }, give_up;
+    int fd = -1;
+
+    pb_http_deadline(&give_up, s->cfg->http_timeout + LOCK_SLACK_S);
+    for (;;) {
+        const char *why = NULL;
+
+        if (fd < 0 && (fd = open_lock(s)) < 0)
+            return -1;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            if (still_linked(fd, s->lock))
+                return fd;
+            /* Replaced while we waited: the new file is the lock now. */
             close(fd);
+            fd = -1;
+        } else if (errno != EWOULDBLOCK && errno != EINTR) {
+            why = strerror(errno);
+        }
+        if (why == NULL && pb_http_left_ms(&give_up) == 0)
+            why = "another process has held it too long";
+        if (why != NULL) {
+            pb_log(s->log, LOG_ERR, "unavailable: %s: %s", s->lock, why);
+            if (fd >= 0)
+                close(fd);
             return -1;
         }
         nanosleep(&pause, NULL);
     }
-    return fd;
 }
 
 /* The configuration's policy for every URL, a discovered jwks_uri too; the
- * HTTP plugin checks again with libcurl's parser. */
+ * HTTP plugin checks again with libcurl's parser.  The request has what is
+ * left of the fetch's deadline (discovery spent the rest), rounded up to the
+ * second the plugin counts in. */
 static enum pb_status
 fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_response *resp)
 {
     const struct pb_http_ops *ops;
+    long left_ms = pb_http_left_ms(&s->deadline);
     struct pb_http_request req = {
         .url = url, .ca_file = s->cfg->ca_file, .connect_timeout = s->cfg->http_connect_timeout,
-        .timeout = s->cfg->http_timeout, .max_body = max,
+        .timeout = (left_ms + 999) / 1000, .max_body = max,
     };
-    char why[160];
+    char why[160], safe[256];
 
+    pb_url_for_log(safe, sizeof(safe), url);
     if (pb_url_policy_http(url, why, sizeof(why)) != PB_OK) {
-        char safe[256];
-        pb_url_for_log(safe, sizeof(safe), url);
         pb_log(s->log, LOG_ERR, "unavailable: %s: refused: %s", safe, why);
+        return PB_UNAVAILABLE;
+    }
+    if (left_ms == 0) {
+        pb_log(s->log, LOG_ERR, "unavailable: %s: timeout: http_timeout (%ld s) used up", safe,
+               s->cfg->http_timeout);
         return PB_UNAVAILABLE;
     }
     if ((ops = pb_http_ops(s->log)) == NULL)
@@ -237,7 +321,7 @@ store(const struct source *s, const unsigned char *body, size_t len, time_t fres
     snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->cache);
     if ((fd = mkstemp(tmp)) < 0)
         goto failed;
-    if (fchmod(fd, 0644) != 0)   /* public keys: the helper, as a user, reads them */
+    if (fchmod(fd, CACHE_FILE_MODE) != 0)
         goto failed_fd;
     while (off < len) {
         ssize_t n = write(fd, body + off, len - off);
@@ -264,9 +348,10 @@ failed:
 }
 
 /* One fetch: discovery if configured, then the key set, checked before it
- * replaces anything. */
+ * replaces anything.  One deadline for all of it, redirects included: the
+ * lock budget of those waiting for it is counted from the same number. */
 static enum pb_status
-fetch(const struct source *s, struct pb_keyset **out)
+fetch(struct source *s, struct pb_keyset **out)
 {
     struct pb_http_response resp = { 0, NULL, 0, -1, 0 };
     char *jwks_uri = NULL;
@@ -274,6 +359,7 @@ fetch(const struct source *s, struct pb_keyset **out)
     enum pb_status status;
     long ttl;
 
+    pb_http_deadline(&s->deadline, s->cfg->http_timeout);
     if (s->cfg->discovery) {
         if ((status = discover_jwks_uri(s, &jwks_uri)) != PB_OK)
             return status;
@@ -296,6 +382,23 @@ done:
     pb_http_response_clear(&resp);
     free(jwks_uri);
     return status;
+}
+
+/* A key set cached by an earlier version is 0644: make it the owner's
+ * alone.  One that is not ours is left to the read, which refuses it (and
+ * so has it fetched again and replaced). */
+static void
+tighten_cache(const struct source *s, struct stat *st)
+{
+    struct stat now;
+    int fd = open(s->cache, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+    if (fd < 0)
+        return;
+    if (fstat(fd, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino
+        && now.st_uid == geteuid() && fchmod(fd, now.st_mode & CACHE_FILE_MODE) == 0)
+        fstat(fd, st);
+    close(fd);
 }
 
 static int
@@ -326,6 +429,8 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
     }
 
     have_file = lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode);
+    if (have_file && s.writable && (st.st_mode & 077) != 0)
+        tighten_cache(&s, &st);
     if (have_file && st.st_mtime > now && !refresh) {
         /* The warm path: fresh keys on disk, no HTTP code loaded. */
         if (pb_keyset_get_stat(s.cache, &st, out, log) == PB_OK)

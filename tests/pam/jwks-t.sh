@@ -188,8 +188,8 @@ login cold "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
 check "cold cache: PAM_SUCCESS ($result)" "$tmp/run/cold.log" [ "$result" = PAM_SUCCESS ]
 check "cold cache: exactly 1 request (saw $(requests main))" "" [ "$(requests main)" = 1 ]
 F=$(cachefile "$C")
-check "the key set is cached, 0644, same bytes as served" "" \
-	sh -c "[ -f '$F' ] && [ \$(stat -c %a '$F') = 644 ] && cmp -s '$F' '$tmp/auth-main/jwks.json'"
+check "the key set is cached, 0600, same bytes as served" "" \
+	sh -c "[ -f '$F' ] && [ \$(stat -c %a '$F') = 600 ] && cmp -s '$F' '$tmp/auth-main/jwks.json'"
 age=$(( $(stat -c %Y "$F") - $(date +%s) ))
 check "fresh for jwks_ttl (3600 s): mtime is now+$age" "" [ "$age" -ge 3590 -a "$age" -le 3600 ]
 check "the fetch is logged" "$tmp/run/cold.log" grep -q "fetched .* key(s) from $A/jwks.json, fresh for 3600 s" "$tmp/run/cold.log"
@@ -380,14 +380,14 @@ mode main ok
 C=$(newcache corrupt)
 login corrupt-0 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
 F=$(cachefile "$C")
-head -c 50 "$F" >"$F.part" && mv "$F.part" "$F" && chmod 0644 "$F"
+head -c 50 "$F" >"$F.part" && mv "$F.part" "$F" && chmod 0600 "$F"
 date_file "$F" 3000
 before=$(requests main)
 login corrupt-1 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
 check "truncated cache file: PAM_SUCCESS ($result) after 1 refetch" "$tmp/run/corrupt-1.log" \
 	[ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 1 ]
 check "... and the cache is whole again" "" cmp -s "$(cachefile "$C")" "$tmp/auth-main/jwks.json"
-printf 'not json at all' >"$F.part" && mv "$F.part" "$(cachefile "$C")" && chmod 0644 "$(cachefile "$C")"
+printf 'not json at all' >"$F.part" && mv "$F.part" "$(cachefile "$C")" && chmod 0600 "$(cachefile "$C")"
 date_file "$(cachefile "$C")" 3000
 mode main error-500
 login corrupt-2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
@@ -420,6 +420,124 @@ check "bearer-token verify with jwks=URL: accepted (exit $rc) after 1 request" "
 login verify-then-module "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
 check "... and the module then uses the cache verify filled: PAM_SUCCESS, no request" "$tmp/run/verify-then-module.log" \
 	[ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 1 ]
+
+# 20. One deadline for a whole fetch, redirects and discovery included: a
+# fetch that outlived http_timeout would outlive the lock budget too, and
+# the logins waiting for it would give up while it still ran.
+mode main redirect-chain
+C=$(newcache chain)
+before=$(requests main)
+login chain "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
+check "three redirects on the same host are followed: PAM_SUCCESS ($result), 4 requests ($(($(requests main) - before)))" \
+	"$tmp/run/chain.log" [ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 4 ]
+echo 2 >"$tmp/auth-main/delay"
+C=$(newcache chain-slow)
+before=$(requests main)
+login chain-slow "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C http_timeout=3 http_connect_timeout=3
+check "three redirects, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout, $(($(requests main) - before)) of 4 requests" \
+	"$tmp/run/chain-slow.log" sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && [ $(($(requests main) - before)) -le 2 ] \
+		&& grep -q ': timeout: ' '$tmp/run/chain-slow.log'"
+mode main ok
+C=$(newcache discovery-slow)
+before=$(requests main)
+login discovery-slow "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C http_timeout=3 http_connect_timeout=3
+check "discovery and the key set, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout" \
+	"$tmp/run/discovery-slow.log" sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q ': timeout: ' '$tmp/run/discovery-slow.log'"
+rm -f "$tmp/auth-main/delay"
+
+# 19. No one but the cache's owner opens anything in cache_dir, and no other
+# user can make a login wait on the fetch lock.  Needs root and setpriv: the
+# other user is uid 10001.
+as_user() { setpriv --reuid=10001 --regid=10001 --clear-groups "$@"; }
+cannot_open() { ! as_user sh -c 'exec 3<"$1"' sh "$1" 2>/dev/null; }
+# hold FILE: uid 10001 opens FILE read-only and holds a shared flock on it
+# until killed; $holder is its pid.  Fails when it cannot open FILE.
+hold() {
+	: >"$tmp/held.out"
+	as_user $python -c 'import fcntl, sys, time
+f = open(sys.argv[1])
+fcntl.flock(f, fcntl.LOCK_SH)
+print("locked", flush=True)
+time.sleep(60)' "$1" >"$tmp/held.out" 2>&1 &
+	holder=$!
+	for _ in $(seq 100); do
+		grep -q locked "$tmp/held.out" && return 0
+		kill -0 "$holder" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+unhold() { kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; }
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	C=$tmp/cache-others	# made by the module
+	login others-0 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
+	L=$(lockfile "$C") F=$(cachefile "$C")
+	check "a cache_dir the module makes is 0700, the key set and the lock file 0600, all root's ($(stat -c '%a %U' "$C" "$F" "$L" | tr '\n' ' '))" "" \
+		[ "$(stat -c '%a %u' "$C" "$F" "$L" | tr '\n' ' ')" = "700 0 600 0 600 0 " ]
+	check "uid 10001 cannot open the lock file" "" cannot_open "$L"
+	check "uid 10001 cannot open the key set" "" cannot_open "$F"
+
+	# An older version's layout (0755, 0644 files), the lock already held by
+	# uid 10001, and keys past jwks_stale_limit: the login must not wait
+	# for that user, and must fetch.
+	chmod 0755 "$C" && chmod 0644 "$L" "$F"
+	if hold "$L"; then
+		date_file "$F" -700
+		date_file "$L" -1000
+		before=$(requests main)
+		login others-1 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600 \
+			http_timeout=1 http_connect_timeout=1
+		check "a 0644 lock file held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
+			"$tmp/run/others-1.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests main) - before)) = 1 ] \
+				&& ! grep -q 'held it too long' '$tmp/run/others-1.log'"
+		check "... the lock file replaced by a root-owned 0600 one, the key set 0600; cache_dir keeps its 0755" "" \
+			[ "$(stat -c '%a %u' "$C" "$(lockfile "$C")" "$(cachefile "$C")" | tr '\n' ' ')" = "755 0 600 0 600 0 " ]
+	else
+		ok 1 "uid 10001 could not take the 0644 lock file" "$tmp/held.out"
+	fi
+	unhold
+
+	# A lock file owned by uid 10001 (planted while cache_dir was open to
+	# others), held by it: replaced, not waited on.
+	chown 10001 "$(lockfile "$C")" && chmod 0755 "$C"
+	if hold "$(lockfile "$C")"; then
+		date_file "$(cachefile "$C")" -700
+		date_file "$(lockfile "$C")" -1000
+		before=$(requests main)
+		login others-2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600 \
+			http_timeout=1 http_connect_timeout=1
+		check "a lock file owned and held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
+			"$tmp/run/others-2.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests main) - before)) = 1 ] \
+				&& ! grep -q 'held it too long' '$tmp/run/others-2.log'"
+		check "... and it is root's again ($(stat -c '%a %u' "$(lockfile "$C")"))" "" \
+			[ "$(stat -c '%a %u' "$(lockfile "$C")")" = "600 0" ]
+	else
+		ok 1 "uid 10001 could not take the lock file it owns" "$tmp/held.out"
+	fi
+	unhold
+
+	# bearer-token run by a user: root's cache is closed to it, so it fetches
+	# for itself (as it always did when the cache was stale); in a cache_dir
+	# of its own it keeps a cache as root does.
+	cp "$pki/ca.pem" "$tmp/ca-public.pem" && chmod 0644 "$tmp/ca-public.pem"
+	user_verify() {
+		as_user "$helper" verify --config "$tmp/empty.conf" --user alice --token-file "$tmp/good.tok" \
+			-o jwks=$JWKS -o ca_file="$tmp/ca-public.pem" -o cache_dir="$1" >"$tmp/run/$2.out" 2>&1
+	}
+	before=$(requests main)
+	user_verify "$C" user-verify-root
+	rc=$?
+	check "bearer-token verify as uid 10001 with root's cache_dir: accepted (exit $rc) after its own request" \
+		"$tmp/run/user-verify-root.out" [ "$rc" = 0 -a "$(($(requests main) - before))" = 1 ]
+	U=$(newcache user-own) && chown 10001 "$U" && chmod 0700 "$U"
+	user_verify "$U" user-verify-own
+	rc=$?
+	check "... with a cache_dir of its own: accepted (exit $rc), cached there, 0600 in 0700, the user's" \
+		"$tmp/run/user-verify-own.out" sh -c "[ $rc = 0 ] \
+			&& [ \"\$(stat -c '%a %u' '$U' \"\$(ls '$U'/jwks-*.json)\" | tr '\n' ' ')\" = '700 10001 600 10001 ' ]"
+else
+	for i in 1 2 3 4 5 6 7 8 9; do ok 0 "# SKIP other users and cache_dir: needs root and setpriv"; done
+fi
 
 echo "1..$n"
 [ "$failures" = 0 ]
