@@ -3,7 +3,9 @@
  * exports where they are; when the session closes it has them revoked. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,47 @@
 #include "spawn.h"
 
 #define CACHE_ENV "BEARER_TOKEN_CACHE"
+
+/* A user's directory lives on /run, which every service needs: what the
+ * module lets the helper add to it is bounded.  A store holds a cache file,
+ * a lock and a temporary file per authority, each under 64 KiB. */
+#define SESSION_DIR_MAX_ENTRIES 32
+#define SESSION_DIR_MAX_BYTES (1024L * 1024L)
+
+/* Non-zero when DIR, the user's own, holds more than the bound: counted
+ * through a descriptor of the directory checked, links never followed. */
+static int
+over_bound(struct pb_pam_args *args, const char *dir, uid_t uid)
+{
+    long entries = 0, bytes = 0;
+    struct dirent *e;
+    struct stat st;
+    DIR *d = NULL;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), over = 1;
+
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != uid || (d = fdopendir(fd)) == NULL) {
+        pb_log(&args->log, LOG_ERR, "session tokens: cannot read %s: %s", dir, strerror(errno));
+        goto done;
+    }
+    fd = -1;    /* closedir closes it */
+    while ((e = readdir(d)) != NULL && entries <= SESSION_DIR_MAX_ENTRIES && bytes <= SESSION_DIR_MAX_BYTES) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        entries++;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            bytes += st.st_blocks > SESSION_DIR_MAX_BYTES / 512 ? SESSION_DIR_MAX_BYTES + 1 : st.st_blocks * 512;
+    }
+    over = entries > SESSION_DIR_MAX_ENTRIES || bytes > SESSION_DIR_MAX_BYTES;
+    if (over)
+        pb_log(&args->log, LOG_ERR, "session tokens: %s holds more than %d entries or %ld KiB: not used "
+               "(remove what is not the user's tokens)", dir, SESSION_DIR_MAX_ENTRIES, SESSION_DIR_MAX_BYTES / 1024);
+done:
+    if (d != NULL)
+        closedir(d);
+    if (fd >= 0)
+        close(fd);
+    return over;
+}
 
 /* session_cache_dir must be root's (the module creates it 0755); each
  * user's directory in it is the user's own, 0700. */
@@ -63,6 +106,9 @@ user_cache_dir(struct pb_pam_args *args, const struct passwd *pw, int create, ch
                pw->pw_name);
         return -1;
     }
+    /* Before the helper writes there: nothing added to a directory over the bound. */
+    if (create && over_bound(args, out, pw->pw_uid))
+        return -1;
     return 0;
 }
 

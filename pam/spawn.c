@@ -1,6 +1,6 @@
 /* Running bearer-token as the user: fork, a session of its own, drop to the
  * user's groups, gid and uid, a clean environment and no inherited
- * descriptors, no core file, the secret on a socket (never argv or
+ * descriptors, no core file, no file over PB_SPAWN_MAX_FILE, the secret on a socket (never argv or
  * environment), a deadline, and the child always reaped.  The host's SIGCHLD
  * disposition is restored. */
 #include "config.h"
@@ -61,8 +61,8 @@ child(const struct pb_spawn *sp, int in_fd, int err_fd)
      * signals and the service's job control are not the helper's; and it
      * holds the secret, so it never writes a core file. */
     {
-        const struct rlimit no_core = { 0, 0 };
-        if (setsid() < 0 || setrlimit(RLIMIT_CORE, &no_core) != 0)
+        const struct rlimit no_core = { 0, 0 }, max_file = { PB_SPAWN_MAX_FILE, PB_SPAWN_MAX_FILE };
+        if (setsid() < 0 || setrlimit(RLIMIT_CORE, &no_core) != 0 || setrlimit(RLIMIT_FSIZE, &max_file) != 0)
             _exit(126);
     }
     /* Only system calls after fork: the groups were looked up before it. */

@@ -22,6 +22,9 @@ struct pb_spawn {
 };
 
 #define PB_SPAWN_MAX_GROUPS 256
+/* The largest file the helper may write (RLIMIT_FSIZE): its cache files are
+ * at most 64 KiB, and it writes them on /run. */
+#define PB_SPAWN_MAX_FILE (256 * 1024)
 
 /* PB_SPAWN_OK with *exit_status set, or a negative code with errbuf saying
  * why.  errbuf also receives the start of the child's standard error. */

@@ -109,7 +109,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..50"
+echo "1..52"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -204,6 +204,31 @@ pkill -KILL -u 10001 -f "sleep 3017" 2>/dev/null
 [ "$left" = 0 ] && grep -q "did not finish within 1 s and was killed" "$tmp/forker.log" \
 	&& result ok "a helper killed at helper_timeout takes what it started with it" \
 	|| result "not ok" "helper's children" "left=$left; $(cat "$tmp/forker.log")"
+# /run is every service's: the module adds nothing to a user's directory
+# over the bound (32 entries, 1 MiB), and the helper writes no file over
+# 256 KiB.  The login goes on without session tokens.
+mkdir -p "$cache" && chown 10001:10001 "$cache" && chmod 700 "$cache"
+for i in $(seq 40); do : >"$cache/junk-$i"; done
+chown 10001 "$cache"/junk-*
+login bound-n "$tmp/pw" obtain_tokens
+rm -f "$cache"/junk-*
+head -c 2097152 /dev/urandom >"$cache/junk-big" && chown 10001 "$cache/junk-big"
+login bound-b "$tmp/pw" obtain_tokens
+rm -f "$cache/junk-big"
+[ "$(head -1 "$tmp/bound-n.out")" = PAM_SUCCESS ] && [ "$(head -1 "$tmp/bound-b.out")" = PAM_SUCCESS ] \
+	&& grep -q "holds more than 32 entries or 1024 KiB: not used" "$tmp/bound-n.log" \
+	&& grep -q "holds more than 32 entries or 1024 KiB: not used" "$tmp/bound-b.log" \
+	&& ! grep -q "session tokens: obtained" "$tmp/bound-n.log" "$tmp/bound-b.log" \
+	&& result ok "a user's directory over the bound (40 files; 2 MiB): the helper does not run, the login succeeds" \
+	|| result "not ok" "session directory bound" "$(cat "$tmp/bound-n.out" "$tmp/bound-n.log" "$tmp/bound-b.log")"
+printf '#!/bin/sh\nhead -c 1048576 /dev/zero >>%s/fsize.facts\n' "$tmp" >"$tmp/bin/filler"
+chmod 755 "$tmp/bin/filler"
+: >"$tmp/fsize.facts" && chown 10001 "$tmp/fsize.facts"
+login filler "$tmp/pw" obtain_tokens bearer_token="$tmp/bin/filler"
+size=$(stat -c %s "$tmp/fsize.facts")
+[ "$size" -gt 0 ] && [ "$size" -le 262144 ] \
+	&& result ok "the helper cannot write a file over 256 KiB ($size bytes of 1 MiB written)" \
+	|| result "not ok" "helper file size limit" "$size bytes; $(cat "$tmp/filler.log")"
 # While it may hold a password, bearer-token is not dumpable: the user's
 # other processes can neither ptrace it nor read its memory or environment.
 mkdir -m 700 "$tmp/dump-cache" && chown 10001 "$tmp/dump-cache"
@@ -499,5 +524,5 @@ else
 	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
 fi
 
-[ $n = 50 ] || echo "# planned 50, ran $n"
+[ $n = 52 ] || echo "# planned 52, ran $n"
 [ $failed = 0 ]
