@@ -126,7 +126,7 @@ traced() {
 	printf 'auth required %s %s\naccount required %s %s\nsession required pam_permit.so\nsession required %s %s\n' \
 		"$module" "$opts" "$module" "$opts" "$module" "$opts" >"$tmp/svc-$name/svc"
 	[ "$mode" = - ] && mode=
-	(cd "$tmp/cwd" && timeout 30 flock "$pwlock" strace -f -y -qq -s 1024 -e trace="$syscalls" -o "$tmp/$name.trace" \
+	(cd "$tmp/cwd" && timeout 20 flock "$pwlock" strace -f -y -qq -s 1024 -e trace="$syscalls" -o "$tmp/$name.trace" \
 		env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-$name" \
 		PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
 		PAMRUN_RUID="${caller:-0}" "$pamrun" $mode svc alice "$answer" >"$tmp/$name.out" 2>"$tmp/$name.err")
