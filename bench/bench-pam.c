@@ -113,6 +113,7 @@
 
 #define BENCH_NAME "bench-pam"
 #include "bench-util.h"
+#include "conv-answers.h"
 #include "options.h"
 
 #define USER "alice"
@@ -282,33 +283,6 @@ jwks_json(void)
     return out;
 }
 
-/* Answer prompts with the token (appdata); messages get no text. */
-static int
-conversation(int num_msg, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-    const char *answer = data;
-    struct pam_response *r;
-
-    if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG)
-        return PAM_CONV_ERR;
-    r = calloc((size_t) num_msg, sizeof(*r));
-    if (r == NULL)
-        return PAM_BUF_ERR;
-    for (int i = 0; i < num_msg; i++) {
-        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
-            r[i].resp = strdup(answer);
-            if (r[i].resp == NULL) {
-                for (int j = 0; j < i; j++)
-                    free(r[j].resp);
-                free(r);
-                return PAM_BUF_ERR;
-            }
-        }
-    }
-    *resp = r;
-    return PAM_SUCCESS;
-}
-
 /* Is the HTTP code in this process?  Bit 0: libcurl mapped, bit 1: the
  * module's HTTP plugin (pam_bearer-http.so), from /proc/self/maps. */
 static int
@@ -333,7 +307,8 @@ http_mapped(void)
 static void
 run_logins(const char *service, const struct token *t, long n)
 {
-    const struct pam_conv conv = { conversation, t->text };
+    struct conv_answers answers = { .mode = CONV_SAME, .text = t->text };
+    const struct pam_conv conv = { conv_answers, &answers };
 
     for (long i = 0; i < n; i++) {
         pam_handle_t *h = NULL;
@@ -357,7 +332,8 @@ run_logins(const char *service, const struct token *t, long n)
 static __attribute__((noreturn)) void
 fresh_child(const char *service)
 {
-    const struct pam_conv conv = { conversation, plain.text };
+    struct conv_answers answers = { .mode = CONV_SAME, .text = plain.text };
+    const struct pam_conv conv = { conv_answers, &answers };
     pam_handle_t *h = NULL;
     int rc;
 

@@ -35,7 +35,7 @@ bench=$(pwd)
 top=$(cd .. && pwd)
 build=$top/${BUILD_DIR:-build}
 CC=${CC:-gcc}
-CFLAGS_BENCH="-O2 -g -Wall -Wextra -Wno-unused-parameter"
+CFLAGS_BENCH="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter"
 
 quick=0 part=all
 for arg; do
@@ -97,9 +97,10 @@ if needs "$bench/bench-verify" "$bench/bench-verify.c" "$bench/bench-util.h" "$l
     $CC $CFLAGS_BENCH -I"$build" -I"$top" -I"$top/lib" -o "$bench/bench-verify" "$bench/bench-verify.c" \
         "$lib" -lcrypto -ljansson -lm -lpthread
 fi
-if needs "$bench/bench-pam" "$bench/bench-pam.c" "$bench/bench-util.h" "$lib" "$module"; then
+if needs "$bench/bench-pam" "$bench/bench-pam.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module"; then
     echo "run.sh: building bench-pam" >&2
-    $CC $CFLAGS_BENCH -I"$top/lib" -o "$bench/bench-pam" "$bench/bench-pam.c" "$lib" -lpam -lcrypto -ldl
+    $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-pam" "$bench/bench-pam.c" \
+        "$top/tests/pam/conv-answers.c" "$lib" -lpam -lcrypto -ldl
 fi
 if needs "$bench/bench-ldap" "$bench/bench-ldap.c" "$bench/bench-util.h" "$lib" "$module" "$plugin"; then
     echo "run.sh: building bench-ldap" >&2

@@ -41,9 +41,9 @@
 # abs_top_builddir set; by hand:
 #   abs_top_srcdir=/path/to/source abs_top_builddir=/path/to/build sh tests/docs-t.sh
 
+. "$(dirname "$0")/lib.sh"
 LC_ALL=C
 export LC_ALL
-srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 def=$srcdir/lib/options.def
 status_c=$srcdir/lib/status.c
 conf5=$srcdir/docs/pam_bearer.conf.5
@@ -52,14 +52,12 @@ man1=$srcdir/docs/bearer-token.1
 commands_h=$srcdir/lib/exit-codes.h
 authority_def=$srcdir/lib/authority.def
 main_c=$srcdir/helper/main.c
-helper=${abs_top_builddir:-$(pwd)}/helper/bearer-token
 
 for f in "$def" "$status_c" "$conf5" "$man8" "$man1" "$commands_h" "$authority_def" "$main_c"; do
-	[ -s "$f" ] || { echo "Bail out! missing or empty: $f"; exit 99; }
+	[ -s "$f" ] || bail "missing or empty: $f"
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-docs.XXXXXX") || { echo "Bail out! mktemp failed"; exit 99; }
-trap 'rm -rf "$tmp"' EXIT
+scratch docs
 trap 'exit 98' HUP INT PIPE TERM
 
 # --- what the code says -------------------------------------------------------
@@ -177,19 +175,8 @@ awk '
 
 # --- the checks ----------------------------------------------------------------
 
-n=0
-: >"$tmp/results"
-result() {	# result ok|"not ok" DESCRIPTION [DIAGNOSTIC]
-	n=$((n + 1))
-	echo "$1 $n - $2" >>"$tmp/results"
-	[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /' >>"$tmp/results"
-	return 0
-}
-check() {	# check DESCRIPTION COMMAND...
-	desc=$1
-	shift
-	if "$@"; then result ok "$desc"; else result "not ok" "$desc"; fi
-}
+# result and check_quiet (tests/lib.sh) print each line at once; the plan
+# comes last, when the number of options is known.
 listed() { grep -qx -- "$1" "$2"; }
 
 count=$(wc -l <"$tmp/option-names")
@@ -206,8 +193,8 @@ else
 fi
 
 while IFS='|' read -r name where default; do
-	check "pam_bearer.conf.5 documents option $name" listed "$name" "$tmp/conf5-options"
-	check "pam_bearer.8 lists option $name" listed "$name" "$tmp/man8-options"
+	check_quiet "pam_bearer.conf.5 documents option $name" listed "$name" "$tmp/conf5-options"
+	check_quiet "pam_bearer.8 lists option $name" listed "$name" "$tmp/man8-options"
 
 	entry_text "$conf5" "$name" >"$tmp/entry"
 	if grep -qi 'module line only' "$tmp/entry"; then marked=MODULE; else marked=FILE; fi
@@ -241,7 +228,7 @@ while IFS='|' read -r name where default; do
 done <"$tmp/options"
 
 while read -r reason; do
-	check "pam_bearer.8 explains rejection reason $reason" listed "$reason" "$tmp/man8-reasons"
+	check_quiet "pam_bearer.8 explains rejection reason $reason" listed "$reason" "$tmp/man8-reasons"
 done <"$tmp/reasons"
 
 for page in conf5 man8; do
@@ -295,7 +282,7 @@ if [ -x "$helper" ]; then
 		result "not ok" "bearer-token verify --help lists options (exit $rc)" "$(head -n 5 "$tmp/help")"
 	fi
 	while read -r opt; do
-		check "bearer-token.1 documents verify $opt" listed "$opt" "$tmp/man1-options"
+		check_quiet "bearer-token.1 documents verify $opt" listed "$opt" "$tmp/man1-options"
 	done <"$tmp/help-options"
 	stale=$(comm -13 "$tmp/help-options" "$tmp/man1-options" | tr '\n' ' ')
 	if [ -z "$stale" ]; then
@@ -332,7 +319,7 @@ else
 	result "not ok" "lib/authority.def declares authority keys and presets (keys: $count, presets: $(wc -l <"$tmp/presets"))"
 fi
 while read -r key; do
-	check "pam_bearer.conf.5 documents authority key $key" listed "$key" "$tmp/conf5-auth-keys"
+	check_quiet "pam_bearer.conf.5 documents authority key $key" listed "$key" "$tmp/conf5-auth-keys"
 done <"$tmp/auth-keys"
 stale=$(comm -13 "$tmp/auth-keys" "$tmp/conf5-auth-keys" | tr '\n' ' ')
 if [ -z "$stale" ]; then
@@ -341,7 +328,7 @@ else
 	result "not ok" "pam_bearer.conf.5 documents authority keys not in authority.def: $stale"
 fi
 while read -r preset; do
-	check "pam_bearer.conf.5 describes preset $preset" listed "$preset" "$tmp/conf5-presets"
+	check_quiet "pam_bearer.conf.5 describes preset $preset" listed "$preset" "$tmp/conf5-presets"
 done <"$tmp/presets"
 stale=$(comm -13 "$tmp/presets" "$tmp/conf5-presets" | tr '\n' ' ')
 if [ -z "$stale" ]; then
@@ -358,8 +345,8 @@ else
 	result "not ok" "helper/main.c names commands (none parsed)"
 fi
 while read -r cmd; do
-	check "bearer-token.1 SYNOPSIS shows command $cmd" listed "$cmd" "$tmp/man1-synopsis"
-	check "bearer-token.1 DESCRIPTION describes command $cmd" listed "$cmd" "$tmp/man1-described"
+	check_quiet "bearer-token.1 SYNOPSIS shows command $cmd" listed "$cmd" "$tmp/man1-synopsis"
+	check_quiet "bearer-token.1 DESCRIPTION describes command $cmd" listed "$cmd" "$tmp/man1-described"
 done <"$tmp/commands"
 for part in synopsis described; do
 	stale=$(comm -13 "$tmp/commands" "$tmp/man1-$part" | tr '\n' ' ')
@@ -389,5 +376,4 @@ for page in "$conf5" "$man8" "$man1"; do
 done
 
 echo "1..$n"
-cat "$tmp/results"
-! grep -q '^not ok' "$tmp/results"
+finish

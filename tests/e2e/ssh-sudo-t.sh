@@ -37,54 +37,37 @@
 # Run from the build directory:
 #   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
 
-set -u
-python=${PYTHON3:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-fixtures=$srcdir/tests/fixtures
-top_builddir=${abs_top_builddir:-$(pwd)}
-module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
-helper=$top_builddir/helper/bearer-token
-plugin=${BEARER_TOKEN_PLUGIN:-$top_builddir/helper/.libs/bearer-token-net.so}
+. "$(dirname "$0")/../lib.sh"
 sshd=/usr/sbin/sshd
 secdir=/lib/x86_64-linux-gnu/security
 
-bail() { echo "Bail out! $*"; exit 99; }
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-
 if [ "${PB_E2E_NS:-}" != inside ]; then
-	[ "$(id -u)" = 0 ] || skip "needs root (a private mount namespace, sshd, becoming alice)"
-	[ -x "$sshd" ] || skip "$sshd not installed"
+	[ "$(id -u)" = 0 ] || skip_all "needs root (a private mount namespace, sshd, becoming alice)"
+	[ -x "$sshd" ] || skip_all "$sshd not installed"
 	for p in ssh ssh-keygen sudo sshpass unshare setpriv setsid curl; do
-		command -v "$p" >/dev/null 2>&1 || skip "$p not installed"
+		command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
 	done
-	[ -u "$(command -v sudo)" ] || skip "sudo is not setuid"
-	[ -f "$module" ] && [ -x "$helper" ] && [ -f "$plugin" ] || skip "the module or the helper is not built"
-	[ -f "$secdir/pam_deny.so" ] && [ -f "$secdir/pam_permit.so" ] || skip "pam_deny.so or pam_permit.so not in $secdir"
-	"$python" -c 'import jwt, cryptography' 2>/dev/null || skip "$python lacks jwt or cryptography"
+	[ -u "$(command -v sudo)" ] || skip_all "sudo is not setuid"
+	[ -f "$module" ] && [ -x "$helper" ] && [ -f "$plugin" ] || skip_all "the module or the helper is not built"
+	[ -f "$secdir/pam_deny.so" ] && [ -f "$secdir/pam_permit.so" ] || skip_all "pam_deny.so or pam_permit.so not in $secdir"
+	"$python" -c 'import jwt, cryptography' 2>/dev/null || skip_all "$python lacks jwt or cryptography"
 	setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$module'" \
-		2>/dev/null || skip "uid 10001 cannot reach the build tree ($top_builddir)"
-	unshare -m --propagation private true 2>/dev/null || skip "unshare -m is not permitted here"
+		2>/dev/null || skip_all "uid 10001 cannot reach the build tree ($top_builddir)"
+	unshare -m --propagation private true 2>/dev/null || skip_all "unshare -m is not permitted here"
 	# sshd and sudo are not built with ASan: they cannot load a module that is.
-	ldd "$module" 2>/dev/null | grep -q libasan && skip "sanitizer build (sshd and sudo cannot load an ASan module)"
+	ldd "$module" 2>/dev/null | grep -q libasan && skip_all "sanitizer build (sshd and sudo cannot load an ASan module)"
 	# shellcheck disable=SC2093 # the script runs again, inside
 	PB_E2E_NS=inside exec unshare -m --propagation private /bin/sh "$0" "$@"
 fi
 
 # --- inside the private mount namespace -----------------------------------------------
-tmp=$(mktemp -d /tmp/ssh-sudo-t.XXXXXX) || bail "mktemp failed"
+scratch ssh-sudo /tmp
 chmod 755 "$tmp"
 pids=
 sshd_pid=
-cleanup() {
-	[ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
-	wait 2>/dev/null
-	[ "${PB_KEEP_TMP:-0}" = 1 ] && echo "# kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+at_exit '[ -n "$sshd_pid" ] && kill "$sshd_pid" 2>/dev/null'
+at_exit 'for p in $pids; do kill "$p" 2>/dev/null; done'
+at_exit 'sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1'
 
 # /run: private, with sshd's privilege separation directory.
 mount -t tmpfs -o mode=755 pb-run /run || bail "cannot mount a tmpfs on /run"
@@ -262,13 +245,6 @@ for _ in range(100):
 sys.exit(1)
 PY
 
-n=0 failed=0
-result() {
-	n=$((n + 1))
-	echo "$1 $n - $2"
-	if [ "$1" != ok ]; then failed=$((failed + 1)); [ $# -gt 2 ] && printf '%s\n' "$3" | sed 's/^/# /'; fi
-	return 0
-}
 mkdir -m 700 "$tmp/roothome"
 sshopts="-F /dev/null -T -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
 	-o PreferredAuthentications=keyboard-interactive -o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 -o LogLevel=ERROR
@@ -547,4 +523,4 @@ rc=$?
 	|| result "not ok" "long token through sudo" "rc=$rc parts=$nparts $(cat "$tmp/sudo-long.err"; syslog_since "$m")"
 
 [ $n = 19 ] || echo "# planned 19, ran $n"
-[ $failed = 0 ]
+finish

@@ -55,6 +55,7 @@
 #include <security/pam_appl.h>
 
 #include "b64url.h"
+#include "conv-answers.h"
 #include "fuzz-conv.h"
 #include "internal.h"
 
@@ -80,14 +81,14 @@ static char service_path[PATH_MAX + 32], other_path[PATH_MAX + 32], config_arg[P
 /* One input's answers, decoded. */
 struct answers {
     char *text[MAX_ANSWERS];
-    size_t count, next;
-    int null_at_end;
+    size_t count;
 };
 
 /* What one input asks of the module; the conversation's appdata. */
 struct session {
     struct fuzz_conv_call call;     /* first: fuzz-conv-module.so calls it */
     struct answers answers;
+    struct conv_answers conv;       /* over answers.text */
     const char *argv[6];
     int argc;
     int preset_authtok;
@@ -255,38 +256,12 @@ answers_free(struct answers *a)
         free(a->text[i]);
 }
 
-/* Every prompt gets the next answer; messages get none. */
+/* Every prompt gets the next answer (tests/pam/conv-answers.c); messages
+ * get none.  DATA is the session, whose first member the module needs. */
 static int
 conv(int num_msg, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
-    struct answers *a = &((struct session *) data)->answers;
-    struct pam_response *reply;
-
-    if (num_msg <= 0)
-        return PAM_CONV_ERR;
-    reply = calloc((size_t) num_msg, sizeof(*reply));
-    if (reply == NULL)
-        return PAM_BUF_ERR;
-    for (int i = 0; i < num_msg; i++) {
-        if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
-            continue;
-        if (a->next >= a->count) {
-            if (a->null_at_end)
-                continue;
-            for (int j = 0; j < i; j++)
-                free(reply[j].resp);
-            free(reply);
-            return PAM_CONV_ERR;
-        }
-        if ((reply[i].resp = strdup(a->text[a->next++])) == NULL) {
-            for (int j = 0; j < i; j++)
-                free(reply[j].resp);
-            free(reply);
-            return PAM_BUF_ERR;
-        }
-    }
-    *resp = reply;
-    return PAM_SUCCESS;
+    return conv_answers(num_msg, msg, resp, &((struct session *) data)->conv);
 }
 
 static void
@@ -305,7 +280,7 @@ authenticate(pam_handle_t *pamh, int flags, struct fuzz_conv_call *call)
 
     /* An earlier module's answer: the first one. */
     if (s->preset_authtok && s->answers.count > 0
-        && pam_set_item(pamh, PAM_AUTHTOK, s->answers.text[s->answers.next++]) != PAM_SUCCESS)
+        && pam_set_item(pamh, PAM_AUTHTOK, s->answers.text[s->conv.prompts++]) != PAM_SUCCESS)
         abort();
     code = pb_pam_args_new(&args, pamh, flags, s->argc, s->argv);
     if (code != PAM_SUCCESS) {
@@ -322,7 +297,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const parts[] = { "token_parts=16", "token_parts=2", "token_parts=4", "token_parts=1000" };
-    struct session s = { { authenticate }, { { NULL }, 0, 0, 0 }, { NULL }, 0, 0 };
+    struct session s = { .call = { authenticate } };
     struct pam_conv pc = { conv, &s };
     pam_handle_t *pamh = NULL;
     int flags = 0;
@@ -332,8 +307,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     opt = data[0];
     source = (opt >> 4) & 3;
-    s.answers.null_at_end = (opt & 0x80) != 0;
     decode(data + 1, size - 1, &s.answers);
+    s.conv.mode = CONV_LIST;
+    s.conv.list = s.answers.text;
+    s.conv.count = (int) s.answers.count;
+    s.conv.null_at_end = (opt & 0x80) != 0;
 
     s.argv[s.argc++] = config_arg;
     s.argv[s.argc++] = parts[opt & 3];

@@ -31,32 +31,15 @@
 # Environment: abs_top_builddir (else the current directory), abs_top_srcdir,
 # PYTHON3, BEARER_TOKEN (default BUILDDIR/helper/bearer-token), PB_KEEP_TMP=1.
 
-set -u
+. "$(dirname "$0")/../lib.sh"
+rfc=$fixtures/rfc
 
-python=${PYTHON3:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${abs_top_builddir:-$(pwd)}
-helper=${BEARER_TOKEN:-$top_builddir/helper/bearer-token}
-rfc=$srcdir/tests/fixtures/rfc
-
-bail() {
-	echo "Bail out! $*"
-	exit 99
-}
-
-[ -x "$helper" ] || bail "helper not built: $helper"
+need_exec "$helper" helper
 [ -f "$rfc/rfc7515-a1.jws" ] || bail "RFC vectors missing: $rfc"
 $python -c 'import cryptography' 2>/dev/null ||
 	bail "$python lacks python3-cryptography"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-jose.XXXXXX") || bail "mktemp failed"
-if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
-	trap 'echo "# scratch directory kept: $tmp"' EXIT
-else
-	trap 'rm -rf "$tmp"' EXIT
-fi
-trap 'exit 98' HUP INT TERM
+scratch jose
 
 mkdir "$tmp/rfc"
 for f in "$rfc"/*.jws "$rfc"/*.jwks "$rfc"/*.payload "$rfc"/*.key; do

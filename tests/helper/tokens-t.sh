@@ -24,60 +24,18 @@
 # Environment: abs_top_builddir, abs_top_srcdir, BEARER_TOKEN (the helper),
 # BEARER_TOKEN_PLUGIN, PYTHON3, PB_KEEP_TMP=1 to keep the scratch directory.
 
-set -u
-
-python=${PYTHON3:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-fixtures=$srcdir/tests/fixtures
-top_builddir=${abs_top_builddir:-$(pwd)}
-helper=${BEARER_TOKEN:-$top_builddir/helper/bearer-token}
-BEARER_TOKEN_PLUGIN=${BEARER_TOKEN_PLUGIN:-$top_builddir/helper/.libs/bearer-token-net.so}
+. "$(dirname "$0")/../lib.sh"
+BEARER_TOKEN_PLUGIN=$plugin
 export BEARER_TOKEN_PLUGIN
 
-bail() {
-	echo "Bail out! $*"
-	exit 99
-}
+need_exec "$helper" helper
+need_python jwt cryptography
+need_tools curl slapd ldapwhoami
 
-[ -x "$helper" ] || bail "helper not built: $helper"
-if ! "$python" -c 'import jwt, cryptography' 2>/dev/null; then
-	echo "1..0 # SKIP $python lacks the jwt or cryptography package"
-	exit 0
-fi
-for tool in curl slapd ldapwhoami; do
-	command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || {
-		echo "1..0 # SKIP $tool is not installed"
-		exit 0
-	}
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokens-t.XXXXXX") || bail "mktemp failed"
+scratch tokens
 emulator_pid=
-cleanup() {
-	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null
-	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
-	wait 2>/dev/null
-	if [ "${PB_KEEP_TMP:-0}" = 1 ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-n=0 failed=0
-result() {	# result ok|"not ok" DESCRIPTION [DIAGNOSTIC]
-	n=$((n + 1))
-	echo "$1 $n - $2"
-	if [ "$1" != ok ]; then
-		failed=$((failed + 1))
-		[ $# -gt 2 ] && printf '%s\n' "$3" | sed 's/^/# /'
-	fi
-	return 0
-}
-check() {	# check DESCRIPTION COMMAND...: ok when COMMAND succeeds
-	desc=$1
-	shift
-	if "$@" >"$tmp/check.out" 2>&1; then result ok "$desc"; else result "not ok" "$desc" "$(cat "$tmp/check.out")"; fi
-}
+at_exit '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null'
+at_exit 'sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1'
 
 # --- the authority and its directory ------------------------------------------------
 sh "$fixtures/slapd.sh" start "$tmp/slapd" || bail "slapd.sh start failed"
@@ -627,4 +585,4 @@ rc=$?
 	|| result "not ok" "login without a terminal" "rc=$rc; $(cat "$tmp/err")"
 
 [ $n = 94 ] || echo "# planned 94 tests, ran $n"
-[ $failed = 0 ]
+finish

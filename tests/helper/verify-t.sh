@@ -50,53 +50,23 @@
 # default BUILDDIR/helper/bearer-token), PB_KEEP_TMP=1 to keep the scratch
 # directory.
 
-set -u
+. "$(dirname "$0")/../lib.sh"
 set -f	# module argument lists are split on blanks, never globbed
 
-python=${PYTHON3:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-fixtures=$srcdir/tests/fixtures
-top_builddir=${abs_top_builddir:-$(pwd)}
-module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
-pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
-helper=${BEARER_TOKEN:-$top_builddir/helper/bearer-token}
 # pwmods and pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
-# shellcheck source=SCRIPTDIR/../pam/pamwrap.sh
-. "$srcdir/tests/pam/pamwrap.sh"
-tab=$(printf '\t')
-
-bail() {
-	echo "Bail out! $*"
-	exit 99
-}
-
-case $module in /*) ;; *) module=$(pwd)/$module ;; esac
-if [ ! -x "$pamrun" ]; then
-	echo "1..0 # SKIP tests/pam/pamrun not built (no libpamtest)"
-	exit 0
-fi
-[ -f "$module" ] || bail "module not built: $module"
-[ -x "$helper" ] || bail "helper not built: $helper"
+need_pamrun
+need_exec "$helper" helper
 # shellcheck disable=SC2154 # pwmods comes from pamwrap.sh
 [ -f "$pwmods/pam_set_items.so" ] ||
 	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
 $python -c 'import jwt, cryptography' 2>/dev/null ||
 	bail "$python lacks python3-jwt or python3-cryptography"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-verify.XXXXXX") || bail "mktemp failed"
-if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
-	trap 'echo "# scratch directory kept: $tmp"' EXIT
-else
-	trap 'rm -rf "$tmp"' EXIT
-fi
-trap 'exit 98' HUP INT TERM
+scratch verify
 : >"$tmp/empty.conf"
 mkdir "$tmp/svc" "$tmp/run" "$tmp/cli"
 keys=$tmp/k
-
-$python "$fixtures/mint.py" keys "$keys" >"$tmp/mint.log" 2>&1 ||
-	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py keys failed"; }
+mint_keys "$keys"
 
 # The DC/OS seed token and keys, as token-t.sh uses them.
 cp "$fixtures/dcos-seed-jwks.json" "$tmp/dcos-jwks.json"

@@ -15,57 +15,26 @@
 #
 # Environment: as token-t.sh, plus LOGINS (default BUILDDIR/tests/pam/logins).
 
-set -u
-
-python=${PYTHON3:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-fixtures=$srcdir/tests/fixtures
-top_builddir=${abs_top_builddir:-$(pwd)}
-module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
-pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
+. "$(dirname "$0")/../lib.sh"
 logins=${LOGINS:-$top_builddir/tests/pam/logins}
+
 # pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
-# shellcheck source=SCRIPTDIR/pamwrap.sh
-. "$srcdir/tests/pam/pamwrap.sh"
-
-bail() {
-	echo "Bail out! $*"
-	exit 99
-}
-
-case $module in /*) ;; *) module=$(pwd)/$module ;; esac
-if [ ! -x "$pamrun" ]; then
-	echo "1..0 # SKIP tests/pam/pamrun not built (no libpamtest)"
-	exit 0
-fi
-[ -f "$module" ] || bail "module not built: $module"
-[ -f "$(dirname "$module")/pam_bearer-http.so" ] || bail "HTTP plugin not built beside $module"
-[ -x "$logins" ] || bail "logins not built: $logins"
+need_pamrun
+need_file "$(dirname "$module")/pam_bearer-http.so" "HTTP plugin"
+need_exec "$logins" logins
 $python -c 'import jwt, cryptography' 2>/dev/null ||
 	bail "$python lacks python3-jwt or python3-cryptography"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-jwks.XXXXXX") || bail "mktemp failed"
+scratch jwks
 servers=
-cleanup() {
-	for pid in $servers; do kill "$pid" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
-		echo "# scratch directory kept: $tmp"
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 98' HUP INT TERM
+at_exit 'for pid in $servers; do kill "$pid" 2>/dev/null; done'
 chmod 0755 "$tmp"
 : >"$tmp/empty.conf"
 mkdir "$tmp/svc" "$tmp/run" "$tmp/conf"
 
 # --- keys, tokens, certificates ---------------------------------------------------
 keys=$tmp/k
-$python "$fixtures/mint.py" keys "$keys" >"$tmp/mint.log" 2>&1 ||
-	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py keys failed"; }
+mint_keys "$keys"
 $python - "$fixtures" "$keys" "$tmp" >"$tmp/mint.log" 2>&1 <<'EOF' ||
 import json, os, secrets, sys, time
 sys.dont_write_bytecode = True
@@ -131,23 +100,6 @@ A=https://127.0.0.1:$(port main)
 JWKS=$A/jwks.json
 
 # --- logins -----------------------------------------------------------------------------
-n=0
-failures=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failures=$((failures + 1))
-		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/#   /' "$3" | head -20
-	fi
-}
-check() { # check DESCRIPTION LOGFILE COMMAND...
-	d=$1 l=$2
-	shift 2
-	if "$@"; then ok 0 "$d"; else ok 1 "$d" "$l"; fi
-}
 
 # login NAME TOKENFILE WORDS...: one login through pamrun; result in $result,
 # module log in $tmp/run/NAME.log.
@@ -185,23 +137,23 @@ base="ca_file=$pki/ca.pem"
 # 1. A cold cache: one fetch, then a fresh file dated jwks_ttl ahead.
 C=$(newcache cold)
 login cold "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "cold cache: PAM_SUCCESS ($result)" "$tmp/run/cold.log" [ "$result" = PAM_SUCCESS ]
-check "cold cache: exactly 1 request (saw $(requests main))" "" [ "$(requests main)" = 1 ]
+check_log "cold cache: PAM_SUCCESS ($result)" "$tmp/run/cold.log" [ "$result" = PAM_SUCCESS ]
+check_log "cold cache: exactly 1 request (saw $(requests main))" "" [ "$(requests main)" = 1 ]
 F=$(cachefile "$C")
-check "the key set is cached, 0600, same bytes as served" "" \
+check_log "the key set is cached, 0600, same bytes as served" "" \
 	sh -c "[ -f '$F' ] && [ \$(stat -c %a '$F') = 600 ] && cmp -s '$F' '$tmp/auth-main/jwks.json'"
 age=$(( $(stat -c %Y "$F") - $(date +%s) ))
-check "fresh for jwks_ttl (3600 s): mtime is now+$age" "" [ "$age" -ge 3590 -a "$age" -le 3600 ]
-check "the fetch is logged" "$tmp/run/cold.log" grep -q "fetched .* key(s) from $A/jwks.json, fresh for 3600 s" "$tmp/run/cold.log"
+check_log "fresh for jwks_ttl (3600 s): mtime is now+$age" "" [ "$age" -ge 3590 -a "$age" -le 3600 ]
+check_log "the fetch is logged" "$tmp/run/cold.log" grep -q "fetched .* key(s) from $A/jwks.json, fresh for 3600 s" "$tmp/run/cold.log"
 
 # 2. 1,000 logins within the TTL: no request at all, libcurl never mapped.
 many thousand 1000 2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "1000 warm logins: 1000 PAM_SUCCESS ($(tally thousand PAM_SUCCESS))" "$tmp/run/thousand.tally" \
+check_log "1000 warm logins: 1000 PAM_SUCCESS ($(tally thousand PAM_SUCCESS))" "$tmp/run/thousand.tally" \
 	[ "$(tally thousand PAM_SUCCESS)" = 1000 ]
-check "1000 warm logins: still exactly 1 request (saw $(requests main))" "" [ "$(requests main)" = 1 ]
-check "1000 warm logins: libcurl mapped in none ($(tally thousand curl-mapped))" "$tmp/run/thousand.tally" \
+check_log "1000 warm logins: still exactly 1 request (saw $(requests main))" "" [ "$(requests main)" = 1 ]
+check_log "1000 warm logins: libcurl mapped in none ($(tally thousand curl-mapped))" "$tmp/run/thousand.tally" \
 	[ "$(tally thousand curl-mapped)" = 0 ]
-check "1000 warm logins: libldap mapped in none ($(tally thousand ldap-mapped))" "$tmp/run/thousand.tally" \
+check_log "1000 warm logins: libldap mapped in none ($(tally thousand ldap-mapped))" "$tmp/run/thousand.tally" \
 	[ "$(tally thousand ldap-mapped)" = 0 ]
 
 # 3. Twenty logins at once on a cold cache: one fetch between them.  Three
@@ -211,9 +163,9 @@ for round in 1 2 3; do
 	C20=$(newcache "twenty-$round")
 	before=$(requests main)
 	many "twenty-$round" 20 20 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C20
-	check "20 concurrent cold logins (round $round): 20 PAM_SUCCESS ($(tally "twenty-$round" PAM_SUCCESS))" \
+	check_log "20 concurrent cold logins (round $round): 20 PAM_SUCCESS ($(tally "twenty-$round" PAM_SUCCESS))" \
 		"$tmp/run/twenty-$round.tally" [ "$(tally "twenty-$round" PAM_SUCCESS)" = 20 ]
-	check "20 concurrent cold logins (round $round): exactly 1 request (saw $(($(requests main) - before)))" "" \
+	check_log "20 concurrent cold logins (round $round): exactly 1 request (saw $(($(requests main) - before)))" "" \
 		[ "$(($(requests main) - before))" = 1 ]
 done
 
@@ -224,7 +176,7 @@ for case in "120 60 120" "999999 600 7200" "10 600 600" "no-store 600 600"; do
 	echo "$1" >"$tmp/auth-main/max-age"
 	login "maxage-$1" "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_min_ttl=$2 jwks_max_ttl=7200
 	age=$(( $(stat -c %Y "$(cachefile "$C")") - $(date +%s) ))
-	check "Cache-Control $1, jwks_min_ttl $2, jwks_max_ttl 7200: fresh for ~$3 s (got $age)" "" \
+	check_log "Cache-Control $1, jwks_min_ttl $2, jwks_max_ttl 7200: fresh for ~$3 s (got $age)" "" \
 		[ "$age" -le "$3" -a "$age" -ge $(($3 - 10)) ]
 done
 rm -f "$tmp/auth-main/max-age"
@@ -235,33 +187,33 @@ login down-fresh-1 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
 mode main error-500
 before=$(requests main)
 many down-fresh 50 2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "authority down, fresh cache: 50 PAM_SUCCESS" "$tmp/run/down-fresh.tally" [ "$(tally down-fresh PAM_SUCCESS)" = 50 ]
-check "authority down, fresh cache: 0 requests" "" [ "$(requests main)" = "$before" ]
+check_log "authority down, fresh cache: 50 PAM_SUCCESS" "$tmp/run/down-fresh.tally" [ "$(tally down-fresh PAM_SUCCESS)" = 50 ]
+check_log "authority down, fresh cache: 0 requests" "" [ "$(requests main)" = "$before" ]
 
 # 6. Stale but within jwks_stale_limit: one attempt, then the stale keys serve.
 date_file "$(cachefile "$C")" -100
 date_file "$(lockfile "$C")" -1000
 login stale-1 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "authority down, stale cache within the limit: PAM_SUCCESS ($result)" "$tmp/run/stale-1.log" [ "$result" = PAM_SUCCESS ]
-check "... after exactly 1 attempt (saw $(($(requests main) - before)))" "" [ "$(($(requests main) - before))" = 1 ]
-check "... and says it uses stale keys" "$tmp/run/stale-1.log" grep -q "using keys stale for" "$tmp/run/stale-1.log"
-check "... and logs the HTTP failure" "$tmp/run/stale-1.log" grep -q "status: HTTP 500" "$tmp/run/stale-1.log"
+check_log "authority down, stale cache within the limit: PAM_SUCCESS ($result)" "$tmp/run/stale-1.log" [ "$result" = PAM_SUCCESS ]
+check_log "... after exactly 1 attempt (saw $(($(requests main) - before)))" "" [ "$(($(requests main) - before))" = 1 ]
+check_log "... and says it uses stale keys" "$tmp/run/stale-1.log" grep -q "using keys stale for" "$tmp/run/stale-1.log"
+check_log "... and logs the HTTP failure" "$tmp/run/stale-1.log" grep -q "status: HTTP 500" "$tmp/run/stale-1.log"
 many stale-many 30 2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "30 more logins within jwks_refetch_interval: PAM_SUCCESS, no new request" "$tmp/run/stale-many.tally" \
+check_log "30 more logins within jwks_refetch_interval: PAM_SUCCESS, no new request" "$tmp/run/stale-many.tally" \
 	[ "$(tally stale-many PAM_SUCCESS)" = 30 -a "$(($(requests main) - before))" = 1 ]
 
 # 7. Beyond the stale limit, and with no cache at all: never PAM_SUCCESS.
 date_file "$(cachefile "$C")" -700
 date_file "$(lockfile "$C")" -1000
 login stale-2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600
-check "authority down, cache past jwks_stale_limit: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/stale-2.log" \
+check_log "authority down, cache past jwks_stale_limit: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/stale-2.log" \
 	[ "$result" = PAM_AUTHINFO_UNAVAIL ]
-check "... and says why" "$tmp/run/stale-2.log" grep -q "past jwks_stale_limit" "$tmp/run/stale-2.log"
+check_log "... and says why" "$tmp/run/stale-2.log" grep -q "past jwks_stale_limit" "$tmp/run/stale-2.log"
 C=$(newcache down-cold)
 login down-cold "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "authority down, nothing cached: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/down-cold.log" \
+check_log "authority down, nothing cached: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/down-cold.log" \
 	[ "$result" = PAM_AUTHINFO_UNAVAIL ]
-check "... and nothing is cached" "" [ -z "$(cachefile "$C")" ]
+check_log "... and nothing is cached" "" [ -z "$(cachefile "$C")" ]
 
 # 8. Every way a response can be bad: unavailable, logged, nothing cached.
 for case in "hang timeout" "garbage JSON" "not-jwks JSON" "oversize size" "error-404 HTTP 404"; do
@@ -269,7 +221,7 @@ for case in "hang timeout" "garbage JSON" "not-jwks JSON" "oversize size" "error
 	mode main "$1"
 	C=$(newcache "bad-$1")
 	login "bad-$1" "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C http_timeout=2 http_connect_timeout=2
-	check "authority answers $1: PAM_AUTHINFO_UNAVAIL ($result), logged as $2, nothing cached" "$tmp/run/bad-$1.log" \
+	check_log "authority answers $1: PAM_AUTHINFO_UNAVAIL ($result), logged as $2, nothing cached" "$tmp/run/bad-$1.log" \
 		sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q ': $2' '$tmp/run/bad-$1.log' && [ -z \"\$(ls '$C'/*.json 2>/dev/null)\" ]"
 done
 mode main ok
@@ -281,18 +233,18 @@ cp "$tmp/jwks-both.json" "$tmp/auth-main/jwks.json"
 date_file "$(lockfile "$C")" -1000
 before=$(requests main)
 login rotate-1 "$tmp/new.tok" jwks=$JWKS $base cache_dir=$C
-check "a token with a new kid: PAM_SUCCESS ($result)" "$tmp/run/rotate-1.log" [ "$result" = PAM_SUCCESS ]
-check "... after exactly 1 refetch (saw $(($(requests main) - before)))" "" [ "$(($(requests main) - before))" = 1 ]
+check_log "a token with a new kid: PAM_SUCCESS ($result)" "$tmp/run/rotate-1.log" [ "$result" = PAM_SUCCESS ]
+check_log "... after exactly 1 refetch (saw $(($(requests main) - before)))" "" [ "$(($(requests main) - before))" = 1 ]
 login rotate-2 "$tmp/new.tok" jwks=$JWKS $base cache_dir=$C
-check "the next one: PAM_SUCCESS, no request" "$tmp/run/rotate-2.log" \
+check_log "the next one: PAM_SUCCESS, no request" "$tmp/run/rotate-2.log" \
 	[ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 1 ]
 cp "$tmp/jwks-new-only.json" "$tmp/auth-main/jwks.json"
 date_file "$(cachefile "$C")" -10
 date_file "$(lockfile "$C")" -1000
 login rotate-3 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "the old key left the set: its token is refused once the set is refetched ($result)" "$tmp/run/rotate-3.log" \
+check_log "the old key left the set: its token is refused once the set is refetched ($result)" "$tmp/run/rotate-3.log" \
 	[ "$result" = PAM_AUTH_ERR ]
-check "... as unknown-kid" "$tmp/run/rotate-3.log" grep -q "rejected: unknown-kid" "$tmp/run/rotate-3.log"
+check_log "... as unknown-kid" "$tmp/run/rotate-3.log" grep -q "rejected: unknown-kid" "$tmp/run/rotate-3.log"
 cp "$keys/jwks.json" "$tmp/auth-main/jwks.json"
 
 # 10. 100 random kids: at most one fetch per jwks_refetch_interval.
@@ -305,8 +257,8 @@ for t in "$tmp"/random/*.tok; do
 	login "random-$(basename "$t" .tok)" "$t" jwks=$JWKS $base cache_dir=$C
 	[ "$result" = PAM_AUTH_ERR ] && refused=$((refused + 1))
 done
-check "100 tokens with random kids: all refused ($refused)" "" [ "$refused" = 100 ]
-check "... with at most 1 request (saw $(($(requests main) - before)))" "" [ "$(($(requests main) - before))" -le 1 ]
+check_log "100 tokens with random kids: all refused ($refused)" "" [ "$refused" = 100 ]
+check_log "... with at most 1 request (saw $(($(requests main) - before)))" "" [ "$(($(requests main) - before))" -le 1 ]
 
 # 11. TLS: wrong CA, expired certificate, wrong host name, no CA given.
 for case in "wrong-ca main ca_file=$pki/other-ca.pem" "expired expired $base" \
@@ -316,7 +268,7 @@ for case in "wrong-ca main ca_file=$pki/other-ca.pem" "expired expired $base" \
 	words="$3"
 	[ "$words" = - ] && words=
 	login "tls-$1" "$tmp/good.tok" jwks=https://127.0.0.1:$(port "$2")/jwks.json $words cache_dir=$C
-	check "TLS $1: PAM_AUTHINFO_UNAVAIL ($result), logged as TLS" "$tmp/run/tls-$1.log" \
+	check_log "TLS $1: PAM_AUTHINFO_UNAVAIL ($result), logged as TLS" "$tmp/run/tls-$1.log" \
 		sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q ': TLS: ' '$tmp/run/tls-$1.log'"
 done
 
@@ -324,27 +276,27 @@ done
 # resolver timeout where no resolver answers).
 C=$(newcache dns)
 login dns "$tmp/good.tok" jwks=https://keys.pam-bearer.invalid/jwks.json $base cache_dir=$C http_connect_timeout=2
-check "DNS failure: PAM_AUTHINFO_UNAVAIL ($result), logged as DNS" "$tmp/run/dns.log" \
+check_log "DNS failure: PAM_AUTHINFO_UNAVAIL ($result), logged as DNS" "$tmp/run/dns.log" \
 	sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -Eq ': (DNS: |timeout: .*[Rr]esolv)' '$tmp/run/dns.log'"
 
 # 12. Redirects: same host followed, another host refused.
 mode main redirect-same-host
 C=$(newcache redirect-same)
 login redirect-same "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "a redirect on the same host is followed: PAM_SUCCESS ($result)" "$tmp/run/redirect-same.log" [ "$result" = PAM_SUCCESS ]
+check_log "a redirect on the same host is followed: PAM_SUCCESS ($result)" "$tmp/run/redirect-same.log" [ "$result" = PAM_SUCCESS ]
 mode main redirect-other-host
 C=$(newcache redirect-other)
 login redirect-other "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "a redirect to another host is refused: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/redirect-other.log" \
+check_log "a redirect to another host is refused: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/redirect-other.log" \
 	sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q 'redirect to .* refused (another host)' '$tmp/run/redirect-other.log'"
 mode main ok
 
 # 13. Plain http:// to loopback works; to anything else it is a configuration error.
 C=$(newcache plain)
 login plain "$tmp/good.tok" jwks=http://127.0.0.1:$(port plain)/jwks.json cache_dir=$C
-check "http:// to 127.0.0.1: PAM_SUCCESS ($result)" "$tmp/run/plain.log" [ "$result" = PAM_SUCCESS ]
+check_log "http:// to 127.0.0.1: PAM_SUCCESS ($result)" "$tmp/run/plain.log" [ "$result" = PAM_SUCCESS ]
 login plain-remote "$tmp/good.tok" jwks=http://keys.example.com/jwks.json cache_dir=$C
-check "http:// to another host: refused as configuration ($result)" "$tmp/run/plain-remote.log" \
+check_log "http:// to another host: refused as configuration ($result)" "$tmp/run/plain-remote.log" \
 	sh -c "[ '$result' = PAM_SERVICE_ERR ] && grep -q 'loopback addresses only' '$tmp/run/plain-remote.log'"
 
 # 14. OpenID Connect discovery, and its issuer check (a token from that issuer).
@@ -361,18 +313,18 @@ EOF
 C=$(newcache discovery)
 before=$(requests main)
 login discovery "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C
-check "discovery: PAM_SUCCESS ($result)" "$tmp/run/discovery.log" [ "$result" = PAM_SUCCESS ]
-check "discovery: 2 requests, the document then the key set" "" \
+check_log "discovery: PAM_SUCCESS ($result)" "$tmp/run/discovery.log" [ "$result" = PAM_SUCCESS ]
+check_log "discovery: 2 requests, the document then the key set" "" \
 	sh -c "[ $(($(requests main) - before)) = 2 ] && tail -2 '$tmp/auth-main/requests.log' | head -1 | grep -q openid-configuration"
 mode main garbage
 C=$(newcache discovery-garbage)
 login discovery-garbage "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C
-check "discovery document that is not JSON: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/discovery-garbage.log" \
+check_log "discovery document that is not JSON: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/discovery-garbage.log" \
 	sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q 'JSON: discovery document is not a JSON object' '$tmp/run/discovery-garbage.log'"
 mode main wrong-issuer
 C=$(newcache discovery-wrong)
 login discovery-wrong "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C
-check "discovery document naming another issuer: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/discovery-wrong.log" \
+check_log "discovery document naming another issuer: PAM_AUTHINFO_UNAVAIL ($result)" "$tmp/run/discovery-wrong.log" \
 	sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q 'discovery document names issuer \"https://evil.example\"' '$tmp/run/discovery-wrong.log'"
 mode main ok
 
@@ -384,14 +336,14 @@ head -c 50 "$F" >"$F.part" && mv "$F.part" "$F" && chmod 0600 "$F"
 date_file "$F" 3000
 before=$(requests main)
 login corrupt-1 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "truncated cache file: PAM_SUCCESS ($result) after 1 refetch" "$tmp/run/corrupt-1.log" \
+check_log "truncated cache file: PAM_SUCCESS ($result) after 1 refetch" "$tmp/run/corrupt-1.log" \
 	[ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 1 ]
-check "... and the cache is whole again" "" cmp -s "$(cachefile "$C")" "$tmp/auth-main/jwks.json"
+check_log "... and the cache is whole again" "" cmp -s "$(cachefile "$C")" "$tmp/auth-main/jwks.json"
 printf 'not json at all' >"$F.part" && mv "$F.part" "$(cachefile "$C")" && chmod 0600 "$(cachefile "$C")"
 date_file "$(cachefile "$C")" 3000
 mode main error-500
 login corrupt-2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "corrupt cache, authority down: PAM_AUTHINFO_UNAVAIL ($result), the file discarded" "$tmp/run/corrupt-2.log" \
+check_log "corrupt cache, authority down: PAM_AUTHINFO_UNAVAIL ($result), the file discarded" "$tmp/run/corrupt-2.log" \
 	sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && [ -z \"\$(ls '$C'/*.json 2>/dev/null)\" ]"
 mode main ok
 
@@ -400,13 +352,13 @@ C=$(newcache unsafe)
 chmod 0777 "$C"
 before=$(requests main)
 login unsafe "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "cache_dir writable by others: PAM_AUTHINFO_UNAVAIL ($result), no request" "$tmp/run/unsafe.log" \
+check_log "cache_dir writable by others: PAM_AUTHINFO_UNAVAIL ($result), no request" "$tmp/run/unsafe.log" \
 	sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && [ $(requests main) = $before ] && grep -q 'no one else may write' '$tmp/run/unsafe.log'"
 
 # 17. The DC/OS IAM path (seed 002) serves the same set.
 C=$(newcache dcos)
 login dcos "$tmp/good.tok" jwks=$A/acs/api/v1/auth/jwks $base cache_dir=$C
-check "DC/OS /acs/api/v1/auth/jwks: PAM_SUCCESS ($result)" "$tmp/run/dcos.log" [ "$result" = PAM_SUCCESS ]
+check_log "DC/OS /acs/api/v1/auth/jwks: PAM_SUCCESS ($result)" "$tmp/run/dcos.log" [ "$result" = PAM_SUCCESS ]
 
 # 18. bearer-token verify uses the same source and cache as the module.
 helper=${BEARER_TOKEN:-$top_builddir/helper/bearer-token}
@@ -415,10 +367,10 @@ before=$(requests main)
 "$helper" verify --config "$tmp/empty.conf" --user alice --token-file "$tmp/good.tok" \
 	-o jwks=$JWKS -o $base -o cache_dir=$C >"$tmp/run/verify.out" 2>&1
 rc=$?
-check "bearer-token verify with jwks=URL: accepted (exit $rc) after 1 request" "$tmp/run/verify.out" \
+check_log "bearer-token verify with jwks=URL: accepted (exit $rc) after 1 request" "$tmp/run/verify.out" \
 	[ "$rc" = 0 -a "$(($(requests main) - before))" = 1 ]
 login verify-then-module "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "... and the module then uses the cache verify filled: PAM_SUCCESS, no request" "$tmp/run/verify-then-module.log" \
+check_log "... and the module then uses the cache verify filled: PAM_SUCCESS, no request" "$tmp/run/verify-then-module.log" \
 	[ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 1 ]
 
 # 20. One deadline for a whole fetch, redirects and discovery included: a
@@ -428,20 +380,20 @@ mode main redirect-chain
 C=$(newcache chain)
 before=$(requests main)
 login chain "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
-check "three redirects on the same host are followed: PAM_SUCCESS ($result), 4 requests ($(($(requests main) - before)))" \
+check_log "three redirects on the same host are followed: PAM_SUCCESS ($result), 4 requests ($(($(requests main) - before)))" \
 	"$tmp/run/chain.log" [ "$result" = PAM_SUCCESS -a "$(($(requests main) - before))" = 4 ]
 echo 2 >"$tmp/auth-main/delay"
 C=$(newcache chain-slow)
 before=$(requests main)
 login chain-slow "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C http_timeout=3 http_connect_timeout=3
-check "three redirects, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout, $(($(requests main) - before)) of 4 requests" \
+check_log "three redirects, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout, $(($(requests main) - before)) of 4 requests" \
 	"$tmp/run/chain-slow.log" sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && [ $(($(requests main) - before)) -le 2 ] \
 		&& grep -q ': timeout: ' '$tmp/run/chain-slow.log'"
 mode main ok
 C=$(newcache discovery-slow)
 before=$(requests main)
 login discovery-slow "$tmp/disc.tok" issuer=$A discovery $base cache_dir=$C http_timeout=3 http_connect_timeout=3
-check "discovery and the key set, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout" \
+check_log "discovery and the key set, each answered in 2 s, http_timeout=3: PAM_AUTHINFO_UNAVAIL ($result), timeout" \
 	"$tmp/run/discovery-slow.log" sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q ': timeout: ' '$tmp/run/discovery-slow.log'"
 rm -f "$tmp/auth-main/delay"
 
@@ -472,10 +424,10 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	C=$tmp/cache-others	# made by the module
 	login others-0 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
 	L=$(lockfile "$C") F=$(cachefile "$C")
-	check "a cache_dir the module makes is 0700, the key set and the lock file 0600, all root's ($(stat -c '%a %U' "$C" "$F" "$L" | tr '\n' ' '))" "" \
+	check_log "a cache_dir the module makes is 0700, the key set and the lock file 0600, all root's ($(stat -c '%a %U' "$C" "$F" "$L" | tr '\n' ' '))" "" \
 		[ "$(stat -c '%a %u' "$C" "$F" "$L" | tr '\n' ' ')" = "700 0 600 0 600 0 " ]
-	check "uid 10001 cannot open the lock file" "" cannot_open "$L"
-	check "uid 10001 cannot open the key set" "" cannot_open "$F"
+	check_log "uid 10001 cannot open the lock file" "" cannot_open "$L"
+	check_log "uid 10001 cannot open the key set" "" cannot_open "$F"
 
 	# An older version's layout (0755, 0644 files), the lock already held by
 	# uid 10001, and keys past jwks_stale_limit: the login must not wait
@@ -487,13 +439,13 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		before=$(requests main)
 		login others-1 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600 \
 			http_timeout=1 http_connect_timeout=1
-		check "a 0644 lock file held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
+		check_log "a 0644 lock file held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
 			"$tmp/run/others-1.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests main) - before)) = 1 ] \
 				&& ! grep -q 'held it too long' '$tmp/run/others-1.log'"
-		check "... the lock file replaced by a root-owned 0600 one, the key set 0600; cache_dir keeps its 0755" "" \
+		check_log "... the lock file replaced by a root-owned 0600 one, the key set 0600; cache_dir keeps its 0755" "" \
 			[ "$(stat -c '%a %u' "$C" "$(lockfile "$C")" "$(cachefile "$C")" | tr '\n' ' ')" = "755 0 600 0 600 0 " ]
 	else
-		ok 1 "uid 10001 could not take the 0644 lock file" "$tmp/held.out"
+		result_file "not ok" "uid 10001 could not take the 0644 lock file" "$tmp/held.out"
 	fi
 	unhold
 
@@ -506,13 +458,13 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		before=$(requests main)
 		login others-2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600 \
 			http_timeout=1 http_connect_timeout=1
-		check "a lock file owned and held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
+		check_log "a lock file owned and held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
 			"$tmp/run/others-2.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests main) - before)) = 1 ] \
 				&& ! grep -q 'held it too long' '$tmp/run/others-2.log'"
-		check "... and it is root's again ($(stat -c '%a %u' "$(lockfile "$C")"))" "" \
+		check_log "... and it is root's again ($(stat -c '%a %u' "$(lockfile "$C")"))" "" \
 			[ "$(stat -c '%a %u' "$(lockfile "$C")")" = "600 0" ]
 	else
-		ok 1 "uid 10001 could not take the lock file it owns" "$tmp/held.out"
+		result_file "not ok" "uid 10001 could not take the lock file it owns" "$tmp/held.out"
 	fi
 	unhold
 
@@ -527,17 +479,17 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	before=$(requests main)
 	user_verify "$C" user-verify-root
 	rc=$?
-	check "bearer-token verify as uid 10001 with root's cache_dir: accepted (exit $rc) after its own request" \
+	check_log "bearer-token verify as uid 10001 with root's cache_dir: accepted (exit $rc) after its own request" \
 		"$tmp/run/user-verify-root.out" [ "$rc" = 0 -a "$(($(requests main) - before))" = 1 ]
 	U=$(newcache user-own) && chown 10001 "$U" && chmod 0700 "$U"
 	user_verify "$U" user-verify-own
 	rc=$?
-	check "... with a cache_dir of its own: accepted (exit $rc), cached there, 0600 in 0700, the user's" \
+	check_log "... with a cache_dir of its own: accepted (exit $rc), cached there, 0600 in 0700, the user's" \
 		"$tmp/run/user-verify-own.out" sh -c "[ $rc = 0 ] \
 			&& [ \"\$(stat -c '%a %u' '$U' \"\$(ls '$U'/jwks-*.json)\" | tr '\n' ' ')\" = '700 10001 600 10001 ' ]"
 else
-	for i in 1 2 3 4 5 6 7 8 9; do ok 0 "# SKIP other users and cache_dir: needs root and setpriv"; done
+	for i in 1 2 3 4 5 6 7 8 9; do result ok "# SKIP other users and cache_dir: needs root and setpriv"; done
 fi
 
 echo "1..$n"
-[ "$failures" = 0 ]
+finish

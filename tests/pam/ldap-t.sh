@@ -2,31 +2,18 @@
 # ldap-t.sh: password logins through real libpam (pam_wrapper) against a real
 # slapd started for the test: both DN strategies, TLS, failover, injection
 # attempts, password policy, and the account phase's group check.
-set -u
+. "$(dirname "$0")/../lib.sh"
 set -f
 
-here=$(cd "$(dirname "$0")" && pwd)
-fixtures=$(cd "$here/../fixtures" && pwd)
-top_builddir=${abs_top_builddir:-$(pwd)}
-module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
-pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
 # pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
-# shellcheck source=SCRIPTDIR/pamwrap.sh
-. "$here/pamwrap.sh"
-
-bail() { echo "Bail out! $*"; exit 99; }
-[ -f "$module" ] || bail "module not built: $module"
-[ -x "$pamrun" ] || bail "driver not built: $pamrun"
+need_exec "$pamrun" driver
+need_pamrun
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || bail "slapd not installed"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-ldap.XXXXXX") || bail "mktemp failed"
+scratch ldap
 hang_pid=
-cleanup() {
-	sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1
-	[ -n "$hang_pid" ] && kill "$hang_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+at_exit 'sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1'
+at_exit '[ -n "$hang_pid" ] && kill "$hang_pid" 2>/dev/null'
 sh "$fixtures/slapd.sh" start "$tmp/slapd" >"$tmp/slapd-start.log" 2>&1 ||
 	{ cat "$tmp/slapd-start.log" >&2; bail "slapd fixture did not start"; }
 . "$tmp/slapd/env"
@@ -55,15 +42,13 @@ search="ldap_binddn=$LDAP_READER_DN ldap_bindpw_file=$LDAP_READER_PW_FILE ldap_b
 starttls="ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA"
 ldaps="ldap_uri=$LDAPS_URI ldap_ca_file=$LDAP_CA"
 
-n=0 failed=0
-# check NAME EXPECTED REASON USER PASSWORDFILE MODE MODULE-ARGS...
+# pw_case NAME EXPECTED REASON USER PASSWORDFILE MODE MODULE-ARGS...
 # MODE is auth, account, or account-permit; REASON is the word after "rejected: " in the log,
 # "accepted", or "-" to check only the PAM result.
-check() {
+pw_case() {
 	name=$1 expected=$2 reason=$3 user=$4 pwfile=$5 mode=$6
 	shift 6
-	n=$((n + 1))
-	svc=$tmp/svc.$n
+	svc=$tmp/svc.$((n + 1))
 	mkdir "$svc"
 	if [ "$mode" = account ]; then
 		echo "account required $module config=$tmp/empty.conf $*" >"$svc/bearer"
@@ -93,11 +78,9 @@ check() {
 		problem="$problem; the password appears in the log"
 	fi
 	if [ -z "$problem" ]; then
-		echo "ok $n - $name"
+		result ok "$name"
 	else
-		echo "not ok $n - $name: $problem"
-		grep -v 'copy_confdir\|pwrap_' "$svc/log" | tail -12 | sed 's/^/#   /'
-		failed=$((failed + 1))
+		result "not ok" "$name: $problem" "$(grep -v 'copy_confdir\|pwrap_' "$svc/log" | tail -12)"
 	fi
 }
 
@@ -111,8 +94,7 @@ check() {
 check_ops() {
 	name=$1 expected=$2 reason=$3 message=$4 user=$5 answers=$6 ops=$7
 	shift 7
-	n=$((n + 1))
-	svc=$tmp/svc.$n
+	svc=$tmp/svc.$((n + 1))
 	mkdir "$svc"
 	for phase in auth account password; do
 		echo "$phase required $module config=$tmp/empty.conf $*"
@@ -135,67 +117,65 @@ check_ops() {
 		[ -n "$secret" ] && grep -qF -- "$secret" "$svc/log" && problem="$problem; a password appears in the log"
 	done <"$answers"
 	if [ -z "$problem" ]; then
-		echo "ok $n - $name"
+		result ok "$name"
 	else
-		echo "not ok $n - $name: $problem"
-		grep -v 'copy_confdir\|pwrap_' "$svc/log" | tail -12 | sed 's/^/#   /'
-		failed=$((failed + 1))
+		result "not ok" "$name: $problem" "$(grep -v 'copy_confdir\|pwrap_' "$svc/log" | tail -12)"
 	fi
 }
 
 # DN template over StartTLS
-check "template: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
-check "template: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $starttls $template
-check "template: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$tmp/wrong.pw" auth $starttls $template
-check "template: empty password never sent" PAM_AUTH_ERR empty-password alice "$tmp/empty.pw" auth $starttls $template
-check "template: every printable character" PAM_SUCCESS accepted carol "$pw/carol.pw" auth $starttls $template
-check "template: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $starttls $template
-check "template: DN-special user name escaped" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $starttls $template
-check "template: '*' as user" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $starttls $template
-check "template: ',ou=people' injection" PAM_AUTH_ERR bad-password "alice,ou=people" "$pw/alice.pw" auth $starttls $template
-check "template: backslash user" PAM_AUTH_ERR bad-password 'ali\ce' "$pw/alice.pw" auth $starttls $template
-check "plain ldap:// to loopback" PAM_SUCCESS accepted alice "$pw/alice.pw" auth ldap_uri=$LDAP_URI $template
+pw_case "template: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
+pw_case "template: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $starttls $template
+pw_case "template: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$tmp/wrong.pw" auth $starttls $template
+pw_case "template: empty password never sent" PAM_AUTH_ERR empty-password alice "$tmp/empty.pw" auth $starttls $template
+pw_case "template: every printable character" PAM_SUCCESS accepted carol "$pw/carol.pw" auth $starttls $template
+pw_case "template: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $starttls $template
+pw_case "template: DN-special user name escaped" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $starttls $template
+pw_case "template: '*' as user" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $starttls $template
+pw_case "template: ',ou=people' injection" PAM_AUTH_ERR bad-password "alice,ou=people" "$pw/alice.pw" auth $starttls $template
+pw_case "template: backslash user" PAM_AUTH_ERR bad-password 'ali\ce' "$pw/alice.pw" auth $starttls $template
+pw_case "plain ldap:// to loopback" PAM_SUCCESS accepted alice "$pw/alice.pw" auth ldap_uri=$LDAP_URI $template
 
 # Search-then-bind over LDAPS
-check "search: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $ldaps $search
-check "search: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $ldaps $search
-check "search: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$pw/alice.pw" auth $ldaps $search
-check "search: '*' matches nobody" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $ldaps $search
-check "search: ')(uid=*' filter injection" PAM_AUTH_ERR bad-password ')(uid=*' "$pw/alice.pw" auth $ldaps $search
-check "search: '*)(|(uid=*' filter injection" PAM_AUTH_ERR bad-password '*)(|(uid=*' "$pw/alice.pw" auth $ldaps $search
-check "search: backslash user" PAM_AUTH_ERR bad-password '\' "$pw/alice.pw" auth $ldaps $search
-check "search: DN-special user name" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $ldaps $search
-check "search: several matches is a failed login" PAM_AUTH_ERR bad-password alice "$pw/alice.pw" auth \
+pw_case "search: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $ldaps $search
+pw_case "search: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $ldaps $search
+pw_case "search: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$pw/alice.pw" auth $ldaps $search
+pw_case "search: '*' matches nobody" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $ldaps $search
+pw_case "search: ')(uid=*' filter injection" PAM_AUTH_ERR bad-password ')(uid=*' "$pw/alice.pw" auth $ldaps $search
+pw_case "search: '*)(|(uid=*' filter injection" PAM_AUTH_ERR bad-password '*)(|(uid=*' "$pw/alice.pw" auth $ldaps $search
+pw_case "search: backslash user" PAM_AUTH_ERR bad-password '\' "$pw/alice.pw" auth $ldaps $search
+pw_case "search: DN-special user name" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $ldaps $search
+pw_case "search: several matches is a failed login" PAM_AUTH_ERR bad-password alice "$pw/alice.pw" auth \
 	$ldaps $search "ldap_filter=(|(uid=%u)(uid=bob))"
-check "search: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $ldaps $search
+pw_case "search: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $ldaps $search
 
 # TLS trust
-check "StartTLS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+pw_case "StartTLS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
 	ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_WRONG_CA $template
-check "LDAPS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+pw_case "LDAPS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
 	ldap_uri=$LDAPS_URI ldap_ca_file=$LDAP_WRONG_CA $template
 
 # Failover and outages
-check "failover: first server down" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
+pw_case "failover: first server down" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
 	ldap_uri=$dead,$LDAPS_URI ldap_ca_file=$LDAP_CA $template
-check "every server down" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+pw_case "every server down" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
 	ldap_uri=$dead,ldap://127.0.0.1:2 $template
-check "hung server: unavailable within the timeout" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
+pw_case "hung server: unavailable within the timeout" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
 	ldap_uri=ldap://127.0.0.1:$hang_port ldap_timeout=1 $template
-check "hung server, then a good one" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
+pw_case "hung server, then a good one" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
 	ldap_uri=ldap://127.0.0.1:$hang_port,$LDAPS_URI ldap_ca_file=$LDAP_CA ldap_timeout=2 $template
 
 # Paths
-check "token-shaped input never goes to LDAP" PAM_AUTH_ERR alg-not-allowed alice "$tmp/token.pw" auth $starttls $template
-check "token_only: a password is refused" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth \
+pw_case "token-shaped input never goes to LDAP" PAM_AUTH_ERR alg-not-allowed alice "$tmp/token.pw" auth $starttls $template
+pw_case "token_only: a password is refused" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth \
 	$starttls $template token_only
-check "password_only: a token is refused" PAM_AUTH_ERR token-not-allowed alice "$tmp/token.pw" auth \
+pw_case "password_only: a token is refused" PAM_AUTH_ERR token-not-allowed alice "$tmp/token.pw" auth \
 	$starttls $template password_only
-check "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth
+pw_case "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth
 
 # Password policy (slapd ppolicy overlay)
-check "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
-check "locked account" PAM_MAXTRIES account-locked locked "$pw/locked.pw" auth $starttls $template
+pw_case "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
+pw_case "locked account" PAM_MAXTRIES account-locked locked "$pw/locked.pw" auth $starttls $template
 # An administrator's reset under pwdMustChange: the bind succeeds, but the
 # directory allows nothing but a password change, so the login must not be a
 # full one: the account phase asks for the change, as pam_unix does for an
@@ -217,13 +197,6 @@ answers() {
 whoami() {
 	LDAPTLS_CACERT=$LDAP_CA LDAPTLS_REQCERT=demand ldapwhoami -x -H "$LDAPS_URI" -D "$1" -y "$2" \
 		-o nettimeout=5 >/dev/null 2>&1 </dev/null
-}
-# check_true NAME COMMAND...: a TAP line for a shell command's success
-check_true() {
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $name"; else echo "not ok $n - $name"; failed=$((failed + 1)); fi
 }
 old_pw=$(cat "$pw/reset.pw") new_pw='new-reset-pw-2'
 printf '%s' "$new_pw" >"$tmp/reset-new.pw"
@@ -248,13 +221,13 @@ check_ops "chauthtok: the current password again is refused (pwdInHistory)" \
 check_ops "chauthtok: new passwords that differ are not sent" \
 	"chauthtok PAM_TRY_AGAIN" - "do not match" \
 	reset "$tmp/ch-mismatch" chauthtok $starttls $template
-check_true "the reset password still binds after the refusals" whoami "$reset_dn" "$pw/reset.pw"
+check_quiet "the reset password still binds after the refusals" whoami "$reset_dn" "$pw/reset.pw"
 check_ops "chauthtok after a reset: the change succeeds, and the account phase then too" \
 	"auth PAM_SUCCESS;account PAM_NEW_AUTHTOK_REQD;chauthtok-expired PAM_SUCCESS;account PAM_SUCCESS" \
 	- "password has been changed" \
 	reset "$tmp/ch-good" auth,account,chauthtok-expired,account $starttls $template
-check_true "the new password binds (ldapwhoami)" whoami "$reset_dn" "$tmp/reset-new.pw"
-check_true "the old password no longer binds" eval '! whoami "$reset_dn" "$pw/reset.pw"'
+check_quiet "the new password binds (ldapwhoami)" whoami "$reset_dn" "$tmp/reset-new.pw"
+check_quiet "the old password no longer binds" eval '! whoami "$reset_dn" "$pw/reset.pw"'
 check_ops "after the change: a login with the new password is a full one" \
 	"auth PAM_SUCCESS;account PAM_SUCCESS" - - \
 	reset "$tmp/ch-login" auth,account $starttls $template
@@ -273,7 +246,7 @@ check_ops "one grace login left" "auth PAM_SUCCESS;account PAM_SUCCESS" - "expir
 	grace "$pw/grace.pw" auth,account $starttls $template
 check_ops "the last grace login is called the last" "auth PAM_SUCCESS;account PAM_SUCCESS" - \
 	"this was the last grace login; change it now" grace "$pw/grace.pw" auth,account $starttls $template
-check "after the grace logins: refused as expired" PAM_AUTH_ERR password-expired grace "$pw/grace.pw" auth \
+pw_case "after the grace logins: refused as expired" PAM_AUTH_ERR password-expired grace "$pw/grace.pw" auth \
 	$starttls $template
 check_ops "chauthtok for expired passwords only: nothing to do after an ordinary login" \
 	"auth PAM_SUCCESS;chauthtok-expired PAM_SUCCESS" - - \
@@ -282,25 +255,25 @@ check_ops "chauthtok without ldap_uri: no opinion, no prompt" "chauthtok PAM_SUC
 	alice "$tmp/empty.pw" chauthtok
 
 # Account phase: group membership
-check "group: member (groupOfNames)" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
+pw_case "group: member (groupOfNames)" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
 	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
-check "group: not a member" PAM_PERM_DENIED not-in-group bob "$tmp/empty.pw" account \
+pw_case "group: not a member" PAM_PERM_DENIED not-in-group bob "$tmp/empty.pw" account \
 	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
-check "group: uniqueMember" PAM_SUCCESS accepted bob "$tmp/empty.pw" account \
+pw_case "group: uniqueMember" PAM_SUCCESS accepted bob "$tmp/empty.pw" account \
 	$ldaps $search ldap_group=cn=staff,$LDAP_GROUPS
-check "group: memberUid" PAM_SUCCESS accepted carol "$tmp/empty.pw" account \
+pw_case "group: memberUid" PAM_SUCCESS accepted carol "$tmp/empty.pw" account \
 	$ldaps $search ldap_group=cn=devs,$LDAP_GROUPS
-check "group: memberUid, not a member" PAM_PERM_DENIED not-in-group alice "$tmp/empty.pw" account \
+pw_case "group: memberUid, not a member" PAM_PERM_DENIED not-in-group alice "$tmp/empty.pw" account \
 	$ldaps $search ldap_group=cn=devs,$LDAP_GROUPS
-check "group: with a DN template" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
+pw_case "group: with a DN template" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
 	$ldaps $template ldap_binddn=$LDAP_READER_DN ldap_bindpw_file=$LDAP_READER_PW_FILE \
 	ldap_group=cn=admins,$LDAP_GROUPS
-check "group: unknown user" PAM_PERM_DENIED not-in-group nosuchuser "$tmp/empty.pw" account \
+pw_case "group: unknown user" PAM_PERM_DENIED not-in-group nosuchuser "$tmp/empty.pw" account \
 	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
-check "group: every server down" PAM_AUTHINFO_UNAVAIL - alice "$tmp/empty.pw" account \
+pw_case "group: every server down" PAM_AUTHINFO_UNAVAIL - alice "$tmp/empty.pw" account \
 	ldap_uri=$dead $search ldap_group=cn=admins,$LDAP_GROUPS
-check "no ldap_group: no opinion, no LDAP contact" PAM_SUCCESS - alice "$tmp/empty.pw" account-permit \
+pw_case "no ldap_group: no opinion, no LDAP contact" PAM_SUCCESS - alice "$tmp/empty.pw" account-permit \
 	ldap_uri=$dead $search
 
 echo "1..$n"
-[ "$failed" -eq 0 ]
+finish

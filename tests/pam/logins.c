@@ -25,32 +25,12 @@
 
 #include <security/pam_appl.h>
 
+#include "conv-answers.h"
+
 #define MAX_TOKEN (1024 * 1024)
 #define RUN_TIMEOUT 60
 
 static const char *token;
-
-static int
-conv(int num_msg, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *reply = calloc((size_t) num_msg, sizeof(*reply));
-
-	(void) data;
-	if (reply == NULL)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < num_msg; i++) {
-		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
-			continue;
-		if ((reply[i].resp = strdup(token)) == NULL) {
-			for (int j = 0; j < i; j++)
-				free(reply[j].resp);
-			free(reply);
-			return PAM_BUF_ERR;
-		}
-	}
-	*resp = reply;
-	return PAM_SUCCESS;
-}
 
 /* Which libraries this process has mapped: bit 1 libcurl, bit 2 libldap. */
 static int
@@ -76,7 +56,8 @@ mapped_libraries(void)
 static void
 child(int barrier, const char *confdir, const char *service, const char *user)
 {
-	struct pam_conv pc = { conv, NULL };
+	struct conv_answers answers = { .mode = CONV_SAME, .text = token };
+	struct pam_conv pc = { conv_answers, &answers };
 	pam_handle_t *pamh = NULL;
 	char go;
 	int rc;

@@ -23,22 +23,9 @@
 
 #include <security/pam_appl.h>
 
+#include "conv-answers.h"
+
 static char token[64 * 1024];
-
-static int
-conv(int num_msg, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *reply = calloc((size_t) num_msg, sizeof(*reply));
-
-	(void) data;
-	if (reply == NULL)
-		return PAM_BUF_ERR;
-	for (int i = 0; i < num_msg; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			reply[i].resp = strdup(token);
-	*resp = reply;
-	return PAM_SUCCESS;
-}
 
 static int
 open_fds(void)
@@ -59,7 +46,8 @@ open_fds(void)
 int
 main(int argc, char **argv)
 {
-	struct pam_conv pc = { conv, NULL };
+	struct conv_answers answers = { .mode = CONV_SAME, .text = token };
+	struct pam_conv pc = { conv_answers, &answers };
 	int count, success = 0, children = 0, before;
 	FILE *f;
 	size_t len;

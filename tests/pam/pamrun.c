@@ -52,18 +52,13 @@
 #include <security/pam_appl.h>
 #include <libpamtest.h>
 
+#include "conv-answers.h"
+
 /* Refuse fixture files beyond this; the largest test token is about 1 MiB. */
 #define MAX_TOKEN_FILE (8u * 1024u * 1024u)
 
 /* A module that hangs is killed by SIGALRM after this many seconds. */
 #define RUN_TIMEOUT 60
-
-struct answer {
-	const char *token;	/* NUL-terminated answer, owned by main */
-	int answer_prompts;	/* 0 with --preset: every prompt is refused */
-	int strict_lines;	/* --ops: prompt N gets line N, none beyond */
-	int prompts;		/* number of prompts seen */
-};
 
 static const char *
 pam_code_name(int rv)
@@ -106,93 +101,6 @@ pam_code_name(int rv)
 	default:
 		return NULL;
 	}
-}
-
-static void
-free_replies(struct pam_response *reply, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (reply[i].resp != NULL) {
-			memset(reply[i].resp, 0, strlen(reply[i].resp));
-			free(reply[i].resp);
-		}
-	}
-	free(reply);
-}
-
-/* Conversation: the token for every echo-off or echo-on prompt, messages to
- * standard error.  Returns PAM_CONV_ERR (and no replies) on any failure. */
-static int
-conv(int num_msg, const struct pam_message **msg, struct pam_response **resp,
-     void *appdata)
-{
-	struct answer *a = appdata;
-	struct pam_response *reply;
-	int i;
-
-	if (num_msg <= 0 || resp == NULL)
-		return PAM_CONV_ERR;
-	reply = calloc((size_t)num_msg, sizeof(*reply));
-	if (reply == NULL)
-		return PAM_BUF_ERR;
-
-	for (i = 0; i < num_msg; i++) {
-		const char *text = msg[i]->msg != NULL ? msg[i]->msg : "";
-
-		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-		case PAM_PROMPT_ECHO_ON:
-			a->prompts++;
-			fprintf(stderr, "pamrun: prompt %d (%s): %s\n",
-				a->prompts,
-				msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ?
-				"echo off" : "echo on", text);
-			if (!a->answer_prompts) {
-				fprintf(stderr, "pamrun: --preset, "
-					"refusing to answer\n");
-				free_replies(reply, num_msg);
-				return PAM_CONV_ERR;
-			}
-			if (a->strict_lines) {
-				const char *line = a->token;
-				for (int k = 1; k < a->prompts && line != NULL; k++)
-					line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
-				if (line == NULL || *line == '\0') {
-					fprintf(stderr, "pamrun: no answer left for prompt %d\n", a->prompts);
-					free_replies(reply, num_msg);
-					return PAM_CONV_ERR;
-				}
-				reply[i].resp = strndup(line, strcspn(line, "\n"));
-			} else if (getenv("PAMRUN_PARTS") != NULL) {
-				const char *line = a->token, *nl;
-				for (int k = 1; k < a->prompts && (nl = strchr(line, '\n')) != NULL && nl[1] != '\0'; k++)
-					line = nl + 1;
-				reply[i].resp = strndup(line, strcspn(line, "\n"));
-			} else {
-				reply[i].resp = strdup(a->token);
-			}
-			if (reply[i].resp == NULL) {
-				free_replies(reply, num_msg);
-				return PAM_BUF_ERR;
-			}
-			break;
-		case PAM_ERROR_MSG:
-			fprintf(stderr, "pamrun: error message: %s\n", text);
-			break;
-		case PAM_TEXT_INFO:
-			fprintf(stderr, "pamrun: info message: %s\n", text);
-			break;
-		default:
-			fprintf(stderr, "pamrun: unknown message style %d\n",
-				msg[i]->msg_style);
-			free_replies(reply, num_msg);
-			return PAM_CONV_ERR;
-		}
-	}
-	*resp = reply;
-	return PAM_SUCCESS;
 }
 
 /* Reads PATH whole into a new NUL-terminated buffer; caller frees.  A NUL in
@@ -256,9 +164,9 @@ result_name(int rv, char *buf, size_t cap)
 
 /* --ops: the operations of list in one handle, straight through libpam. */
 static int
-run_ops(char *list, const char *service, const char *user, struct answer *a)
+run_ops(char *list, const char *service, const char *user, struct conv_answers *a)
 {
-	struct pam_conv pconv = { conv, a };
+	struct pam_conv pconv = { conv_answers, a };
 	pam_handle_t *pamh = NULL;
 	char buf[32], *op, *save = NULL;
 	int rv;
@@ -293,7 +201,8 @@ run_ops(char *list, const char *service, const char *user, struct answer *a)
 int
 main(int argc, char **argv)
 {
-	struct answer a = { NULL, 1, 0, 0 };
+	/* Prompts and messages echoed to standard error, never the answer. */
+	struct conv_answers a = { .mode = CONV_SAME, .trace = stderr, .prefix = "pamrun" };
 	struct pam_testcase tests[] = {
 		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
 		pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
@@ -308,18 +217,18 @@ main(int argc, char **argv)
 
 	alarm(RUN_TIMEOUT);
 	if (argc > 1 && strcmp(argv[1], "--preset") == 0) {
-		a.answer_prompts = 0;
+		a.refuse = 1;
 		argi++;
 	} else if (argc > 1 && strcmp(argv[1], "--account") == 0) {
 		/* The account phase alone: no prompts, the token file is unused. */
 		tests[0].pam_operation = PAMTEST_ACCOUNT;
-		a.answer_prompts = 0;
+		a.refuse = 1;
 		argi++;
 	} else if (argc > 1 && strcmp(argv[1], "--session") == 0) {
 		ncases = 4;
 		argi++;
 	} else if (argc > 2 && strcmp(argv[1], "--ops") == 0) {
-		a.strict_lines = 1;
+		a.mode = CONV_LINES;
 		argi += 2;
 	}
 	if (argc - argi != 3) {
@@ -330,14 +239,16 @@ main(int argc, char **argv)
 	token = read_token(argv[argi + 2]);
 	if (token == NULL)
 		return 2;
-	a.token = token;
-	if (a.strict_lines) {
+	a.text = token;
+	if (a.mode == CONV_SAME && getenv("PAMRUN_PARTS") != NULL)
+		a.mode = CONV_PARTS;
+	if (a.mode == CONV_LINES) {
 		int rc = run_ops(argv[2], argv[argi], argv[argi + 1], &a);
 		memset(token, 0, strlen(token));
 		free(token);
 		return rc;
 	}
-	if (!a.answer_prompts && tests[0].pam_operation == PAMTEST_AUTHENTICATE
+	if (a.refuse && tests[0].pam_operation == PAMTEST_AUTHENTICATE
 	    && setenv("PAM_AUTHTOK", token, 1) != 0) {
 		fprintf(stderr, "pamrun: setenv: %s\n", strerror(errno));
 		free(token);
@@ -353,11 +264,11 @@ main(int argc, char **argv)
 
 	/* _pamtest_conv directly: the header's run_pamtest_conv() macro is
 	 * malformed in libpamtest 1.1.4 (misplaced parenthesis). */
-	perr = _pamtest_conv(argv[argi], argv[argi + 1], conv, &a, tests, ncases, NULL);
+	perr = _pamtest_conv(argv[argi], argv[argi + 1], conv_answers, &a, tests, ncases, NULL);
 
 	memset(token, 0, strlen(token));
 	free(token);
-	if (!a.answer_prompts)
+	if (a.refuse)
 		unsetenv("PAM_AUTHTOK");
 
 	if (perr != PAMTEST_ERR_OK && perr != PAMTEST_ERR_CASE) {

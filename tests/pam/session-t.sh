@@ -27,42 +27,24 @@
 #      with require_tokens it does (PAM_AUTHINFO_UNAVAIL); a hung helper is
 #      killed at helper_timeout and nothing of it is left running.
 
-set -u
-python=${PYTHON3:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-fixtures=$srcdir/tests/fixtures
-top_builddir=${abs_top_builddir:-$(pwd)}
-module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
-pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
-helper=$top_builddir/helper/bearer-token
-plugin=${BEARER_TOKEN_PLUGIN:-$top_builddir/helper/.libs/bearer-token-net.so}
-. "$srcdir/tests/pam/pamwrap.sh"
+. "$(dirname "$0")/../lib.sh"
 
-bail() { echo "Bail out! $*"; exit 99; }
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-[ "$(id -u)" = 0 ] || skip "becoming another user needs root"
-[ -x "$pamrun" ] || skip "tests/pam/pamrun not built (no libpamtest)"
+[ "$(id -u)" = 0 ] || skip_all "becoming another user needs root"
+need_pamrun
 nsslib=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null)}
 nsslib=${nsslib%% *}
 nsslib=${nsslib:-libnss_wrapper.so}
-[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] || skip "nss_wrapper not installed"
-"$python" -c 'import jwt, cryptography' 2>/dev/null || skip "$python lacks jwt or cryptography"
-command -v setpriv >/dev/null 2>&1 || skip "setpriv not installed"
+[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] || skip_all "nss_wrapper not installed"
+"$python" -c 'import jwt, cryptography' 2>/dev/null || skip_all "$python lacks jwt or cryptography"
+command -v setpriv >/dev/null 2>&1 || skip_all "setpriv not installed"
 
 # alice must be able to reach the build tree, the configuration and her home.
-tmp=$(mktemp -d /tmp/session-t.XXXXXX) || bail "mktemp failed"
+scratch session /tmp
 chmod 755 "$tmp"
 . "$fixtures/tokensvc.sh"
 emulator_pid=
-cleanup() {
-	tokensvc_stop
-	pkill -KILL -u 10001 -f "$tmp" 2>/dev/null	# ours only: other tests use uid 10001 too
-	wait 2>/dev/null
-	[ "${PB_KEEP_TMP:-0}" = 1 ] && echo "# kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+at_exit tokensvc_stop
+at_exit 'pkill -KILL -u 10001 -f "$tmp" 2>/dev/null'	# ours only: other tests use uid 10001 too
 
 tokensvc_start
 password=$(cat "$LDAP_PW_DIR/alice.pw")
@@ -74,13 +56,6 @@ printf 'root:x:0:\nalice:x:10001:\nstaff:x:50:alice\n' >"$tmp/nss/group"
 
 run=$tmp/run	# session_cache_dir: the module creates it
 
-n=0 failed=0
-result() {
-	n=$((n + 1))
-	echo "$1 $n - $2"
-	if [ "$1" != ok ]; then failed=$((failed + 1)); [ $# -gt 2 ] && printf '%s\n' "$3" | sed 's/^/# /'; fi
-	return 0
-}
 # login NAME ANSWER-FILE EXTRA-OPTIONS...: auth + session through libpam.
 login() {
 	name=$1 answer=$2
@@ -525,4 +500,4 @@ else
 fi
 
 [ $n = 52 ] || echo "# planned 52, ran $n"
-[ $failed = 0 ]
+finish

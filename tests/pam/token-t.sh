@@ -11,47 +11,24 @@
 # runs tests from the top build directory).  Cases come from
 # tests/fixtures/mint.py; see that file for the cases.tsv format.
 
-set -u
+. "$(dirname "$0")/../lib.sh"
 set -f	# module argument lists are split on blanks, never globbed
 
-python=/usr/bin/python3
-here=$(cd "$(dirname "$0")" && pwd)
-fixtures=$(cd "$here/../fixtures" && pwd)
-top_builddir=${abs_top_builddir:-$(pwd)}
-module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
-pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
 # pwmods and pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
-# shellcheck source=SCRIPTDIR/pamwrap.sh
-. "$here/pamwrap.sh"
-tab=$(printf '\t')
-
-bail() {
-	echo "Bail out! $*"
-	exit 99
-}
-
-case $module in /*) ;; *) module=$(pwd)/$module ;; esac
-[ -f "$module" ] || bail "module not built: $module"
-[ -x "$pamrun" ] || bail "driver not built: $pamrun"
+need_exec "$pamrun" driver
+need_pamrun
 # shellcheck disable=SC2154 # pwmods comes from pamwrap.sh
 [ -f "$pwmods/pam_set_items.so" ] ||
 	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
 $python -c 'import jwt, cryptography' 2>/dev/null ||
 	bail "$python lacks python3-jwt or python3-cryptography"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-token.XXXXXX") || bail "mktemp failed"
-if [ "${PB_KEEP_TMP:-0}" = 1 ]; then
-	trap 'echo "# scratch directory kept: $tmp"' EXIT
-else
-	trap 'rm -rf "$tmp"' EXIT
-fi
-trap 'exit 98' HUP INT TERM
+scratch token
 : >"$tmp/empty.conf"
 mkdir "$tmp/svc" "$tmp/log" "$tmp/diag"
 keys=$tmp/k
 
-$python "$fixtures/mint.py" keys "$keys" >"$tmp/mint.log" 2>&1 ||
-	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py keys failed"; }
+mint_keys "$keys"
 
 # The DC/OS seed (shared/seeds/002): its two published RSA keys and its
 # example token for uid peter (RS256, no kid, exp 1467985466).  The token
@@ -74,22 +51,52 @@ json.dump({"keys": keys[:1]}, open(sys.argv[2], "w"))
 $python "$fixtures/mint.py" cases "$keys" >"$tmp/mint.log" 2>&1 ||
 	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py cases failed"; }
 
-ncases=$(grep -vc '^#' "$keys/cases.tsv")
-echo "1..$((ncases + 3))"
-n=0
-failed=0
+# The scenarios, one file each (see tests/pam/README.md), as rows of
+# name, user, expected codes, expected reasons and module words.
+scenarios=$srcdir/tests/pam/scenarios/token
+set +f
+for f in "$scenarios"/*; do
+	LC_ALL=C awk -v name="${f##*/}" -v keys="$keys" '
+	function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+	/^#/ || /^[ \t]*$/ { next }
+	{
+		i = index($0, ":")
+		if (i == 0) { print "scenario " name ": not a field: " $0 > "/dev/stderr"; bad = 1; next }
+		k = substr($0, 1, i - 1); v = trim(substr($0, i + 1))
+		gsub(/\$\{keys\}/, keys, v)
+		f[k] = v
+	}
+	END {
+		if (bad || f["token"] == "" || f["code"] == "" || f["log"] == "") {
+			print "scenario " name ": token, code and log are required" > "/dev/stderr"; exit 1
+		}
+		if (f["token"] != name) { print "scenario " name ": token is not the file name" > "/dev/stderr"; exit 1 }
+		user = f["user"] != "" ? f["user"] : "alice"
+		code = f["code"]; gsub(/ *\| */, "|", code)
+		nl = split(f["log"], logs, / *\| */); reasons = ""
+		for (j = 1; j <= nl; j++) {
+			r = logs[j]
+			if (r == "accepted") w = "accepted"
+			else if (r == "unavailable:") w = "unavailable"
+			else if (r == "config:") w = "config"
+			else if (substr(r, 1, 10) == "rejected: ") w = substr(r, 11)
+			else { print "scenario " name ": log must be accepted, unavailable:, config: or rejected: REASON" > "/dev/stderr"; exit 1 }
+			reasons = reasons (j > 1 ? "|" : "") w
+		}
+		args = f["options"]
+		if (f["answer"] == "preset") args = args " @preset"
+		else if (f["answer"] != "" && f["answer"] != "prompt") { print "scenario " name ": answer is prompt or preset" > "/dev/stderr"; exit 1 }
+		if (f["jwks"] == "none") args = args " @nojwks"
+		if (f["stderr"] != "") args = args " @stderr=" f["stderr"]
+		args = trim(args); if (args == "") args = "-"
+		printf "%s\t%s\t%s\t%s\t%s\n", name, user, code, reasons, args
+	}' "$f" || bail "unreadable scenario: $f"
+done >"$tmp/scenarios.tsv"
+set -f
 
-# report OK NAME [DIAGNOSTIC-FILE]
-report() {
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && sed 's/^/# /' "$3"
-	fi
-}
+ncases=$(wc -l <"$tmp/scenarios.tsv")
+echo "1..$((ncases + 4))"
+
 
 # judge: one pass over pamrun's standard error.  Variables: reasons (the
 # expected reason words, '|'-separated), secret (text no log may hold), want
@@ -205,28 +212,37 @@ run_case() {
 		echo "log:" >>"$diag"
 		cut -c 1-300 "$log" | grep -v 'PWRAP_DEBUG.*pwrap_\|^$' |
 			head -n 12 | cat -v >>"$diag"
-		report "not ok" "$name: $got ${said:-(no decision logged)}" "$diag"
+		result_file "not ok" "$name: $got ${said:-(no decision logged)}" "$diag"
 	else
-		report ok "$name: $got $said"
+		result_file ok "$name: $got $said"
 	fi
 }
 
 if $python "$fixtures/mint.py" check "$keys" >"$tmp/check.log" 2>&1; then
-	report ok "fixtures: PyJWT agrees with mint.py on the expected outcomes"
+	result_file ok "fixtures: PyJWT agrees with mint.py on the expected outcomes"
 else
-	report "not ok" "fixtures: PyJWT agrees with mint.py" "$tmp/check.log"
+	result_file "not ok" "fixtures: PyJWT agrees with mint.py" "$tmp/check.log"
+fi
+
+# Every token mint.py makes has its scenario, and every scenario its token.
+grep -v '^#' "$keys/cases.tsv" | cut -f1 | sort >"$tmp/minted"
+cut -f1 "$tmp/scenarios.tsv" | sort >"$tmp/scenario-names"
+if cmp -s "$tmp/minted" "$tmp/scenario-names"; then
+	result ok "scenarios: one per minted token ($ncases)"
+else
+	diff "$tmp/minted" "$tmp/scenario-names" | grep '^[<>]' |
+		sed 's/^</minted, no scenario:/; s/^>/scenario, no token:/' >"$tmp/names.diff"
+	result_file "not ok" "scenarios: one per minted token" "$tmp/names.diff"
 fi
 
 while IFS=$tab read -r name user expected reason args; do
-	case $name in '#'*|'') continue ;; esac
 	run_case "$name" "$user" "$expected" "$reason" "$args" \
 		"$keys/cases/$name.tok" "$keys/cases/$name.needle" "$keys/jwks.json"
-done <"$keys/cases.tsv"
+done <"$tmp/scenarios.tsv"
 
 run_case dcos-seed-token peter PAM_AUTH_ERR expired user_claim=uid \
 	"$tmp/dcos.tok" "$tmp/dcos.needle" "$tmp/dcos-jwks.json"
 run_case dcos-seed-token-first-key-only peter PAM_AUTH_ERR bad-signature \
 	user_claim=uid "$tmp/dcos.tok" "$tmp/dcos.needle" "$tmp/dcos-first-key.json"
 
-echo "# $((n - failed)) of $n passed"
-[ $failed -eq 0 ]
+finish
