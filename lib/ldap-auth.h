@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "jws.h"
+#include "status.h"
 #include "log.h"
 #include "options.h"
 
