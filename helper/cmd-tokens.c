@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "authority.h"
+#include "conf.h"
 #include "commands.h"
 #include "exchange.h"
 #include "net-plugin.h"
@@ -110,7 +110,7 @@ session_open(struct session *s, const char *command, int flags, int argc, char *
     }
     if (optind != argc)
         goto bad;
-    if (pb_authority_load(s->config, s->authority, &s->auth, &s->log) != PB_OK)
+    if (pb_conf_load_authority(s->config, s->authority, &s->auth, &s->log) != PB_OK)
         return PB_EXIT_CONFIG;
     if (pb_cache_dir_path(s->dir, sizeof(s->dir), err, sizeof(err)) != 0) {
         say("error: %s", err);

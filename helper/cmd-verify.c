@@ -17,7 +17,7 @@
 #include "commands.h"
 #include "credential.h"
 #include "jwks-source.h"
-#include "options.h"
+#include "conf.h"
 #include "secret.h"
 #include "status.h"
 #include "token.h"
@@ -345,7 +345,7 @@ pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http)
         if (status == PB_OK && (status = pb_config_finish(&cfg, err, sizeof(err))) == PB_CONFIG)
             pb_log(&log, LOG_ERR, "config: %s", err);
     } else {
-        status = pb_config_load(&cfg, load_argc, load_argv, &log);
+        status = pb_conf_load_options(&cfg, load_argc, load_argv, &log);
     }
     if (status != PB_OK) {
         /* Still a report, so scripts always get one object / one verdict. */

@@ -52,7 +52,7 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->ctx.keys = pb_jwks_get;
     args->ctx.http = http_ops;
     args->ctx.ldap = ldap_ops;
-    status = pb_config_load(&args->cfg, argc, argv, &args->log);
+    status = pb_conf_load_options(&args->cfg, argc, argv, &args->log);
     return pb_pam_code(PB_PHASE_AUTH, status, PB_R_NONE);
 }
 

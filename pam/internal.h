@@ -6,7 +6,7 @@
 
 #include "context.h"
 #include "log.h"
-#include "options.h"
+#include "conf.h"
 #include "status.h"
 
 struct pb_login_result;

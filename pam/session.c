@@ -17,7 +17,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modutil.h>
 
-#include "authority.h"
+#include "conf.h"
 #include "exit-codes.h"
 #include "internal.h"
 #include "login.h"
@@ -121,7 +121,7 @@ authority_name(struct pb_pam_args *args, char *out, size_t cap)
 
     if (args->cfg.authority != NULL)
         return (size_t) snprintf(out, cap, "%s", args->cfg.authority) < cap ? 0 : -1;
-    if (pb_authority_list(args->cfg.config, names, sizeof(names), &args->log) != PB_OK || names[0] == '\0') {
+    if (pb_conf_list_authorities(args->cfg.config, names, sizeof(names), &args->log) != PB_OK || names[0] == '\0') {
         pb_log(&args->log, LOG_ERR, "session token: no [authority NAME] section in %s", args->cfg.config);
         return -1;
     }

@@ -37,7 +37,7 @@ static enum pb_status
 load_text(const char *text, const char *name, struct pb_authority *a)
 {
     write_file(path, text, 0644);
-    return pb_authority_load(path, name, a, &quiet);
+    return pb_conf_load_authority(path, name, a, &quiet);
 }
 
 /* --- a recording HTTP provider ------------------------------------------------------- */
@@ -127,7 +127,7 @@ test_presets(void)
     pb_authority_clear(&a);
     {
         char names[128];
-        tap_ok(pb_authority_list(path, names, sizeof(names), &quiet) == PB_OK
+        tap_ok(pb_conf_list_authorities(path, names, sizeof(names), &quiet) == PB_OK
                && strcmp(names, "first\nsecond\n") == 0, "sections listed in file order");
     }
     {

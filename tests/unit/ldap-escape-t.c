@@ -57,7 +57,7 @@ main(void)
     tap_is_str(s, "(&(objectClass=posixAccount)(uid=\\2a\\29\\28uid=\\2a))", "filter template expands with escaping");
     free(s);
     s = pb_ldap_expand("(|(uid=%u)(mail=%u@x))", "bob", pb_ldap_escape_filter);
-    tap_is_str(s, "(|(uid=bob)(mail=bob@x))", "every %u is replaced");
+    tap_is_str(s, "(|(uid=bob)(mail=bob@x))", "every %%u is replaced");
     free(s);
     s = pb_ldap_expand("100%%(uid=%u)", "bob", pb_ldap_escape_filter);
     tap_is_str(s, "100%(uid=bob)", "%% is a literal percent");
