@@ -68,7 +68,7 @@
  *             request control, ldap_sasl_bind + ldap_result + ldap_parse_result
  *         raw-noctx-plain  the raw plain bind without the three TLS options,
  *             i.e. without a fresh TLS context and CA file load per connection
- *         config  pb_config_load + pb_config_free with the plain line's
+ *         config  pb_conf_load_options + pb_config_free with the plain line's
  *             arguments (what the module does at the start of every login)
  *         syslog  one pam_syslog line, as the module's "accepted:" line
  *       This uses the library's configuration API (lib/options.h) and the
@@ -99,7 +99,7 @@
 
 #include "ldap-auth.h"
 #include "log.h"
-#include "options.h"
+#include "conf.h"
 #include "status.h"
 
 #define BENCH_NAME "bench-ldap"
@@ -409,8 +409,8 @@ load_config(struct pb_config *cfg, int argc, const char **argv)
 {
     struct pb_log log = { pb_log_stderr, NULL, 0 };
 
-    if (pb_config_load(cfg, argc, argv, &log) != PB_OK)
-        die("pb_config_load refused the service line's arguments");
+    if (pb_conf_load_options(cfg, argc, argv, &log) != PB_OK)
+        die("pb_conf_load_options refused the service line's arguments");
 }
 
 /* pb_ldap_authenticate through the plugin's table: the LDAP code as the
@@ -429,7 +429,7 @@ plugin_loop(const struct pb_config *cfg, long n)
     }
 }
 
-/* What every login pays before looking at the password: pb_config_load
+/* What every login pays before looking at the password: pb_conf_load_options
  * (defaults, the configuration file, the module arguments, checks) and free. */
 static void
 config_loop(long n)

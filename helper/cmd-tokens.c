@@ -1,6 +1,6 @@
-/* bearer-token login, get, header, status, refresh, logout: the user's tokens
- * for one authority, kept in the cache and renewed before they expire.
- * Only login, renewal and logout load the network plugin. */
+/* bearer-token login, get, header, askpass, status, refresh, logout, store:
+ * the user's tokens for one authority, kept in the cache and renewed before
+ * they expire.  Only login, renewal and logout load the network plugin. */
 #include "config.h"
 
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "authority.h"
+#include "conf.h"
 #include "commands.h"
 #include "exchange.h"
 #include "net-plugin.h"
@@ -41,13 +41,6 @@ struct session {
     int dirfd;
     struct pb_log log;
 };
-
-static void
-stderr_sink(void *ctx, int priority, const char *line)
-{
-    (void) ctx;
-    fprintf(stderr, "bearer-token: %s%s\n", priority <= LOG_ERR ? "error: " : "", line);
-}
 
 static void __attribute__((format(printf, 1, 2)))
 say(const char *fmt, ...)
@@ -102,7 +95,7 @@ session_open(struct session *s, const char *command, int flags, int argc, char *
     s->authority = getenv("BEARER_TOKEN_AUTHORITY") && getenv("BEARER_TOKEN_AUTHORITY")[0] != '\0'
                        ? getenv("BEARER_TOKEN_AUTHORITY") : NULL;
     s->dirfd = -1;
-    s->log.sink = stderr_sink;
+    s->log.sink = pb_log_helper_sink;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "c:a:u:ph", options, NULL)) != -1) {
         switch (opt) {
@@ -117,7 +110,7 @@ session_open(struct session *s, const char *command, int flags, int argc, char *
     }
     if (optind != argc)
         goto bad;
-    if (pb_authority_load(s->config, s->authority, &s->auth, &s->log) != PB_OK)
+    if (pb_conf_load_authority(s->config, s->authority, &s->auth, &s->log) != PB_OK)
         return PB_EXIT_CONFIG;
     if (pb_cache_dir_path(s->dir, sizeof(s->dir), err, sizeof(err)) != 0) {
         say("error: %s", err);
@@ -148,20 +141,14 @@ session_end(struct session *s, struct pb_tokens *t, int rc)
 static int
 cache_exit(const struct session *s, enum pb_cache_result r, const char *err)
 {
-    switch (r) {
-    case PB_CACHE_OK:
-        return PB_EXIT_OK;
-    case PB_CACHE_ABSENT:
+    if (r == PB_CACHE_ABSENT)
         say("not logged in to \"%s\": run 'bearer-token login%s%s'", s->auth.name,
             s->authority ? " --authority " : "", s->authority ? s->authority : "");
-        return PB_EXIT_LOGIN_REQUIRED;
-    case PB_CACHE_UNSAFE:
+    else if (r == PB_CACHE_UNSAFE)
         say("error: unsafe cache: %s", err);
-        return PB_EXIT_CACHE;
-    default:
+    else if (r != PB_CACHE_OK)
         say("error: damaged cache: %s", err);
-        return PB_EXIT_CACHE;
-    }
+    return pb_helper_cache_exit(r);
 }
 
 /* Renewal starts renew_before seconds ahead of expiry, but never later than
@@ -229,6 +216,7 @@ renew(struct session *s, int force, struct pb_tokens *t)
     long long now;
     char err[512];
     enum pb_cache_result r;
+    enum pb_status status;
     int lockfd, rc;
 
     if ((rc = locked(s, &lockfd)) != PB_EXIT_OK)
@@ -242,39 +230,31 @@ renew(struct session *s, int force, struct pb_tokens *t)
     if (!force && !needs_renewal(s, t, now))
         goto done;      /* someone renewed while we waited */
     if (!renewable(s, t)) {
-        rc = PB_EXIT_LOGIN_REQUIRED;
+        rc = pb_helper_exit(PB_STEP_RENEW, PB_REJECTED);
         say("\"%s\" gives no refresh token: run 'bearer-token login'", s->auth.name);
         goto done;
     }
-    if ((net = pb_net_plugin()) == NULL) {
-        rc = PB_EXIT_CONFIG;
+    if ((net = pb_net_plugin(&s->log)) == NULL) {
+        rc = pb_helper_exit(PB_STEP_RENEW, PB_CONFIG);
         goto done;
     }
-    switch (net->refresh(&s->auth, t, now, &fresh, &s->log)) {
-    case PB_X_OK:
+    status = net->refresh(&s->auth, t, now, &fresh, &s->log);
+    if (status == PB_OK) {
         rc = store(s, &fresh);
         pb_tokens_clear(t);
         *t = fresh;
-        break;
-    case PB_X_REFUSED:
+    } else if (status == PB_REJECTED) {
         /* The refresh token is dead: what is left of the cache is useless. */
         (void) pb_cache_remove(s->dirfd, s->auth.name, err, sizeof(err));
         say("\"%s\" refused the refresh token: run 'bearer-token login'", s->auth.name);
-        rc = PB_EXIT_LOGIN_REQUIRED;
-        break;
-    case PB_X_UNREACHABLE:
-        if (!force && now < t->expires) {
-            say("warning: could not renew at \"%s\"; this token expires in %lld s", s->auth.name,
-                t->expires - now);
-        } else {
+        rc = pb_helper_exit(PB_STEP_RENEW, status);
+    } else if (status == PB_UNAVAILABLE && !force && now < t->expires) {
+        say("warning: could not renew at \"%s\"; this token expires in %lld s", s->auth.name, t->expires - now);
+    } else {
+        if (status == PB_UNAVAILABLE)
             say("error: \"%s\" is unreachable%s; the refresh token is kept for later", s->auth.name,
                 now < t->expires ? "" : " and the token has expired");
-            rc = PB_EXIT_UNREACHABLE;
-        }
-        break;
-    case PB_X_CONFIG:
-        rc = PB_EXIT_CONFIG;
-        break;
+        rc = pb_helper_exit(PB_STEP_RENEW, status);
     }
 done:
     close(lockfd);
@@ -456,6 +436,7 @@ pb_cmd_login(int argc, char **argv)
     const char *user;
     char *password = NULL;
     struct passwd *pw;
+    enum pb_status status;
     int rc = session_open(&s, "login", O_USER | O_STDIN, argc, argv), lockfd = -1;
 
     if (rc != PB_EXIT_OK)
@@ -472,28 +453,18 @@ pb_cmd_login(int argc, char **argv)
         rc = PB_EXIT_USAGE;
         goto done;
     }
-    if ((net = pb_net_plugin()) == NULL) {
-        rc = PB_EXIT_CONFIG;
+    if ((net = pb_net_plugin(&s.log)) == NULL) {
+        rc = pb_helper_exit(PB_STEP_LOGIN, PB_CONFIG);
         goto done;
     }
     if ((rc = locked(&s, &lockfd)) != PB_EXIT_OK)
         goto done;
-    switch (net->login(&s.auth, user, password, (long long) time(NULL), &t, &s.log)) {
-    case PB_X_OK:
-        rc = store(&s, &t);
-        break;
-    case PB_X_REFUSED:
+    status = net->login(&s.auth, user, password, (long long) time(NULL), &t, &s.log);
+    if (status == PB_REJECTED)
         say("\"%s\" refused the user name or password", s.auth.name);
-        rc = PB_EXIT_REJECTED;
-        break;
-    case PB_X_UNREACHABLE:
+    else if (status == PB_UNAVAILABLE)
         say("error: \"%s\" is unreachable; nothing was changed", s.auth.name);
-        rc = PB_EXIT_UNREACHABLE;
-        break;
-    case PB_X_CONFIG:
-        rc = PB_EXIT_CONFIG;
-        break;
-    }
+    rc = status == PB_OK ? store(&s, &t) : pb_helper_exit(PB_STEP_LOGIN, status);
 done:
     if (lockfd >= 0)
         close(lockfd);
@@ -511,7 +482,7 @@ pb_cmd_logout(int argc, char **argv)
     const struct pb_net_plugin *net;
     char err[512];
     enum pb_cache_result r;
-    enum pb_x_result x;
+    enum pb_status status;
     int rc = session_open(&s, "logout", 0, argc, argv), lockfd = -1;
 
     if (rc != PB_EXIT_OK || (rc = locked(&s, &lockfd)) != PB_EXIT_OK)
@@ -522,12 +493,12 @@ pb_cmd_logout(int argc, char **argv)
     if (r != PB_CACHE_OK)
         say("warning: %s; removing it without revoking", err);
     else if (s.auth.revoke != PB_REVOKE_NONE) {
-        if ((net = pb_net_plugin()) == NULL)
-            rc = PB_EXIT_CONFIG;
-        else if ((x = net->revoke(&s.auth, &t, &s.log)) != PB_X_OK) {
+        if ((net = pb_net_plugin(&s.log)) == NULL)
+            rc = pb_helper_exit(PB_STEP_REVOKE, PB_CONFIG);
+        else if ((status = net->revoke(&s.auth, &t, &s.log)) != PB_OK) {
             say("warning: could not revoke at \"%s\"; the tokens stay valid there until they expire",
                 s.auth.name);
-            rc = x == PB_X_CONFIG ? PB_EXIT_CONFIG : PB_EXIT_UNREACHABLE;
+            rc = pb_helper_exit(PB_STEP_REVOKE, status);
         }
     }
     if (pb_cache_remove(s.dirfd, s.auth.name, err, sizeof(err)) != PB_CACHE_OK) {

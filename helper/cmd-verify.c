@@ -15,8 +15,9 @@
 
 #include "b64url.h"
 #include "commands.h"
-#include "jws.h"
-#include "options.h"
+#include "credential.h"
+#include "jwks-source.h"
+#include "conf.h"
 #include "secret.h"
 #include "status.h"
 #include "token.h"
@@ -60,13 +61,6 @@ collect(void *ctx, const char *name, enum pb_check_outcome outcome, const char *
     snprintf(line->name, sizeof(line->name), "%s", name);
     line->outcome = outcome;
     snprintf(line->detail, sizeof(line->detail), "%s", detail);
-}
-
-static void
-stderr_sink(void *ctx, int priority, const char *line)
-{
-    (void) ctx;
-    fprintf(stderr, "bearer-token: %s%s\n", priority <= LOG_ERR ? "error: " : "", line);
 }
 
 static void
@@ -161,12 +155,6 @@ static const char *
 verdict_word(enum pb_status status)
 {
     return status == PB_OK ? "accepted" : status == PB_REJECTED ? "rejected" : "undecided";
-}
-
-static int
-exit_code(enum pb_status status)
-{
-    return status == PB_OK ? PB_EXIT_OK : status == PB_REJECTED ? PB_EXIT_REJECTED : PB_EXIT_UNDECIDED;
 }
 
 static void
@@ -311,15 +299,17 @@ parse_args(int argc, char **argv, struct verify_args *args)
 }
 
 int
-pb_cmd_verify(int argc, char **argv)
+pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http)
 {
     struct verify_args args;
     struct pb_config cfg;
-    struct pb_log log = { stderr_sink, NULL, 0 };
+    struct pb_log log = { pb_log_helper_sink, NULL, 0 };
     struct report report = { .count = 0 };
     struct pb_trace trace = { collect, &report, NULL, NULL, "" };
     struct pb_verdict verdict = { PB_R_NONE, "" };
     struct pb_token_info info;
+    struct pb_credential cred;
+    struct pb_login_ctx ctx = { &cfg, &log, 0, pb_jwks_get, http, NULL };
     const char *load_argv[MAX_OPTIONS + 1];
     char *config_word = NULL, *token = NULL;
     unsigned char *payload = NULL;
@@ -355,7 +345,7 @@ pb_cmd_verify(int argc, char **argv)
         if (status == PB_OK && (status = pb_config_finish(&cfg, err, sizeof(err))) == PB_CONFIG)
             pb_log(&log, LOG_ERR, "config: %s", err);
     } else {
-        status = pb_config_load(&cfg, load_argc, load_argv, &log);
+        status = pb_conf_load_options(&cfg, load_argc, load_argv, &log);
     }
     if (status != PB_OK) {
         /* Still a report, so scripts always get one object / one verdict. */
@@ -364,18 +354,19 @@ pb_cmd_verify(int argc, char **argv)
             print_json(status, &verdict, &report, &trace, NULL, 0);
         else
             print_text(&cfg, status, &verdict, &report, &trace, NULL, 0);
-        rc = PB_EXIT_UNDECIDED;
+        rc = pb_helper_exit(PB_STEP_VERIFY, status);
         goto done;
     }
     if (read_token(args.token_file, &token, &token_len) < 0) {
         rc = PB_EXIT_UNDECIDED;
         goto done;
     }
-    if (args.signature_only)
-        status = pb_token_verify_signature(&cfg, token, token_len, &log, &trace, &verdict, &info,
-                                           &payload, &payload_len);
-    else
-        status = pb_token_explain(&cfg, args.user, token, token_len, time(NULL), &log, &trace, &verdict, &info);
+    /* JOSE only has no clock: the claims that need one are not checked. */
+    if (!args.signature_only)
+        ctx.now = time(NULL);
+    pb_credential_read(token, token_len, &cred);
+    status = pb_token_check(&ctx, args.signature_only ? NULL : args.user, &cred, &trace, args.signature_only,
+                            &verdict, &info, &payload, &payload_len);
     if (args.json) {
         if (print_json(status, &verdict, &report, &trace, payload, payload_len) < 0) {
             rc = PB_EXIT_UNDECIDED;
@@ -384,7 +375,7 @@ pb_cmd_verify(int argc, char **argv)
     } else {
         print_text(&cfg, status, &verdict, &report, &trace, payload, payload_len);
     }
-    rc = exit_code(status);
+    rc = pb_helper_exit(PB_STEP_VERIFY, status);
 done:
     if (fflush(stdout) != 0 && rc != PB_EXIT_USAGE)
         rc = PB_EXIT_UNDECIDED;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -11,12 +12,26 @@
 
 #include "commands.h"
 #include "net-plugin.h"
+#include "plugin.h"
+
+const struct pb_net_plugin *
+pb_net_plugin(const struct pb_log *log)
+{
+    static struct pb_plugin net = { PB_NET_PLUGIN_PATH, PB_NET_PLUGIN_SYMBOL, PB_NET_PLUGIN_VERSION, NULL };
+    const char *path = getenv(PB_NET_PLUGIN_ENV);
+
+    if (net.table == NULL && path != NULL && path[0] == '/')
+        net.file = path;
+    return pb_plugin_load(&net, log);
+}
 
 static int
 verify(int argc, char **argv)
 {
-    const struct pb_net_plugin *net = pb_net_plugin();
-    return net != NULL ? net->verify_main(argc, argv) : PB_EXIT_UNDECIDED;
+    const struct pb_log log = { pb_log_helper_sink, NULL, 0 };
+    const struct pb_net_plugin *net = pb_net_plugin(&log);
+
+    return net != NULL ? net->verify_main(argc, argv) : pb_helper_exit(PB_STEP_VERIFY, PB_CONFIG);
 }
 
 static const struct pb_command commands[] = {

@@ -9,24 +9,24 @@
 #include "log.h"
 #include "tokencache.h"
 
-#define PB_NET_PLUGIN_VERSION 1
+#define PB_NET_PLUGIN_VERSION 2   /* 2: results are enum pb_status */
 #define PB_NET_PLUGIN_SYMBOL "pb_net_plugin_v1"
 #define PB_NET_PLUGIN_ENV "BEARER_TOKEN_PLUGIN"
 
 struct pb_net_plugin {
     unsigned version;           /* PB_NET_PLUGIN_VERSION */
     int (*verify_main)(int argc, char **argv);
-    enum pb_x_result (*login)(const struct pb_authority *a, const char *user, const char *password,
-                              long long now, struct pb_tokens *out, const struct pb_log *log);
-    enum pb_x_result (*refresh)(const struct pb_authority *a, const struct pb_tokens *in, long long now,
-                                struct pb_tokens *out, const struct pb_log *log);
-    enum pb_x_result (*revoke)(const struct pb_authority *a, const struct pb_tokens *in,
-                               const struct pb_log *log);
+    enum pb_status (*login)(const struct pb_authority *a, const char *user, const char *password,
+                            long long now, struct pb_tokens *out, const struct pb_log *log);
+    enum pb_status (*refresh)(const struct pb_authority *a, const struct pb_tokens *in, long long now,
+                              struct pb_tokens *out, const struct pb_log *log);
+    enum pb_status (*revoke)(const struct pb_authority *a, const struct pb_tokens *in,
+                             const struct pb_log *log);
 };
 
 /* Load the plugin on first use (PB_NET_PLUGIN_ENV overrides where it is, for
- * running from the build tree).  NULL, with a message on standard error, if
- * it is missing or not trustworthy. */
-const struct pb_net_plugin *pb_net_plugin(void);
+ * running from the build tree; lib/plugin.c does the loading).  NULL, with
+ * a message in log, if it is missing or not trustworthy. */
+const struct pb_net_plugin *pb_net_plugin(const struct pb_log *log);
 
 #endif

@@ -1,5 +1,6 @@
-/* Authority sections: one option table (authority.def), presets that are
- * just lines of that table, and the checks that make a description usable. */
+/* Authority sections: one key table (authority.def), presets that are just
+ * lines of that table, and the checks that make a description usable.  It
+ * reads no file: conf.c hands it the lines of its section. */
 #include "config.h"
 
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <string.h>
 
 #include "authority.h"
-#include "options.h"
 #include "url-policy.h"
 
 enum key_type { T_URL, T_ENDPOINT, T_PATH, T_FIELD, T_TEXT, T_FORM, T_INT, T_CHOICE };
@@ -152,11 +152,7 @@ apply(struct pb_authority *a, const char *name, const char *value, char *err, si
     char *copy, why[160], shown[256];
 
     if (k == NULL) {
-        if (pb_conf_is_module_option(name))
-            snprintf(err, errlen, "\"%s\" is a module option inside [authority %s]; module options go "
-                     "before the first section", name, a->name);
-        else
-            snprintf(err, errlen, "unknown authority key \"%s\"", name);
+        snprintf(err, errlen, "unknown authority key \"%s\"", name);
         return PB_CONFIG;
     }
     if (value == NULL || *value == '\0') {
@@ -256,10 +252,11 @@ apply_lines(struct pb_authority *a, const char *lines, char *err, size_t errlen)
     return PB_OK;
 }
 
-static void
-defaults(struct pb_authority *a)
+void
+pb_authority_init(struct pb_authority *a, const char *name)
 {
     memset(a, 0, sizeof(*a));
+    snprintf(a->name, sizeof(a->name), "%s", name != NULL ? name : "");
     a->preset = -1;
     a->connect_timeout = 5;
     a->timeout = 10;
@@ -271,9 +268,21 @@ defaults(struct pb_authority *a)
     a->scheme = PB_SCHEME_BEARER;
 }
 
+enum pb_status
+pb_authority_set(struct pb_authority *a, const char *key, const char *value, char *err, size_t errlen)
+{
+    /* Lines override the preset, so it must come before them. */
+    if (strcmp(key, "preset") == 0 && a->lines > 0) {
+        snprintf(err, errlen, "preset must be the first line of [authority %s]", a->name);
+        return PB_CONFIG;
+    }
+    a->lines++;
+    return apply(a, key, value, err, errlen);
+}
+
 /* A description that cannot work is refused when read, not at first use. */
-static enum pb_status
-check(const struct pb_authority *a, char *err, size_t errlen)
+enum pb_status
+pb_authority_check(const struct pb_authority *a, char *err, size_t errlen)
 {
     const char *missing = NULL;
 
@@ -311,107 +320,13 @@ check(const struct pb_authority *a, char *err, size_t errlen)
     return PB_OK;
 }
 
-struct load_ctx {
-    const char *wanted;          /* NULL: the first section */
-    struct pb_authority *a;
-    int state;                   /* 0 looking, 1 reading, 2 done */
-    int lines;                   /* lines applied from the section */
-};
-
-static enum pb_status
-on_line(void *ctx, const char *section, const char *key, const char *value, char *err, size_t errlen)
-{
-    struct load_ctx *c = ctx;
-
-    if (section == NULL)
-        return PB_OK;
-    if (key == NULL) {          /* a header: choose it, or leave the chosen one */
-        if (c->state == 0 && (c->wanted == NULL || strcmp(section, c->wanted) == 0)) {
-            snprintf(c->a->name, sizeof(c->a->name), "%s", section);
-            c->state = 1;
-        } else if (c->state != 0 && strcmp(section, c->a->name) == 0) {
-            snprintf(err, errlen, "[authority %s] given twice", section);
-            return PB_CONFIG;
-        } else if (c->state == 1) {
-            c->state = 2;
-        }
-        return PB_OK;
-    }
-    if (c->state != 1)
-        return PB_OK;
-    /* Lines override the preset, so it must come before them. */
-    if (strcmp(key, "preset") == 0 && c->lines > 0) {
-        snprintf(err, errlen, "preset must be the first line of [authority %s]", c->a->name);
-        return PB_CONFIG;
-    }
-    c->lines++;
-    return apply(c->a, key, value, err, errlen);
-}
-
-enum pb_status
-pb_authority_load(const char *path, const char *name, struct pb_authority *out, const struct pb_log *log)
-{
-    struct load_ctx ctx = { name, out, 0, 0 };
-    char err[256];
-    enum pb_status status;
-
-    defaults(out);
-    status = pb_conf_walk(path, 1, on_line, &ctx, log);
-    if (status == PB_OK && ctx.state == 0) {
-        if (name != NULL)
-            pb_log(log, LOG_ERR, "config: %s has no section [authority %s]", path, name);
-        else
-            pb_log(log, LOG_ERR, "config: %s has no [authority NAME] section", path);
-        status = PB_UNAVAILABLE;
-    }
-    if (status == PB_OK && (status = check(out, err, sizeof(err))) != PB_OK)
-        pb_log(log, LOG_ERR, "config: %s: %s", path, err);
-    if (status != PB_OK)
-        pb_authority_clear(out);
-    return status;
-}
-
 void
 pb_authority_clear(struct pb_authority *a)
 {
     for (size_t i = 0; i < COUNT(keys); i++)
         if (keys[i].type != T_INT && keys[i].type != T_CHOICE)
             free(*(char **) ((char *) a + keys[i].offset));
-    defaults(a);
-}
-
-struct list_ctx {
-    char *out;
-    size_t cap, len;
-};
-
-static enum pb_status
-list_line(void *ctx, const char *section, const char *key, const char *value, char *err, size_t errlen)
-{
-    struct list_ctx *c = ctx;
-    int n;
-
-    (void) value;
-    if (section == NULL || key != NULL)
-        return PB_OK;
-    n = snprintf(c->out + c->len, c->cap - c->len, "%s\n", section);
-    if (n < 0 || (size_t) n >= c->cap - c->len) {
-        snprintf(err, errlen, "too many authority sections");
-        return PB_CONFIG;
-    }
-    c->len += (size_t) n;
-    return PB_OK;
-}
-
-enum pb_status
-pb_authority_list(const char *path, char *out, size_t cap, const struct pb_log *log)
-{
-    struct list_ctx ctx = { out, cap, 0 };
-
-    if (cap == 0)
-        return PB_CONFIG;
-    out[0] = '\0';
-    return pb_conf_walk(path, 1, list_line, &ctx, log);
+    pb_authority_init(a, NULL);
 }
 
 int

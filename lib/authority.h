@@ -4,9 +4,13 @@
 #ifndef PB_AUTHORITY_H
 #define PB_AUTHORITY_H
 
-#include "conf.h"
+#include <stddef.h>
+
 #include "log.h"
 #include "status.h"
+
+/* Longest section name: letters, digits, '.', '_' and '-'. */
+#define PB_SECTION_NAME_MAX 63
 
 enum pb_client_auth { PB_CLIENT_NONE, PB_CLIENT_BASIC };
 enum pb_body { PB_BODY_JSON, PB_BODY_FORM };
@@ -45,17 +49,19 @@ struct pb_authority {
     char *tenant_field;
     char *url;
     char *username_field;
+    int lines;                  /* lines read from its section so far */
 };
 
-/* Read the section called name (NULL: the first section in the file) from
- * path.  PB_UNAVAILABLE if there is no such section, PB_CONFIG (logged, with
- * file and line) if it is wrong. */
-enum pb_status pb_authority_load(const char *path, const char *name, struct pb_authority *out,
-                                 const struct pb_log *log);
+/* Defaults, for the section called name (NULL: none yet). */
+void pb_authority_init(struct pb_authority *a, const char *name);
+/* One line of the section: "key = value".  PB_CONFIG with err set if the key
+ * is unknown, the value wrong, or a preset comes after other lines. */
+enum pb_status pb_authority_set(struct pb_authority *a, const char *key, const char *value, char *err,
+                                size_t errlen);
+/* Once every line is set: can the description work?  PB_CONFIG with err. */
+enum pb_status pb_authority_check(const struct pb_authority *a, char *err, size_t errlen);
+/* Free what a holds and set the defaults again. */
 void pb_authority_clear(struct pb_authority *a);
-
-/* The names of every section, in file order, written as "name\n" lines. */
-enum pb_status pb_authority_list(const char *path, char *out, size_t cap, const struct pb_log *log);
 
 /* Non-zero if name is a key of authority sections (authority.def). */
 int pb_authority_is_key(const char *name);

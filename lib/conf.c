@@ -1,5 +1,5 @@
-/* Reading pam_bearer.conf: the module's options through the same table as the
- * module line, and the authority sections for bearer-token. */
+/* Reading pam_bearer.conf and the module line: every line goes to the table
+ * that owns it.  The only code that opens the file. */
 #include "config.h"
 
 #include <ctype.h>
@@ -8,12 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authority.h"
 #include "conf.h"
 #include "secret.h"
 
 /* A configuration file is small; a huge one is a mistake, not a config. */
 #define MAX_CONF_BYTES (256 * 1024)
+
+/* The kinds of section and the table that owns each one's keys.  The next
+ * kinds ([issuer NAME]) are one row each. */
+static const struct {
+    const char *kind;
+    int (*is_key)(const char *key);
+} kinds[] = {
+    { "authority", pb_authority_is_key },
+};
+
+/* One "key = value" line (value NULL for a bare word), with its section's
+ * kind and name (NULL before the first one); a section header itself comes
+ * with key NULL.  Return PB_OK to go on; anything else stops the walk, after
+ * the callback has written why into err. */
+typedef enum pb_status (*line_fn)(void *ctx, int kind, const char *section, const char *key,
+                                  const char *value, char *err, size_t errlen);
 
 static char *
 trim(char *s)
@@ -28,35 +43,55 @@ trim(char *s)
     return s;
 }
 
-/* "[authority NAME]": the kind and the name, or -1 if the header is malformed. */
+/* "[KIND NAME]": the kind's index with the name in out, or -1 if the header
+ * is malformed. */
 static int
 parse_section(char *line, char *out, size_t cap)
 {
-    size_t len = strlen(line), n;
+    size_t len = strlen(line), n, k;
     char *name;
+    int kind = -1;
 
     if (len < 2 || line[len - 1] != ']')
         return -1;
     line[len - 1] = '\0';
     name = trim(line + 1);
-    if (strncmp(name, "authority", 9) != 0 || (name[9] != ' ' && name[9] != '\t'))
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        k = strlen(kinds[i].kind);
+        if (strncmp(name, kinds[i].kind, k) == 0 && (name[k] == ' ' || name[k] == '\t')) {
+            kind = (int) i;
+            name = trim(name + k);
+            break;
+        }
+    }
+    if (kind < 0)
         return -1;
-    name = trim(name + 9);
     n = strlen(name);
     if (n == 0 || n > PB_SECTION_NAME_MAX || n >= cap || !isalnum((unsigned char) name[0])
         || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
         return -1;
     memcpy(out, name, n + 1);
-    return 0;
+    return kind;
 }
 
-enum pb_status
-pb_conf_walk(const char *path, int required, pb_conf_line_fn on_line, void *ctx, const struct pb_log *log)
+/* A module option inside a section would otherwise be lost. */
+static enum pb_status
+foreign_key(int kind, const char *section, const char *key, char *err, size_t errlen)
+{
+    if (kinds[kind].is_key(key) || !pb_options_is_key(key))
+        return PB_OK;
+    snprintf(err, errlen, "\"%s\" is a module option inside [%s %s]; module options go "
+             "before the first section", key, kinds[kind].kind, section);
+    return PB_CONFIG;
+}
+
+static enum pb_status
+walk(const char *path, int required, line_fn on_line, void *ctx, const struct pb_log *log)
 {
     unsigned char *data = NULL;
     size_t len = 0, lineno = 0;
     char err[256], section[PB_SECTION_NAME_MAX + 1];
-    int in_section = 0;
+    int kind = -1;
     char *line, *next;
     enum pb_status status;
 
@@ -86,15 +121,14 @@ pb_conf_walk(const char *path, int required, pb_conf_line_fn on_line, void *ctx,
         if (*key == '\0' || *key == '#')
             continue;
         if (*key == '[') {
-            if (parse_section(key, section, sizeof(section)) != 0) {
+            if ((kind = parse_section(key, section, sizeof(section))) < 0) {
                 pb_log(log, LOG_ERR, "config: %s:%zu: expected a section header \"[authority NAME]\"", path,
                        lineno);
                 status = PB_CONFIG;
             }
-            in_section = 1;
             if (status == PB_OK) {
                 err[0] = '\0';
-                status = on_line(ctx, section, NULL, NULL, err, sizeof(err));
+                status = on_line(ctx, kind, section, NULL, NULL, err, sizeof(err));
                 if (status != PB_OK && err[0] != '\0')
                     pb_log(log, LOG_ERR, "config: %s:%zu: %s", path, lineno, err);
             }
@@ -110,7 +144,7 @@ pb_conf_walk(const char *path, int required, pb_conf_line_fn on_line, void *ctx,
             key = trim(key);
         }
         err[0] = '\0';
-        status = on_line(ctx, in_section ? section : NULL, key, value, err, sizeof(err));
+        status = on_line(ctx, kind, kind >= 0 ? section : NULL, key, value, err, sizeof(err));
         if (status != PB_OK && err[0] != '\0')
             pb_log(log, LOG_ERR, "config: %s:%zu: %s", path, lineno, err);
     }
@@ -119,32 +153,15 @@ done:
     return status;
 }
 
-int
-pb_conf_is_module_option(const char *key)
-{
-    size_t n;
-    const struct pb_option *table = pb_options_table(&n);
-
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(table[i].name, key) == 0)
-            return 1;
-    return 0;
-}
-
 /* The module's options: everything before the first section. */
 static enum pb_status
-apply_module_line(void *ctx, const char *section, const char *key, const char *value, char *err, size_t errlen)
+option_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+            size_t errlen)
 {
     char word[1024];
 
-    /* A module option below a section header would otherwise be lost. */
-    if (section != NULL) {
-        if (key == NULL || pb_authority_is_key(key) || !pb_conf_is_module_option(key))
-            return PB_OK;
-        snprintf(err, errlen, "\"%s\" is a module option inside [authority %s]; module options go "
-                 "before the first section", key, section);
-        return PB_CONFIG;
-    }
+    if (section != NULL)
+        return key == NULL ? PB_OK : foreign_key(kind, section, key, err, errlen);
     if ((size_t) snprintf(word, sizeof(word), "%s%s%s", key, value ? "=" : "", value ? value : "")
         >= sizeof(word)) {
         snprintf(err, errlen, "line too long");
@@ -156,5 +173,136 @@ apply_module_line(void *ctx, const char *section, const char *key, const char *v
 enum pb_status
 pb_conf_read(struct pb_config *cfg, const char *path, int required, const struct pb_log *log)
 {
-    return pb_conf_walk(path, required, apply_module_line, cfg, log);
+    return walk(path, required, option_line, cfg, log);
+}
+
+enum pb_status
+pb_conf_load_options(struct pb_config *cfg, int argc, const char **argv, struct pb_log *log)
+{
+    const char *path = NULL;
+    char err[256];
+    enum pb_status status;
+    int i;
+
+    status = pb_config_init(cfg);
+    if (status != PB_OK)
+        goto done;
+    /* The file comes first, so look for config= among the arguments now. */
+    for (i = 0; i < argc; i++)
+        if (strncmp(argv[i], "config=", 7) == 0)
+            path = argv[i] + 7;
+    if (path != NULL && path[0] != '/') {
+        pb_log(log, LOG_ERR, "config: config: expected an absolute path, got \"%s\"", path);
+        status = PB_CONFIG;
+        goto done;
+    }
+    status = pb_conf_read(cfg, path != NULL ? path : cfg->config, path != NULL, log);
+    if (status != PB_OK)
+        goto done;
+    for (i = 0; i < argc; i++) {
+        status = pb_config_apply(cfg, argv[i], PB_W_MODULE, err, sizeof(err));
+        if (status != PB_OK) {
+            if (status == PB_CONFIG)
+                pb_log(log, LOG_ERR, "config: module argument: %s", err);
+            goto done;
+        }
+    }
+    status = pb_config_finish(cfg, err, sizeof(err));
+    if (status == PB_CONFIG)
+        pb_log(log, LOG_ERR, "config: %s", err);
+    if (log != NULL)
+        log->debug = cfg->debug;
+done:
+    return status;
+}
+
+struct authority_ctx {
+    const char *wanted;          /* NULL: the first section */
+    struct pb_authority *a;
+    int state;                   /* 0 looking, 1 reading, 2 done */
+};
+
+static enum pb_status
+authority_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+               size_t errlen)
+{
+    struct authority_ctx *c = ctx;
+
+    if (section == NULL || strcmp(kinds[kind].kind, "authority") != 0)
+        return PB_OK;
+    if (key == NULL) {          /* a header: choose it, or leave the chosen one */
+        if (c->state == 0 && (c->wanted == NULL || strcmp(section, c->wanted) == 0)) {
+            snprintf(c->a->name, sizeof(c->a->name), "%s", section);
+            c->state = 1;
+        } else if (c->state != 0 && strcmp(section, c->a->name) == 0) {
+            snprintf(err, errlen, "[authority %s] given twice", section);
+            return PB_CONFIG;
+        } else if (c->state == 1) {
+            c->state = 2;
+        }
+        return PB_OK;
+    }
+    if (c->state != 1)
+        return PB_OK;
+    if (foreign_key(kind, section, key, err, errlen) != PB_OK)
+        return PB_CONFIG;
+    return pb_authority_set(c->a, key, value, err, errlen);
+}
+
+enum pb_status
+pb_conf_load_authority(const char *path, const char *name, struct pb_authority *out, const struct pb_log *log)
+{
+    struct authority_ctx ctx = { name, out, 0 };
+    char err[256];
+    enum pb_status status;
+
+    pb_authority_init(out, NULL);
+    status = walk(path, 1, authority_line, &ctx, log);
+    if (status == PB_OK && ctx.state == 0) {
+        if (name != NULL)
+            pb_log(log, LOG_ERR, "config: %s has no section [authority %s]", path, name);
+        else
+            pb_log(log, LOG_ERR, "config: %s has no [authority NAME] section", path);
+        status = PB_UNAVAILABLE;
+    }
+    if (status == PB_OK && (status = pb_authority_check(out, err, sizeof(err))) != PB_OK)
+        pb_log(log, LOG_ERR, "config: %s: %s", path, err);
+    if (status != PB_OK)
+        pb_authority_clear(out);
+    return status;
+}
+
+struct list_ctx {
+    char *out;
+    size_t cap, len;
+};
+
+static enum pb_status
+list_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+          size_t errlen)
+{
+    struct list_ctx *c = ctx;
+    int n;
+
+    (void) value;
+    if (section == NULL || key != NULL || strcmp(kinds[kind].kind, "authority") != 0)
+        return PB_OK;
+    n = snprintf(c->out + c->len, c->cap - c->len, "%s\n", section);
+    if (n < 0 || (size_t) n >= c->cap - c->len) {
+        snprintf(err, errlen, "too many authority sections");
+        return PB_CONFIG;
+    }
+    c->len += (size_t) n;
+    return PB_OK;
+}
+
+enum pb_status
+pb_conf_list_authorities(const char *path, char *out, size_t cap, const struct pb_log *log)
+{
+    struct list_ctx ctx = { out, cap, 0 };
+
+    if (cap == 0)
+        return PB_CONFIG;
+    out[0] = '\0';
+    return walk(path, 1, list_line, &ctx, log);
 }

@@ -152,19 +152,19 @@ body_content_type(const struct body *b)
 }
 
 /* HTTP Basic for the client (RFC 6749 section 2.3.1: each part form-encoded). */
-static enum pb_x_result
+static enum pb_status
 client_basic(const struct pb_authority *a, struct text *header, const struct pb_log *log)
 {
     unsigned char *secret = NULL;
     size_t secret_len = 0;
     struct text pair = { 0 };
     char err[256], *b64 = NULL;
-    enum pb_x_result r = PB_X_CONFIG;
+    enum pb_status r = PB_CONFIG;
 
     if (pb_secret_read_file(a->client_secret_file, MAX_SECRET_FILE, 0, &secret, &secret_len, NULL, err,
                             sizeof(err)) != PB_OK) {
         pb_log(log, LOG_ERR, "client secret: %s", err);
-        return PB_X_CONFIG;
+        return PB_CONFIG;
     }
     while (secret_len > 0 && (secret[secret_len - 1] == '\n' || secret[secret_len - 1] == '\r'))
         secret[--secret_len] = '\0';
@@ -178,7 +178,7 @@ client_basic(const struct pb_authority *a, struct text *header, const struct pb_
     for (char *c = b64; *c != '\0'; c++)
         text_add(header, *c == '-' ? "+" : *c == '_' ? "/" : c, 1);
     text_add(header, "==", (4 - strlen(b64) % 4) % 4);
-    r = header->failed ? PB_X_CONFIG : PB_X_OK;
+    r = header->failed ? PB_CONFIG : PB_OK;
 done:
     pb_secret_free_str(b64);
     text_free(&pair);
@@ -245,13 +245,13 @@ take_number(json_t *root, const char *field)
 
 /* Parse a successful reply into out.  The expiry is the earliest of what the
  * reply says and what the token itself says. */
-static enum pb_x_result
+static enum pb_status
 parse_reply(const struct pb_authority *a, const struct pb_http_response *resp, long long now,
             struct pb_tokens *out, const struct pb_log *log)
 {
     long long exp = -1, in, at, own;
     json_t *root = NULL;
-    enum pb_x_result r = PB_X_UNREACHABLE;
+    enum pb_status r = PB_UNAVAILABLE;
 
     if (a->response_body == PB_REPLY_TEXT) {
         size_t len = resp->len;
@@ -294,55 +294,55 @@ parse_reply(const struct pb_authority *a, const struct pb_http_response *resp, l
     }
     out->obtained = now;
     out->expires = exp;
-    r = PB_X_OK;
+    r = PB_OK;
 done:
     json_decref(root);
-    if (r != PB_X_OK)
+    if (r != PB_OK)
         pb_tokens_clear(out);
     return r;
 }
 
 /* What a refusal means: our credentials (or refresh token) were refused, or
  * our client is misconfigured, or the authority is not working. */
-static enum pb_x_result
+static enum pb_status
 classify(const struct pb_authority *a, const char *what, const struct pb_http_response *resp,
          const struct pb_log *log)
 {
     json_t *root = json_loadb((const char *) resp->body, resp->len, 0, NULL);
     const char *error = json_string_value(json_object_get(root, "error"));
     char safe[96] = "";
-    enum pb_x_result r;
+    enum pb_status r;
 
     if (error != NULL)
         pb_log_sanitize(safe, sizeof(safe), error, strlen(error));
     if (resp->status >= 500 || (resp->status != 400 && resp->status != 401 && resp->status != 403))
-        r = PB_X_UNREACHABLE;
+        r = PB_UNAVAILABLE;
     else if (error != NULL && (strcmp(error, "invalid_client") == 0 || strcmp(error, "unauthorized_client") == 0
                                || strcmp(error, "unsupported_grant_type") == 0
                                || strcmp(error, "invalid_scope") == 0 || strcmp(error, "invalid_request") == 0))
-        r = PB_X_CONFIG;
+        r = PB_CONFIG;
     else
-        r = PB_X_REFUSED;
-    pb_log(log, r == PB_X_REFUSED ? LOG_NOTICE : LOG_ERR, "authority \"%s\": %s refused: HTTP %ld%s%s", a->name,
+        r = PB_REJECTED;
+    pb_log(log, r == PB_REJECTED ? LOG_NOTICE : LOG_ERR, "authority \"%s\": %s refused: HTTP %ld%s%s", a->name,
            what, resp->status, safe[0] ? ", error " : "", safe);
     json_decref(root);
     return r;
 }
 
-static enum pb_x_result
-post(const struct pb_authority *a, const char *what, const char *endpoint, const char *method, struct body *b,
-     const char *authorization, struct pb_http_response *resp, const struct pb_log *log)
+static enum pb_status
+post(const struct pb_http_ops *ops, const struct pb_authority *a, const char *what, const char *endpoint,
+     const char *method, struct body *b, const char *authorization, struct pb_http_response *resp,
+     const struct pb_log *log)
 {
-    const struct pb_http_ops *ops = pb_http_ops(log);
     char url[2048];
     struct pb_http_request req = { 0 };
 
     if (pb_authority_url(a, endpoint, url, sizeof(url)) != 0) {
         pb_log(log, LOG_ERR, "authority \"%s\": %s URL too long", a->name, what);
-        return PB_X_CONFIG;
+        return PB_CONFIG;
     }
     if (ops == NULL)
-        return PB_X_UNREACHABLE;
+        return PB_UNAVAILABLE;
     req.url = url;
     req.ca_file = a->ca_file;
     req.connect_timeout = a->connect_timeout;
@@ -354,26 +354,26 @@ post(const struct pb_authority *a, const char *what, const char *endpoint, const
     req.any_status = 1;
     if (b != NULL) {
         if ((req.body = body_text(b)) == NULL)
-            return PB_X_CONFIG;
+            return PB_CONFIG;
         req.body_len = strlen(req.body);
         req.content_type = body_content_type(b);
     }
-    return ops->get(&req, resp, log) == PB_OK ? PB_X_OK : PB_X_UNREACHABLE;
+    return ops->get(&req, resp, log) == PB_OK ? PB_OK : PB_UNAVAILABLE;
 }
 
 /* Send a login or renewal and parse what comes back. */
-static enum pb_x_result
-obtain(const struct pb_authority *a, const char *what, const char *endpoint, struct body *b, long long now,
+static enum pb_status
+obtain(const struct pb_http_ops *http, const struct pb_authority *a, const char *what, const char *endpoint, struct body *b, long long now,
        struct pb_tokens *out, const struct pb_log *log)
 {
     struct pb_http_response resp = { 0 };
     struct text auth = { 0 };
-    enum pb_x_result r;
+    enum pb_status r;
 
-    if (a->client_auth == PB_CLIENT_BASIC && (r = client_basic(a, &auth, log)) != PB_X_OK)
+    if (a->client_auth == PB_CLIENT_BASIC && (r = client_basic(a, &auth, log)) != PB_OK)
         goto done;
-    r = post(a, what, endpoint, "POST", b, auth.p, &resp, log);
-    if (r != PB_X_OK)
+    r = post(http, a, what, endpoint, "POST", b, auth.p, &resp, log);
+    if (r != PB_OK)
         goto done;
     if (resp.status < 200 || resp.status >= 300)
         r = classify(a, what, &resp, log);
@@ -385,12 +385,12 @@ done:
     return r;
 }
 
-enum pb_x_result
-pb_exchange_login(const struct pb_authority *a, const char *user, const char *password, long long now,
+enum pb_status
+pb_exchange_login(const struct pb_http_ops *http, const struct pb_authority *a, const char *user, const char *password, long long now,
                   struct pb_tokens *out, const struct pb_log *log)
 {
     struct body b;
-    enum pb_x_result r;
+    enum pb_status r;
 
     memset(out, 0, sizeof(*out));
     body_init(&b, a->request_body);
@@ -401,48 +401,48 @@ pb_exchange_login(const struct pb_authority *a, const char *user, const char *pa
     body_field(&b, a->password_field, password, strlen(a->password_field));
     if (a->scope != NULL && a->scope_field != NULL)
         body_field(&b, a->scope_field, a->scope, strlen(a->scope_field));
-    r = obtain(a, "login", a->login_path, &b, now, out, log);
+    r = obtain(http, a, "login", a->login_path, &b, now, out, log);
     body_free(&b);
-    if (r == PB_X_OK && (out->user = strdup(user)) == NULL) {
+    if (r == PB_OK && (out->user = strdup(user)) == NULL) {
         pb_tokens_clear(out);
-        r = PB_X_CONFIG;
+        r = PB_CONFIG;
     }
     return r;
 }
 
-enum pb_x_result
-pb_exchange_refresh(const struct pb_authority *a, const struct pb_tokens *in, long long now,
+enum pb_status
+pb_exchange_refresh(const struct pb_http_ops *http, const struct pb_authority *a, const struct pb_tokens *in, long long now,
                     struct pb_tokens *out, const struct pb_log *log)
 {
     struct body b;
-    enum pb_x_result r;
+    enum pb_status r;
 
     memset(out, 0, sizeof(*out));
     if (a->refresh_path == NULL || in->refresh == NULL)
-        return PB_X_REFUSED;
+        return PB_REJECTED;
     body_init(&b, a->request_body);
     body_fixed(&b, a->refresh_fields);
     body_field(&b, a->refresh_param, in->refresh, strlen(a->refresh_param));
-    r = obtain(a, "renewal", a->refresh_path, &b, now, out, log);
+    r = obtain(http, a, "renewal", a->refresh_path, &b, now, out, log);
     body_free(&b);
-    if (r != PB_X_OK)
+    if (r != PB_OK)
         return r;
     if ((out->user = strdup(in->user)) == NULL
         || (out->refresh == NULL && (out->refresh = strdup(in->refresh)) == NULL)
         || (out->scope == NULL && in->scope != NULL && (out->scope = strdup(in->scope)) == NULL)) {
         pb_tokens_clear(out);
-        return PB_X_CONFIG;
+        return PB_CONFIG;
     }
-    return PB_X_OK;
+    return PB_OK;
 }
 
-enum pb_x_result
-pb_exchange_revoke(const struct pb_authority *a, const struct pb_tokens *in, const struct pb_log *log)
+enum pb_status
+pb_exchange_revoke(const struct pb_http_ops *http, const struct pb_authority *a, const struct pb_tokens *in, const struct pb_log *log)
 {
     struct pb_http_response resp = { 0 };
     struct text auth = { 0 }, path = { 0 };
     struct body b;
-    enum pb_x_result r = PB_X_OK;
+    enum pb_status r = PB_OK;
 
     body_init(&b, PB_BODY_FORM);
     switch (a->revoke) {
@@ -453,9 +453,9 @@ pb_exchange_revoke(const struct pb_authority *a, const struct pb_tokens *in, con
          * (RFC 7009 section 2.1). */
         body_field(&b, "token", in->refresh ? in->refresh : in->access, 5);
         body_field(&b, "token_type_hint", in->refresh ? "refresh_token" : "access_token", 15);
-        if (a->client_auth == PB_CLIENT_BASIC && (r = client_basic(a, &auth, log)) != PB_X_OK)
+        if (a->client_auth == PB_CLIENT_BASIC && (r = client_basic(a, &auth, log)) != PB_OK)
             goto done;
-        r = post(a, "revocation", a->revoke_path, "POST", &b, auth.p, &resp, log);
+        r = post(http, a, "revocation", a->revoke_path, "POST", &b, auth.p, &resp, log);
         break;
     case PB_REVOKE_DELETE_QUERY:
         if (in->refresh == NULL)
@@ -466,23 +466,23 @@ pb_exchange_revoke(const struct pb_authority *a, const struct pb_tokens *in, con
         text_add(&path, "=", 1);
         text_add_urlencoded(&path, in->refresh);
         if (path.failed) {
-            r = PB_X_CONFIG;
+            r = PB_CONFIG;
             goto done;
         }
-        r = post(a, "revocation", path.p, "DELETE", NULL, NULL, &resp, log);
+        r = post(http, a, "revocation", path.p, "DELETE", NULL, NULL, &resp, log);
         break;
     case PB_REVOKE_LOGOUT_HEADER:
         text_add(&auth, pb_authority_scheme_prefix(a), strlen(pb_authority_scheme_prefix(a)));
         text_add(&auth, in->access, strlen(in->access));
-        r = auth.failed ? PB_X_CONFIG : post(a, "logout", a->revoke_path, "POST", NULL, auth.p, &resp, log);
+        r = auth.failed ? PB_CONFIG : post(http, a, "logout", a->revoke_path, "POST", NULL, auth.p, &resp, log);
         break;
     }
-    if (r != PB_X_OK)
+    if (r != PB_OK)
         goto done;
     /* A token the authority no longer knows is as revoked as it gets. */
     if ((resp.status < 200 || resp.status >= 300) && resp.status != 401
-        && (r = classify(a, "revocation", &resp, log)) == PB_X_REFUSED)
-        r = PB_X_OK;
+        && (r = classify(a, "revocation", &resp, log)) == PB_REJECTED)
+        r = PB_OK;
 done:
     pb_http_response_clear(&resp);
     text_free(&auth);

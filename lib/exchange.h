@@ -5,30 +5,32 @@
 #define PB_EXCHANGE_H
 
 #include "authority.h"
+#include "http.h"
 #include "log.h"
 #include "tokencache.h"
 
-enum pb_x_result {
-    PB_X_OK,
-    PB_X_REFUSED,       /* the authority said no: wrong password, refresh token invalid */
-    PB_X_UNREACHABLE,   /* no usable answer: network, TLS, timeout, 5xx, nonsense */
-    PB_X_CONFIG         /* our side is wrong: client secret, configuration */
-};
+/* Each returns PB_OK; PB_REJECTED when the authority said no (wrong
+ * password, refresh token invalid); PB_UNAVAILABLE when there was no usable
+ * answer (network, TLS, timeout, 5xx, nonsense); PB_CONFIG when our side is
+ * wrong (client secret, configuration).  Requests go through http (the
+ * caller's libcurl table). */
 
 /* Longest token accepted from an authority. */
 #define PB_X_MAX_TOKEN (16 * 1024)
 
-enum pb_x_result pb_exchange_login(const struct pb_authority *a, const char *user, const char *password,
-                                   long long now, struct pb_tokens *out, const struct pb_log *log);
+enum pb_status pb_exchange_login(const struct pb_http_ops *http, const struct pb_authority *a, const char *user,
+                                 const char *password, long long now, struct pb_tokens *out,
+                                 const struct pb_log *log);
 
 /* in->refresh must be set; out keeps in's refresh token if the reply has none
  * (RFC 6749 section 6 lets the authority keep it). */
-enum pb_x_result pb_exchange_refresh(const struct pb_authority *a, const struct pb_tokens *in, long long now,
-                                     struct pb_tokens *out, const struct pb_log *log);
+enum pb_status pb_exchange_refresh(const struct pb_http_ops *http, const struct pb_authority *a,
+                                   const struct pb_tokens *in, long long now, struct pb_tokens *out,
+                                   const struct pb_log *log);
 
-/* PB_X_OK also when there is nothing to revoke or the token was already dead. */
-enum pb_x_result pb_exchange_revoke(const struct pb_authority *a, const struct pb_tokens *in,
-                                    const struct pb_log *log);
+/* PB_OK also when there is nothing to revoke or the token was already dead. */
+enum pb_status pb_exchange_revoke(const struct pb_http_ops *http, const struct pb_authority *a,
+                                  const struct pb_tokens *in, const struct pb_log *log);
 
 /* The token's own exp claim (no signature check: the token came over TLS
  * from the authority), or -1. */

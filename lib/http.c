@@ -1,38 +1,12 @@
-/* Where HTTP comes from: set once by the program (module or helper). */
+/* What every HTTP caller shares, whichever plugin does the requests:
+ * deadlines and wiping a response. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
 #include "secret.h"
-
-static pthread_mutex_t provider_lock = PTHREAD_MUTEX_INITIALIZER;
-static pb_http_provider provider;
-
-void
-pb_http_set_provider(pb_http_provider p)
-{
-    pthread_mutex_lock(&provider_lock);
-    provider = p;
-    pthread_mutex_unlock(&provider_lock);
-}
-
-const struct pb_http_ops *
-pb_http_ops(const struct pb_log *log)
-{
-    pb_http_provider p;
-
-    pthread_mutex_lock(&provider_lock);
-    p = provider;
-    pthread_mutex_unlock(&provider_lock);
-    if (p == NULL) {
-        pb_log(log, LOG_ERR, "unavailable: this program cannot fetch keys over HTTP");
-        return NULL;
-    }
-    return p(log);
-}
 
 void
 pb_http_deadline(struct timespec *deadline, long seconds)

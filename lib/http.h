@@ -1,6 +1,8 @@
-/* HTTP for key sets, discovery documents and token endpoints.  The libcurl code lives in
- * its own plugin (pam_bearer-http.so) so that a login served from the key
- * cache never loads libcurl; the core reaches it through this table. */
+/* HTTP for key sets, discovery documents and token endpoints.  The libcurl
+ * code (http-curl.c) is linked only into plugins: pam_bearer-http.so for
+ * the module, bearer-token-net.so for bearer-token, so that a login served
+ * from the key cache never loads libcurl.  The core reaches it through the
+ * table below, handed in by its caller (context.h), never through a global. */
 #ifndef PB_HTTP_H
 #define PB_HTTP_H
 
@@ -48,12 +50,6 @@ struct pb_http_ops {
     enum pb_status (*get)(const struct pb_http_request *req, struct pb_http_response *resp,
                           const struct pb_log *log);
 };
-
-/* Who supplies the table: the module loads its plugin on first use, the
- * helper links libcurl and hands its own table.  NULL when unavailable. */
-typedef const struct pb_http_ops *(*pb_http_provider)(const struct pb_log *log);
-void pb_http_set_provider(pb_http_provider provider);
-const struct pb_http_ops *pb_http_ops(const struct pb_log *log);
 
 /* The libcurl implementation (lib/http-curl.c), and its table. */
 enum pb_status pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *resp,

@@ -50,6 +50,7 @@
 struct source {
     const struct pb_config *cfg;
     const struct pb_log *log;
+    pb_http_loader_fn http;     /* the caller's; NULL: no fetching */
     time_t now;
     char what[160];             /* the URL or issuer, safe to log */
     char cache[4096];           /* cache file, "" without a usable cache directory */
@@ -240,7 +241,11 @@ fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_re
                s->cfg->http_timeout);
         return PB_UNAVAILABLE;
     }
-    if ((ops = pb_http_ops(s->log)) == NULL)
+    if (s->http == NULL) {
+        pb_log(s->log, LOG_ERR, "unavailable: this program cannot fetch keys over HTTP");
+        return PB_UNAVAILABLE;
+    }
+    if ((ops = s->http(s->log)) == NULL)
         return PB_UNAVAILABLE;
     return ops->get(&req, resp, s->log);
 }
@@ -409,9 +414,11 @@ same_version(const struct stat *a, const struct stat *b)
 }
 
 enum pb_status
-pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keyset **out,
-            const struct pb_log *log)
+pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
 {
+    const struct pb_config *cfg = ctx->cfg;
+    const struct pb_log *log = ctx->log;
+    time_t now = ctx->now;
     struct source s;
     struct stat st, again;
     int have_file, corrupt = 0, lock_fd = -1;
@@ -423,6 +430,7 @@ pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh, struct pb_keys
         return refresh ? PB_OK : pb_keyset_get(cfg->jwks, out, log);
     if ((status = source_init(&s, cfg, now, log)) != PB_OK)
         return status;
+    s.http = ctx->http;
     if (s.cache[0] == '\0') {
         /* No cache directory at all: every call fetches (the helper only). */
         return fetch(&s, out);

@@ -5,6 +5,7 @@
 
 #include <time.h>
 
+#include "context.h"
 #include "keyset.h"
 #include "log.h"
 #include "options.h"
@@ -18,9 +19,9 @@ int pb_jwks_is_remote(const struct pb_config *cfg);
  * fetched once per host under a lock (at most once per
  * jwks_refetch_interval), and stale keys serve while the authority fails,
  * up to jwks_stale_limit; then PB_UNAVAILABLE.
+ * Fetches go through ctx->http (NULL: none).  A pb_key_source_fn.
  * refresh: a token named a kid the keys lack.  Fetch again if the rate limit
  * allows; *out is the new set, or NULL (with PB_OK) when there is none. */
-enum pb_status pb_jwks_get(const struct pb_config *cfg, time_t now, int refresh,
-                           struct pb_keyset **out, const struct pb_log *log);
+enum pb_status pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out);
 
 #endif

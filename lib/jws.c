@@ -14,57 +14,6 @@
 #include "jwk.h"
 #include "jws.h"
 
-void
-pb_verdict_set(struct pb_verdict *verdict, enum pb_reason reason, const char *fmt, ...)
-{
-    va_list ap;
-
-    verdict->reason = reason;
-    va_start(ap, fmt);
-    vsnprintf(verdict->detail, sizeof(verdict->detail), fmt, ap);
-    va_end(ap);
-    /* Details may quote token bytes (parser errors): keep them printable. */
-    for (char *p = verdict->detail; *p != '\0'; p++)
-        if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
-            *p = '?';
-}
-
-/* Characters a token (or a mangled one: base64 padding and the standard
- * alphabet included) is made of; '.' separates its parts. */
-static const unsigned char token_chars[256] = {
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
-    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
-    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
-    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
-    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['_'] = 1,
-    ['='] = 1, ['+'] = 1, ['/'] = 1, ['.'] = 2,
-};
-
-int
-pb_jws_is_token_shaped(const char *text, size_t len)
-{
-    size_t dots = 0, first = 0, second = 0;
-
-    /* Anything made of base64 characters with two non-empty parts before a
-     * second dot is treated as a token, so a mangled token is refused as one,
-     * never tried as a password. */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char kind = token_chars[(unsigned char) text[i]];
-        if (kind == 0)
-            return 0;
-        if (kind == 2) {
-            if (++dots == 1)
-                first = i;
-            else if (dots == 2)
-                second = i;
-        }
-    }
-    return dots >= 2 && first > 0 && second > first + 1;
-}
-
 /* Refuse nesting deeper than the cap before jansson recurses into it. */
 static int
 depth_ok(const unsigned char *data, size_t len)

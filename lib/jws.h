@@ -31,16 +31,6 @@ struct pb_jws {
     unsigned char sig_buf[640];   /* RSA up to 4096 bits without a malloc */
 };
 
-/* The caller's verdict detail: a reason and a line of text for the log. */
-struct pb_verdict {
-    enum pb_reason reason;
-    char detail[256];
-};
-
-/* Non-zero if text looks like a JWS compact token: three non-empty
- * base64url segments (the signature may be empty), nothing else. */
-int pb_jws_is_token_shaped(const char *text, size_t len);
-
 /* Parse the token's structure and header.  Claims are not decoded yet: they are
  * only read once the signature holds.  Returns PB_OK, PB_REJECTED (verdict set)
  * or PB_NOMEM.  Free with pb_jws_clear even on failure. */
@@ -58,8 +48,5 @@ enum pb_status pb_jws_verify(const struct pb_jws *jws, const struct pb_key *key,
 json_t *pb_json_parse_object(const unsigned char *data, size_t len, char *err, size_t errlen);
 
 void pb_jws_clear(struct pb_jws *jws);
-
-void pb_verdict_set(struct pb_verdict *verdict, enum pb_reason reason, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,12 +1,12 @@
 /* Password logins against LDAP: a simple bind as the user, found by a DN
  * template or by search-then-bind, over TLS.  This part links libldap and is
- * loaded only when a password arrives (see pam/plugin.c). */
+ * loaded only when a password arrives (lib/plugin.c, from pam/args.c). */
 #ifndef PB_LDAP_AUTH_H
 #define PB_LDAP_AUTH_H
 
 #include <stddef.h>
 
-#include "jws.h"
+#include "status.h"
 #include "log.h"
 #include "options.h"
 

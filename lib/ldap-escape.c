@@ -59,24 +59,35 @@ pb_ldap_escape_filter(const char *value, size_t len)
     return out;
 }
 
-char *
-pb_ldap_expand(const char *template, const char *user, char *(*escape)(const char *value, size_t len))
+int
+pb_ldap_template_uses(const char *template)
 {
-    char *escaped = escape(user, strlen(user)), *out = NULL, *p;
-    size_t uses = 0, len;
+    int uses = 0;
 
-    if (escaped == NULL)
-        return NULL;
     for (const char *t = template; *t != '\0'; t++) {
         if (*t != '%')
             continue;
         if (t[1] == 'u')
             uses++;
         else if (t[1] != '%')
-            goto done;
+            return -1;
         t++;
     }
-    len = strlen(template) + uses * strlen(escaped) + 1;
+    return uses;
+}
+
+char *
+pb_ldap_expand(const char *template, const char *user, char *(*escape)(const char *value, size_t len))
+{
+    char *escaped = escape(user, strlen(user)), *out = NULL, *p;
+    int uses = pb_ldap_template_uses(template);
+    size_t len;
+
+    if (escaped == NULL)
+        return NULL;
+    if (uses < 0)
+        goto done;
+    len = strlen(template) + (size_t) uses * strlen(escaped) + 1;
     out = malloc(len);
     if (out == NULL)
         goto done;

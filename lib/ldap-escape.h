@@ -15,6 +15,11 @@ char *pb_ldap_escape_filter(const char *value, size_t len);
 /* Expand every "%u" in template with the escaped user name, "%%" to "%".
  * escape is one of the two functions above.  NULL on a bad template (a '%'
  * followed by anything else) or when out of memory. */
+/* The template grammar, written once: "%u" is the escaped user name, "%%" a
+ * percent sign, and no other '%' sequence exists.  The number of %u, or -1
+ * for a bad template. */
+int pb_ldap_template_uses(const char *template);
+
 char *pb_ldap_expand(const char *template, const char *user,
                      char *(*escape)(const char *value, size_t len));
 

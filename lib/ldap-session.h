@@ -9,7 +9,7 @@
 
 #include "log.h"
 #include "options.h"
-#include "jws.h"
+#include "status.h"
 
 /* One server's answer, sorted into what the caller must do next. */
 enum pb_ldap_server {

@@ -37,6 +37,13 @@ pb_log_stderr(void *ctx, int priority, const char *line)
 }
 
 void
+pb_log_helper_sink(void *ctx, int priority, const char *line)
+{
+    (void) ctx;
+    fprintf(stderr, "bearer-token: %s%s\n", priority <= LOG_ERR ? "error: " : "", line);
+}
+
+void
 pb_log_sanitize(char *out, size_t cap, const char *text, size_t len)
 {
     size_t n = 0;

@@ -17,6 +17,8 @@ void pb_log(const struct pb_log *log, int priority, const char *fmt, ...)
 
 /* Standard-error sink for programs ("pam_bearer: line"). */
 void pb_log_stderr(void *ctx, int priority, const char *line);
+/* bearer-token's sink: "bearer-token: [error: ]line" on standard error. */
+void pb_log_helper_sink(void *ctx, int priority, const char *line);
 
 /* Copy at most cap-1 bytes of text into out, replacing control and non-ASCII
  * bytes with '?', so attacker-supplied strings cannot forge log lines. */

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "alg.h"
-#include "conf.h"
+#include "ldap-escape.h"
 #include "options.h"
 #include "url-policy.h"
 
@@ -24,6 +24,8 @@ static const struct pb_option option_table[] = {
 };
 
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
+
+static const struct pb_option *find_option(const char *name, size_t len);
 
 /* Lists are bounded so a configuration cannot make every login do unbounded work. */
 #define MAX_LIST_ITEMS 64
@@ -64,6 +66,12 @@ strlist_add(struct pb_strlist *list, const char *item, size_t len)
     grown[list->count++] = copy;
     list->items = grown;
     return PB_OK;
+}
+
+int
+pb_options_is_key(const char *name)
+{
+    return find_option(name, strlen(name)) != NULL;
 }
 
 static const struct pb_option *
@@ -282,24 +290,6 @@ check_http(const struct pb_config *cfg, char *err, size_t errlen)
     return PB_OK;
 }
 
-/* A DN or filter template: at least one %u, and only %u or %% after a '%'. */
-static int
-template_ok(const char *template)
-{
-    int uses = 0;
-
-    for (const char *t = template; *t != '\0'; t++) {
-        if (*t != '%')
-            continue;
-        if (t[1] == 'u')
-            uses++;
-        else if (t[1] != '%')
-            return 0;
-        t++;
-    }
-    return uses > 0;
-}
-
 /* Password logins: every combination that would be unsafe or cannot work is
  * refused here, once, rather than at the first login. */
 static enum pb_status
@@ -343,7 +333,8 @@ check_ldap(const struct pb_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "ldap_group needs ldap_binddn to read the group");
         return PB_CONFIG;
     }
-    if ((cfg->ldap_user_dn != NULL && !template_ok(cfg->ldap_user_dn)) || !template_ok(cfg->ldap_filter)) {
+    if ((cfg->ldap_user_dn != NULL && pb_ldap_template_uses(cfg->ldap_user_dn) <= 0)
+        || pb_ldap_template_uses(cfg->ldap_filter) <= 0) {
         snprintf(err, errlen, "ldap_user_dn and ldap_filter must contain %%u (the user name) "
                  "and no %% sequence other than %%u and %%%%");
         return PB_CONFIG;
@@ -390,46 +381,6 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
     }
     cfg->alg_mask = mask;
     return PB_OK;
-}
-
-enum pb_status
-pb_config_load(struct pb_config *cfg, int argc, const char **argv, struct pb_log *log)
-{
-    const char *path = NULL;
-    char err[256];
-    enum pb_status status;
-    int i;
-
-    status = pb_config_init(cfg);
-    if (status != PB_OK)
-        goto done;
-    /* The file comes first, so look for config= among the arguments now. */
-    for (i = 0; i < argc; i++)
-        if (strncmp(argv[i], "config=", 7) == 0)
-            path = argv[i] + 7;
-    if (path != NULL && path[0] != '/') {
-        pb_log(log, LOG_ERR, "config: config: expected an absolute path, got \"%s\"", path);
-        status = PB_CONFIG;
-        goto done;
-    }
-    status = pb_conf_read(cfg, path != NULL ? path : cfg->config, path != NULL, log);
-    if (status != PB_OK)
-        goto done;
-    for (i = 0; i < argc; i++) {
-        status = pb_config_apply(cfg, argv[i], PB_W_MODULE, err, sizeof(err));
-        if (status != PB_OK) {
-            if (status == PB_CONFIG)
-                pb_log(log, LOG_ERR, "config: module argument: %s", err);
-            goto done;
-        }
-    }
-    status = pb_config_finish(cfg, err, sizeof(err));
-    if (status == PB_CONFIG)
-        pb_log(log, LOG_ERR, "config: %s", err);
-    if (log != NULL)
-        log->debug = cfg->debug;
-done:
-    return status;
 }
 
 void

@@ -1,4 +1,5 @@
-/* The configuration, filled from the one option table in options.def. */
+/* The module's options: the one table in options.def and its parser.  It
+ * reads no file: conf.c hands it the lines that are its own. */
 #ifndef PB_OPTIONS_H
 #define PB_OPTIONS_H
 
@@ -85,6 +86,9 @@ struct pb_option {
 /* The table, sorted by name; count in *n. */
 const struct pb_option *pb_options_table(size_t *n);
 
+/* Non-zero if name is a module option. */
+int pb_options_is_key(const char *name);
+
 /* Set every option to its default.  Returns PB_OK or PB_NOMEM. */
 enum pb_status pb_config_init(struct pb_config *cfg);
 
@@ -97,12 +101,6 @@ enum pb_status pb_config_apply(struct pb_config *cfg, const char *word,
 /* Check the combination once every source is applied (e.g. HS256 needs
  * hmac_key_file) and derive alg_mask. */
 enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen);
-
-/* Defaults, then the configuration file (config= on the module line, else the
- * default path, which may be absent), then the module arguments.
- * A missing file named explicitly is an error. */
-enum pb_status pb_config_load(struct pb_config *cfg, int argc, const char **argv,
-                              struct pb_log *log);
 
 void pb_config_free(struct pb_config *cfg);
 

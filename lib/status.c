@@ -1,6 +1,8 @@
-/* Names for status codes and rejection reasons, as they appear in logs. */
+/* Names for status codes and rejection reasons, as they appear in logs; verdicts. */
 #include "config.h"
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "status.h"
 
@@ -64,4 +66,19 @@ pb_reason_name(enum pb_reason reason)
     if ((unsigned) reason < PB_R_COUNT && reason_names[reason] != NULL)
         return reason_names[reason];
     return "unknown";
+}
+
+void
+pb_verdict_set(struct pb_verdict *verdict, enum pb_reason reason, const char *fmt, ...)
+{
+    va_list ap;
+
+    verdict->reason = reason;
+    va_start(ap, fmt);
+    vsnprintf(verdict->detail, sizeof(verdict->detail), fmt, ap);
+    va_end(ap);
+    /* Details may quote token bytes (parser errors): keep them printable. */
+    for (char *p = verdict->detail; *p != '\0'; p++)
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+            *p = '?';
 }

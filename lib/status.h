@@ -51,6 +51,16 @@ enum pb_reason {
     PB_R_COUNT
 };
 
+/* A refusal's reason and one line of detail for the log. */
+struct pb_verdict {
+    enum pb_reason reason;
+    char detail[256];
+};
+
+/* Set both; the detail is made printable (it may quote token bytes). */
+void pb_verdict_set(struct pb_verdict *verdict, enum pb_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 const char *pb_status_name(enum pb_status status);
 const char *pb_reason_name(enum pb_reason reason);
 

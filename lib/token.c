@@ -1,10 +1,10 @@
-/* The token decision, in the order that does the least work for an attacker:
- * size, shape, header rules, algorithm, key, signature, then the claims. */
+/* The token checks, in the order that does the least work for an attacker:
+ * size and shape (as credential.c read them), header rules, algorithm, key,
+ * signature, then the claims. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include <openssl/err.h>
 
@@ -19,19 +19,6 @@
 /* The HMAC key file: a secret, so private to its owner, and small. */
 #define HMAC_KEY_MAX 4096
 #define HMAC_KEY_MIN 32
-
-const char *
-pb_token_strip_scheme(const char *text, size_t *len)
-{
-    if (*len > 7 && strncasecmp(text, "bearer", 6) == 0 && text[6] == ' ') {
-        size_t skip = 7;
-        while (skip < *len && text[skip] == ' ')
-            skip++;
-        *len -= skip;
-        return text + skip;
-    }
-    return text;
-}
 
 static void
 copy_claim(char *out, size_t cap, json_t *obj, const char *name)
@@ -61,16 +48,15 @@ kid_unknown(const struct pb_jws *jws, const struct pb_keyset *set)
  * authority rotated: ask it once more (rate-limited per host, so random
  * kids cannot turn logins into a flood of requests). */
 static enum pb_status
-keys_for(const struct pb_config *cfg, const struct pb_jws *jws, time_t now, struct pb_keyset **set,
-         const struct pb_log *log)
+keys_for(const struct pb_login_ctx *ctx, const struct pb_jws *jws, struct pb_keyset **set)
 {
     struct pb_keyset *newer = NULL;
-    enum pb_status status = pb_jwks_get(cfg, now, 0, set, log);
+    enum pb_status status = ctx->keys(ctx, 0, set);
 
-    if (status != PB_OK || !pb_jwks_is_remote(cfg) || !kid_unknown(jws, *set))
+    if (status != PB_OK || !pb_jwks_is_remote(ctx->cfg) || !kid_unknown(jws, *set))
         return status;
-    pb_log(log, LOG_INFO, "kid not in the cached keys: asking the authority for its current keys");
-    if (pb_jwks_get(cfg, now, 1, &newer, log) == PB_OK && newer != NULL) {
+    pb_log(ctx->log, LOG_INFO, "kid not in the cached keys: asking the authority for its current keys");
+    if (ctx->keys(ctx, 1, &newer) == PB_OK && newer != NULL) {
         pb_keyset_release(*set);
         *set = newer;
     }
@@ -199,16 +185,15 @@ note(enum pb_status *outcome, struct pb_verdict *verdict, enum pb_status status,
     }
 }
 
-/* The decision.  Without a trace it stops at the first failure (the module);
- * with one it goes as far as the token allows, reporting every check, and
- * the first failure is still the outcome.  In signature-only mode the claims
- * policy is left out and the payload (any bytes) is returned on success. */
-static enum pb_status
-decide(const struct pb_config *cfg, const char *user, const char *token, size_t len, time_t now,
-       const struct pb_log *log, struct pb_trace *trace, int signature_only,
-       struct pb_verdict *verdict, struct pb_token_info *info,
-       unsigned char **payload, size_t *payload_len)
+enum pb_status
+pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb_credential *cred,
+               struct pb_trace *trace, int signature_only, struct pb_verdict *verdict,
+               struct pb_token_info *info, unsigned char **payload, size_t *payload_len)
 {
+    const struct pb_config *cfg = ctx->cfg;
+    const struct pb_log *log = ctx->log;
+    const char *token = cred->text;
+    size_t len = cred->len;
     struct pb_jws jws;
     struct pb_keyset *set = NULL;
     struct pb_verdict step = { PB_R_NONE, "" };
@@ -225,15 +210,19 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
 
-    token = pb_token_strip_scheme(token, &len);
-    if (len > PB_JWS_MAX_TOKEN) {
+    if (payload != NULL) {
+        *payload = NULL;
+        *payload_len = 0;
+    }
+    /* Size and shape were read once, by pb_credential_read. */
+    if (cred->kind == PB_CRED_TOO_LARGE) {
         pb_verdict_set(verdict, PB_R_TOO_LARGE, "token of %zu bytes exceeds %d", len, PB_JWS_MAX_TOKEN);
         pb_trace_report(trace, "size", PB_CHECK_FAIL, "%s", verdict->detail);
         outcome = PB_REJECTED;
         goto done;
     }
     pb_trace_report(trace, "size", PB_CHECK_OK, "%zu bytes (limit %d)", len, PB_JWS_MAX_TOKEN);
-    if (!pb_jws_is_token_shaped(token, len)) {
+    if (cred->kind != PB_CRED_TOKEN) {
         pb_verdict_set(verdict, PB_R_NOT_A_TOKEN, "input is not a JWS compact token");
         pb_trace_report(trace, "format", PB_CHECK_FAIL, "%s", verdict->detail);
         outcome = PB_REJECTED;
@@ -284,7 +273,7 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
             pb_trace_report(trace, "key", PB_CHECK_FAIL, "no jwks configured");
             status = PB_UNAVAILABLE;
         } else {
-            status = keys_for(cfg, &jws, now, &set, log);
+            status = keys_for(ctx, &jws, &set);
             if (status == PB_OK)
                 status = verify_with_keys(&jws, set, log, trace, &step, info);
             else
@@ -321,13 +310,13 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         pb_log(log, LOG_WARNING, "no issuer configured: tokens are accepted whoever issued them");
     if (cfg->audiences.count == 0)
         pb_log(log, LOG_WARNING, "no audience configured: only tokens without an aud claim are accepted");
-    status = pb_claims_check(cfg, jws.claims, user, now, trace, &step);
+    status = pb_claims_check(cfg, jws.claims, user, ctx->now, trace, &step);
     note(&outcome, verdict, status, &step);
     if (outcome == PB_OK) {
         long long exp = 0;
         pb_claims_numeric_date(json_object_get(jws.claims, "exp"), &exp);
         pb_log(log, LOG_DEBUG, "claims accepted for %s claim, expires in %lld s", cfg->user_claim,
-               exp - (long long) now);
+               exp - (long long) ctx->now);
     }
 done:
     /* Failed verifications leave entries on OpenSSL's per-thread error queue;
@@ -344,25 +333,11 @@ pb_token_verify(const struct pb_config *cfg, const char *user, const char *token
                 time_t now, const struct pb_log *log, struct pb_verdict *verdict,
                 struct pb_token_info *info)
 {
-    return decide(cfg, user, token, len, now, log, NULL, 0, verdict, info, NULL, NULL);
-}
+    const struct pb_login_ctx ctx = { cfg, log, now, pb_jwks_get, NULL, NULL };
+    struct pb_credential cred;
 
-enum pb_status
-pb_token_explain(const struct pb_config *cfg, const char *user, const char *token, size_t len,
-                 time_t now, const struct pb_log *log, struct pb_trace *trace,
-                 struct pb_verdict *verdict, struct pb_token_info *info)
-{
-    return decide(cfg, user, token, len, now, log, trace, 0, verdict, info, NULL, NULL);
-}
-
-enum pb_status
-pb_token_verify_signature(const struct pb_config *cfg, const char *token, size_t len,
-                          const struct pb_log *log, struct pb_trace *trace, struct pb_verdict *verdict,
-                          struct pb_token_info *info, unsigned char **payload, size_t *payload_len)
-{
-    *payload = NULL;
-    *payload_len = 0;
-    return decide(cfg, NULL, token, len, 0, log, trace, 1, verdict, info, payload, payload_len);
+    pb_credential_read(token, len, &cred);
+    return pb_token_check(&ctx, user, &cred, NULL, 0, verdict, info, NULL, NULL);
 }
 
 void

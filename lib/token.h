@@ -1,14 +1,17 @@
-/* The whole token decision: structure, algorithm, key, signature, claims.
- * Shared by the PAM module and bearer-token so the two never disagree. */
+/* The token checks: structure, algorithm, key, signature, claims.  Shared
+ * by the PAM module (through login.c) and bearer-token verify, so the two
+ * never disagree. */
 #ifndef PB_TOKEN_H
 #define PB_TOKEN_H
 
 #include <stddef.h>
 #include <time.h>
 
-#include "jws.h"
+#include "context.h"
+#include "credential.h"
 #include "log.h"
 #include "options.h"
+#include "status.h"
 #include "trace.h"
 
 /* What may be logged about a token: identifiers, never the token. */
@@ -19,32 +22,27 @@ struct pb_token_info {
     char alg[16];
 };
 
-/* Strip an optional "Bearer " scheme (RFC 6750 2.1; the scheme name is
- * case-insensitive).  Returns a pointer into text and sets *len. */
-const char *pb_token_strip_scheme(const char *text, size_t *len);
+/* Check cred (read once by pb_credential_read) for user (NULL: the user
+ * check is skipped) under ctx.  Returns PB_OK (accepted), PB_REJECTED (the
+ * verdict says why), PB_UNAVAILABLE (no usable keys), PB_CONFIG or
+ * PB_NOMEM; info holds what could be read.
+ * trace NULL: stop at the first failure (a login).  Otherwise report every
+ * check to trace and go on as far as the token allows; the first failure is
+ * still the outcome.
+ * signature_only: JOSE only, no claims policy; on success *payload holds the
+ * payload bytes (a NUL-terminated copy the caller frees). */
+enum pb_status pb_token_check(const struct pb_login_ctx *ctx, const char *user,
+                              const struct pb_credential *cred, struct pb_trace *trace,
+                              int signature_only, struct pb_verdict *verdict,
+                              struct pb_token_info *info, unsigned char **payload, size_t *payload_len);
 
-/* Verify token for user under cfg at time now.  Returns PB_OK (accepted),
- * PB_REJECTED (verdict says why), PB_UNAVAILABLE (no usable keys), PB_CONFIG,
- * or PB_NOMEM.  info is filled with what could be read. */
+/* The same from text, keys from pb_jwks_get and no HTTP plugin: for
+ * programs that only ever read keys from files or the cache (tests,
+ * benchmarks). */
 enum pb_status pb_token_verify(const struct pb_config *cfg, const char *user,
                                const char *token, size_t len, time_t now,
                                const struct pb_log *log, struct pb_verdict *verdict,
                                struct pb_token_info *info);
-
-/* The same decision, reporting every check to trace (see trace.h) and going
- * on past failures where the token still allows it; the outcome and verdict
- * are exactly pb_token_verify's.  user may be NULL (user check skipped). */
-enum pb_status pb_token_explain(const struct pb_config *cfg, const char *user, const char *token,
-                                size_t len, time_t now, const struct pb_log *log, struct pb_trace *trace,
-                                struct pb_verdict *verdict, struct pb_token_info *info);
-
-/* JOSE only: size, format, algorithm allow-list, key selection and signature,
- * under the same rules, but no claims policy; on success *payload holds the
- * payload bytes (any bytes, NUL-terminated copy; caller frees). */
-enum pb_status pb_token_verify_signature(const struct pb_config *cfg, const char *token, size_t len,
-                                         const struct pb_log *log, struct pb_trace *trace,
-                                         struct pb_verdict *verdict, struct pb_token_info *info,
-                                         unsigned char **payload, size_t *payload_len);
 
 /* Log the outcome in the fixed vocabulary:
  *   "accepted: user U (alg A, kid K, jti J)"

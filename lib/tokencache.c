@@ -403,7 +403,9 @@ pb_cache_lock(int dirfd, const char *authority, long timeout, char *err, size_t 
         return -1;
     }
     /* A blocking flock that SIGALRM interrupts: no polling delay for the
-     * waiters of a renewal.  This is a program of its own, not a library. */
+     * waiters of a renewal.  The code is in the shared library, but only
+     * bearer-token (single-threaded, a process of its own) calls it: the
+     * module never installs a signal handler. */
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_alarm;
     sigemptyset(&sa.sa_mask);

@@ -56,7 +56,8 @@ enum pb_cache_result pb_cache_write(int dirfd, const char *authority, const stru
 enum pb_cache_result pb_cache_remove(int dirfd, const char *authority, char *err, size_t errlen);
 
 /* Take the authority's lock (serialises renewals and writes), waiting at most
- * timeout seconds.  Returns the lock's descriptor or -1. */
+ * timeout seconds.  Returns the lock's descriptor or -1.  bearer-token only:
+ * it waits with SIGALRM, which the module must never touch. */
 int pb_cache_lock(int dirfd, const char *authority, long timeout, char *err, size_t errlen);
 
 const char *pb_cache_result_name(enum pb_cache_result r);

@@ -1,35 +1,39 @@
-/* Module arguments and configuration, and the status-to-PAM-code table. */
+/* Module arguments and configuration, and what the core is handed: the
+ * log, the clock, and the plugins loaded from the module's own directory. */
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 
 #include "http.h"
 #include "internal.h"
-#include "status.h"
+#include "jwks-source.h"
+#include "ldap-auth.h"
+#include "plugin.h"
+
+/* Loaded on first use, kept for the life of the process: pam_bearer-ldap.so
+ * when a password arrives, pam_bearer-http.so when keys must be fetched. */
+static struct pb_plugin ldap_plugin = { "pam_bearer-ldap.so", PB_LDAP_OPS_SYMBOL, PB_LDAP_OPS_VERSION, NULL };
+static struct pb_plugin http_plugin = { "pam_bearer-http.so", PB_HTTP_OPS_SYMBOL, PB_HTTP_OPS_VERSION, NULL };
+
+static const struct pb_ldap_ops *
+ldap_ops(const struct pb_log *log)
+{
+    return pb_plugin_load(&ldap_plugin, log);
+}
+
+static const struct pb_http_ops *
+http_ops(const struct pb_log *log)
+{
+    return pb_plugin_load(&http_plugin, log);
+}
 
 static void
 syslog_sink(void *ctx, int priority, const char *line)
 {
     pam_syslog((pam_handle_t *) ctx, priority, "%s", line);
-}
-
-int
-pb_pam_code(int status)
-{
-    static const int codes[] = {
-        [PB_OK] = PAM_SUCCESS,
-        [PB_REJECTED] = PAM_AUTH_ERR,
-        [PB_UNAVAILABLE] = PAM_AUTHINFO_UNAVAIL,
-        [PB_CONFIG] = PAM_SERVICE_ERR,
-        [PB_NOMEM] = PAM_BUF_ERR,
-        [PB_SYSTEM] = PAM_SYSTEM_ERR,
-    };
-
-    if (status >= 0 && (size_t) status < sizeof(codes) / sizeof(codes[0]))
-        return codes[status];
-    return PAM_SERVICE_ERR;   /* unknown outcomes never become success */
 }
 
 int
@@ -42,13 +46,30 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->flags = flags;
     args->log.sink = syslog_sink;
     args->log.ctx = pamh;
-    pb_http_set_provider(pb_pam_http_ops);   /* loaded only if keys must be fetched */
-    status = pb_config_load(&args->cfg, argc, argv, &args->log);
-    return pb_pam_code(status);
+    args->ctx.cfg = &args->cfg;
+    args->ctx.log = &args->log;
+    args->ctx.now = time(NULL);
+    args->ctx.keys = pb_jwks_get;
+    args->ctx.http = http_ops;
+    args->ctx.ldap = ldap_ops;
+    status = pb_conf_load_options(&args->cfg, argc, argv, &args->log);
+    return pb_pam_code(PB_PHASE_AUTH, status, PB_R_NONE);
 }
 
 void
 pb_pam_args_free(struct pb_pam_args *args)
 {
     pb_config_free(&args->cfg);
+}
+
+int
+pb_pam_get_user(struct pb_pam_args *args, const char **user, int log_failure)
+{
+    int code = pam_get_user(args->pamh, user, NULL);
+
+    if (code == PAM_SUCCESS && *user != NULL && (*user)[0] != '\0')
+        return PAM_SUCCESS;
+    if (log_failure)
+        pb_log(&args->log, LOG_ERR, "cannot determine the user: %s", pam_strerror(args->pamh, code));
+    return code == PAM_SUCCESS ? PAM_USER_UNKNOWN : code;
 }

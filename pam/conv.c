@@ -12,24 +12,13 @@
 #include <security/pam_ext.h>
 
 #include "internal.h"
-#include "jws.h"
+#include "credential.h"
 #include "ldap-auth.h"
 #include "secret.h"
 
 /* The lengths at which ssh and sudo cut an answer. */
 #define SSH_CUT 1023
 #define SUDO_CUT 511
-
-/* What a compact JWS is made of. */
-static const char jws_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
-
-/* base64url and dots only: a token's beginning, not a password. */
-int
-pb_pam_token_prefix(const char *s, size_t len)
-{
-    return len >= 3 && strncmp(s, "eyJ", 3) == 0
-        && strspn(s, jws_alphabet) == len;
-}
 
 int
 pb_pam_continue_token(struct pb_pam_args *args, const char **token)
@@ -40,7 +29,7 @@ pb_pam_continue_token(struct pb_pam_args *args, const char **token)
     char *buf, *prev = NULL;
     int code = PAM_AUTH_ERR;
 
-    if (args->cfg.token_parts < 2 || len < 2 || first[len - 1] != '\\' || !pb_pam_token_prefix(first, len - 1))
+    if (args->cfg.token_parts < 2 || len < 2 || first[len - 1] != '\\' || !pb_credential_token_prefix(first, len - 1))
         return PAM_SUCCESS;     /* a whole answer: nothing to add */
     /* Bounded before the copy: sshd passes an answer of any length. */
     if (len - 1 > PB_JWS_MAX_TOKEN) {
@@ -87,7 +76,7 @@ pb_pam_continue_token(struct pb_pam_args *args, const char **token)
             pb_secret_free_str(resp);
             goto done;
         }
-        if (n == 0 || strspn(resp, jws_alphabet) != n) {
+        if (n == 0 || !pb_credential_is_token_text(resp, n)) {
             pb_log(&args->log, LOG_NOTICE, "rejected: malformed: token part %ld is not a piece of a token", part);
             pb_secret_free_str(resp);
             goto done;

@@ -4,8 +4,12 @@
 
 #include <security/pam_modules.h>
 
+#include "context.h"
 #include "log.h"
-#include "options.h"
+#include "conf.h"
+#include "status.h"
+
+struct pb_login_result;
 
 /* Everything one call into the module needs; lives for that call only. */
 struct pb_pam_args {
@@ -13,6 +17,7 @@ struct pb_pam_args {
     int flags;
     struct pb_config cfg;
     struct pb_log log;
+    struct pb_login_ctx ctx;    /* cfg, log, the clock and the plugins, for lib/ */
 };
 
 /* Build args from the module line and the configuration file.
@@ -21,8 +26,20 @@ int pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags,
                     int argc, const char **argv);
 void pb_pam_args_free(struct pb_pam_args *args);
 
-/* The one table from core status to PAM code. */
-int pb_pam_code(int status);
+/* codes.c: the one table from a core outcome to a PAM code.  The phase
+ * decides what a refusal means (PAM_PERM_DENIED in account, ...). */
+enum pb_pam_phase {
+    PB_PHASE_AUTH,              /* a login; also session tokens under require_tokens */
+    PB_PHASE_ACCOUNT,
+    PB_PHASE_CURRENT_PASSWORD,  /* pam_chauthtok, PAM_PRELIM_CHECK */
+    PB_PHASE_NEW_PASSWORD       /* pam_chauthtok, PAM_UPDATE_AUTHTOK */
+};
+int pb_pam_code(enum pb_pam_phase phase, enum pb_status status, enum pb_reason reason);
+/* What bearer-token's exit status (-1: it did not run to the end) means. */
+enum pb_status pb_pam_helper_status(int exit_status);
+
+/* args.c: the PAM user, or a PAM code (logged when log_failure). */
+int pb_pam_get_user(struct pb_pam_args *args, const char **user, int log_failure);
 
 int pb_pam_authenticate(struct pb_pam_args *args);
 int pb_pam_account(struct pb_pam_args *args);
@@ -49,16 +66,14 @@ int pb_pam_open_session(struct pb_pam_args *args);
 /* use_session_token: verify the user's cached session token (no prompt).
  * To authenticate (authenticating non-zero), only the user's own real uid
  * may ask; the account phase reads it to check claims of a user already
- * authenticated. */
-int pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticating);
+ * authenticated.  PB_OK, or why not (logged). */
+enum pb_status pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticating);
 int pb_pam_close_session(struct pb_pam_args *args);
 
 /* conv.c: a first answer ending in a backslash is the start of a token in
  * parts; ask for the rest and point *token at the whole (PAM_AUTHTOK).  An
  * ordinary answer is left alone. */
 int pb_pam_continue_token(struct pb_pam_args *args, const char **token);
-/* Non-zero if s starts like a compact JWS ("eyJ", base64url and dots). */
-int pb_pam_token_prefix(const char *s, size_t len);
 /* After a refusal: say so when the token's length is where ssh or sudo cut. */
 void pb_pam_explain_cut(struct pb_pam_args *args, size_t len);
 
@@ -67,14 +82,5 @@ struct pb_ldap_note;
  * the application asked for PAM_SILENT. */
 void pb_pam_show_note(struct pb_pam_args *args, const struct pb_ldap_note *note);
 
-struct pb_ldap_ops;
-/* The LDAP operations, loading pam_bearer-ldap.so on first use; NULL (and
- * logged) when it cannot be loaded. */
-const struct pb_ldap_ops *pb_pam_password_ops(const struct pb_log *log);
-
-struct pb_http_ops;
-/* The HTTP operations, loading pam_bearer-http.so on first use (a fetch of
- * keys); NULL (and logged) when it cannot be loaded. */
-const struct pb_http_ops *pb_pam_http_ops(const struct pb_log *log);
 
 #endif

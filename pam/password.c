@@ -26,22 +26,12 @@ get_current(struct pb_pam_args *args, const char *user, const char **old)
     if (code == PAM_SUCCESS && (*old == NULL || (*old)[0] == '\0')) {
         pb_log(&args->log, LOG_NOTICE, "rejected: empty-password: no current password (user %s, password change)",
                user);
-        code = PAM_AUTH_ERR;
+        code = pb_pam_code(PB_PHASE_CURRENT_PASSWORD, PB_REJECTED, PB_R_EMPTY_PASSWORD);
     } else if (code != PAM_SUCCESS) {
         pb_log(&args->log, LOG_ERR, "cannot get the current password: %s", pam_strerror(args->pamh, code));
         code = code == PAM_CONV_AGAIN ? PAM_INCOMPLETE : PAM_AUTHTOK_RECOVERY_ERR;
     }
     return code;
-}
-
-/* A refusal as a PAM code: the current password's (wrong, expired, locked)
- * is an authentication failure, as in pam_unix; the new password's is
- * PAM_AUTHTOK_ERR. */
-static int
-refusal_code(enum pb_reason reason)
-{
-    return reason == PB_R_BAD_PASSWORD || reason == PB_R_PASSWORD_EXPIRED || reason == PB_R_ACCOUNT_LOCKED
-               ? PAM_AUTH_ERR : PAM_AUTHTOK_ERR;
 }
 
 /* PAM_PRELIM_CHECK: does the directory take the current password? */
@@ -64,7 +54,7 @@ check_current(struct pb_pam_args *args, const struct pb_ldap_ops *ops, const cha
     }
     if (status != PB_REJECTED) {
         pb_log(&args->log, LOG_ERR, "%s: password of user %s not changed", pb_status_name(status), shown);
-        return pb_pam_code(status);
+        return pb_pam_code(PB_PHASE_CURRENT_PASSWORD, status, PB_R_NONE);
     }
     pb_log(&args->log, LOG_NOTICE, "rejected: %s: %s (user %s, password change)", pb_reason_name(verdict.reason),
            verdict.detail, shown);
@@ -73,7 +63,7 @@ check_current(struct pb_pam_args *args, const struct pb_ldap_ops *ops, const cha
         snprintf(note.text, sizeof(note.text), "Your current password was not accepted.");
     note.is_error = 1;
     pb_pam_show_note(args, &note);
-    return refusal_code(verdict.reason);
+    return pb_pam_code(PB_PHASE_CURRENT_PASSWORD, status, verdict.reason);
 }
 
 /* PAM_UPDATE_AUTHTOK: ask for the new password and have it set. */
@@ -107,10 +97,10 @@ change(struct pb_pam_args *args, const struct pb_ldap_ops *ops, const char *user
     if (status == PB_REJECTED) {
         pb_log(&args->log, LOG_NOTICE, "rejected: %s: %s (user %s, password change)",
                pb_reason_name(verdict.reason), verdict.detail, shown);
-        return refusal_code(verdict.reason);
+    } else {
+        pb_log(&args->log, LOG_ERR, "%s: password of user %s not changed", pb_status_name(status), shown);
     }
-    pb_log(&args->log, LOG_ERR, "%s: password of user %s not changed", pb_status_name(status), shown);
-    return pb_pam_code(status);
+    return pb_pam_code(PB_PHASE_NEW_PASSWORD, status, verdict.reason);
 }
 
 int
@@ -129,14 +119,10 @@ pb_pam_chauthtok(struct pb_pam_args *args)
         return PAM_IGNORE;
     if (!(args->flags & (PAM_PRELIM_CHECK | PAM_UPDATE_AUTHTOK)))
         return PAM_SERVICE_ERR;
-    code = pam_get_user(args->pamh, &user, NULL);
-    if (code != PAM_SUCCESS || user == NULL || user[0] == '\0') {
-        pb_log(&args->log, LOG_ERR, "cannot determine the user: %s", pam_strerror(args->pamh, code));
-        return code == PAM_SUCCESS ? PAM_USER_UNKNOWN : code;
-    }
-    ops = pb_pam_password_ops(&args->log);
-    if (ops == NULL)
-        return PAM_AUTHINFO_UNAVAIL;
+    if ((code = pb_pam_get_user(args, &user, 1)) != PAM_SUCCESS)
+        return code;
+    if ((ops = args->ctx.ldap(&args->log)) == NULL)
+        return pb_pam_code(PB_PHASE_NEW_PASSWORD, PB_UNAVAILABLE, PB_R_NONE);
     pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
     if (args->flags & PAM_PRELIM_CHECK)
         return check_current(args, ops, user, shown);

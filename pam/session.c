@@ -17,10 +17,10 @@
 #include <security/pam_ext.h>
 #include <security/pam_modutil.h>
 
-#include "authority.h"
+#include "conf.h"
 #include "exit-codes.h"
 #include "internal.h"
-#include "token.h"
+#include "login.h"
 #include "tokencache.h"
 #include "spawn.h"
 
@@ -121,7 +121,7 @@ authority_name(struct pb_pam_args *args, char *out, size_t cap)
 
     if (args->cfg.authority != NULL)
         return (size_t) snprintf(out, cap, "%s", args->cfg.authority) < cap ? 0 : -1;
-    if (pb_authority_list(args->cfg.config, names, sizeof(names), &args->log) != PB_OK || names[0] == '\0') {
+    if (pb_conf_list_authorities(args->cfg.config, names, sizeof(names), &args->log) != PB_OK || names[0] == '\0') {
         pb_log(&args->log, LOG_ERR, "session token: no [authority NAME] section in %s", args->cfg.config);
         return -1;
     }
@@ -235,9 +235,7 @@ done:
         return PAM_SUCCESS;
     /* require_tokens: an unreachable authority lets the stack fall through;
      * a refusal is a refusal; anything else is the administrator's to fix. */
-    if (status == PB_EXIT_UNREACHABLE || status < 0)
-        return PAM_AUTHINFO_UNAVAIL;
-    return status == PB_EXIT_REJECTED || status == PB_EXIT_LOGIN_REQUIRED ? PAM_AUTH_ERR : PAM_SERVICE_ERR;
+    return pb_pam_code(PB_PHASE_AUTH, pb_pam_helper_status(status < 0 ? -1 : status), PB_R_NONE);
 }
 
 int
@@ -282,17 +280,16 @@ pb_pam_close_session(struct pb_pam_args *args)
     return PAM_SUCCESS;
 }
 
-int
+enum pb_status
 pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticating)
 {
     const struct passwd *pw = pam_modutil_getpwnam(args->pamh, user);
     struct pb_tokens t = { 0 };
-    struct pb_verdict verdict;
-    struct pb_token_info info;
+    struct pb_login_result result;
     char dir[4096], name[PB_SECTION_NAME_MAX + 1], err[512];
     enum pb_cache_result r;
-    enum pb_status status;
-    int fd = -1, code = PAM_AUTH_ERR;
+    enum pb_status status = PB_REJECTED;
+    int fd = -1;
 
     if (pw == NULL || authority_name(args, name, sizeof(name)) != 0)
         goto done;
@@ -319,12 +316,10 @@ pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticat
         goto done;
     }
     pb_log(&args->log, LOG_INFO, "session token: %s/%s.json of %s", dir, name, pw->pw_name);
-    status = pb_token_verify(&args->cfg, user, t.access, strlen(t.access), time(NULL), &args->log, &verdict, &info);
-    pb_token_log_outcome(&args->log, status, user, &verdict, &info);
-    code = pb_pam_code(status);
+    status = pb_login_token(&args->ctx, user, t.access, strlen(t.access), &result);
 done:
     if (fd >= 0)
         close(fd);
     pb_tokens_clear(&t);
-    return code;
+    return status;
 }

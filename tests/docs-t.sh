@@ -46,9 +46,9 @@ LC_ALL=C
 export LC_ALL
 def=$srcdir/lib/options.def
 status_c=$srcdir/lib/status.c
-conf5=$srcdir/docs/pam_bearer.conf.5
-man8=$srcdir/docs/pam_bearer.8
-man1=$srcdir/docs/bearer-token.1
+conf5=$srcdir/docs/pam_bearer.conf.5.in
+man8=$srcdir/docs/pam_bearer.8.in
+man1=$srcdir/docs/bearer-token.1.in
 commands_h=$srcdir/lib/exit-codes.h
 authority_def=$srcdir/lib/authority.def
 main_c=$srcdir/helper/main.c

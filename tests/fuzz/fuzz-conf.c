@@ -6,9 +6,9 @@
  * written over one private file (configuration is read from a path only,
  * with the checks on owner and mode a real file gets), then read the way
  * both programs read it:
- *   1. pb_config_load: defaults, the top-level lines of the file, the module
+ *   1. pb_conf_load_options: defaults, the top-level lines of the file, the module
  *      arguments, pb_config_finish (the module, and bearer-token verify);
- *   2. pb_authority_list, then pb_authority_load of the first section and of
+ *   2. pb_conf_list_authorities, then pb_conf_load_authority of the first section and of
  *      each listed one (bearer-token, and the module at logout), with the
  *      accessors bearer-token uses on a loaded authority.
  * Everything is freed each time; LeakSanitizer checks that.
@@ -110,7 +110,7 @@ load_authority(const char *name, const struct pb_log *log)
 {
     struct pb_authority a;
 
-    if (pb_authority_load(conf_path, name, &a, log) == PB_OK) {
+    if (pb_conf_load_authority(conf_path, name, &a, log) == PB_OK) {
         use_authority(&a);
         pb_authority_clear(&a);
     }
@@ -141,12 +141,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     argv[argc++] = config_arg;
 
-    (void) pb_config_load(&cfg, argc, argv, &log);
+    (void) pb_conf_load_options(&cfg, argc, argv, &log);
     pb_config_free(&cfg);
     free(line);
 
     load_authority(NULL, &log);
-    if (pb_authority_list(conf_path, names, sizeof(names), &log) == PB_OK) {
+    if (pb_conf_list_authorities(conf_path, names, sizeof(names), &log) == PB_OK) {
         char *next, *name = names;
         for (int loads = 0; loads < MAX_LOADS && (next = strchr(name, '\n')) != NULL; loads++) {
             *next = '\0';

@@ -2,7 +2,7 @@
  * fuzz-jws: libFuzzer target for the token path.
  *
  * Each input is taken as the password a user typed.  It goes through
- *   1. pb_jws_is_token_shaped, pb_token_strip_scheme, pb_jws_parse and, when the
+ *   1. pb_credential_read (scheme, size, shape), pb_jws_parse and, when the
  *      structure parses, pb_jws_verify against every key of a small key set
  *      that fits (through pb_keyset_key, which converts keys lazily) and the
  *      HMAC secret, pb_jws_parse_claims and pb_claims_check under two
@@ -42,6 +42,7 @@
 #include "alg.h"
 #include "b64url.h"
 #include "claims.h"
+#include "credential.h"
 #include "jwk.h"
 #include "jws.h"
 #include "keyset.h"
@@ -334,13 +335,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *) data, *token;
+    struct pb_credential cred;
     struct pb_verdict verdict;
     struct pb_jws jws;
     char *resigned = NULL;
     size_t len = size, resigned_len = 0;
 
-    (void) pb_jws_is_token_shaped(text, size);
-    token = pb_token_strip_scheme(text, &len);
+    pb_credential_read(text, size, &cred);
+    token = cred.text;
+    len = cred.len;
 
     /* 1. The pieces, one by one. */
     if (pb_jws_parse(token, len, &jws, &verdict) == PB_OK) {

@@ -37,7 +37,7 @@ static enum pb_status
 load_text(const char *text, const char *name, struct pb_authority *a)
 {
     write_file(path, text, 0644);
-    return pb_authority_load(path, name, a, &quiet);
+    return pb_conf_load_authority(path, name, a, &quiet);
 }
 
 /* --- a recording HTTP provider ------------------------------------------------------- */
@@ -63,13 +63,6 @@ fake_get(const struct pb_http_request *req, struct pb_http_response *resp, const
 }
 
 static const struct pb_http_ops fake_ops = { PB_HTTP_OPS_VERSION, fake_get };
-
-static const struct pb_http_ops *
-fake_provider(const struct pb_log *log)
-{
-    (void) log;
-    return &fake_ops;
-}
 
 /* An unsigned JWT with the given exp: only exp is read. */
 static char *
@@ -134,7 +127,7 @@ test_presets(void)
     pb_authority_clear(&a);
     {
         char names[128];
-        tap_ok(pb_authority_list(path, names, sizeof(names), &quiet) == PB_OK
+        tap_ok(pb_conf_list_authorities(path, names, sizeof(names), &quiet) == PB_OK
                && strcmp(names, "first\nsecond\n") == 0, "sections listed in file order");
     }
     {
@@ -235,7 +228,6 @@ test_exchange(void)
     struct pb_tokens t = { 0 }, r = { 0 };
     char text[2048], *jwt = jwt_with_exp(5000);
 
-    pb_http_set_provider(fake_provider);
     write_file(secret_path, "testsecret\n", 0600);
     snprintf(text, sizeof(text),
              "[authority o]\npreset = oauth2\nurl = https://o.example\nclient_id = testclient\n"
@@ -245,7 +237,7 @@ test_exchange(void)
     snprintf(text, sizeof(text), "{\"access_token\":\"%s\",\"refresh_token\":\"R1\",\"expires_in\":3600,"
              "\"token_type\":\"Bearer\",\"scope\":\"openid sudo\"}", jwt);
     reply_body = text;
-    tap_is_int(pb_exchange_login(&a, "alice", "p@ss w&rd", 1000, &t, &quiet), PB_X_OK, "oauth2 login");
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "alice", "p@ss w&rd", 1000, &t, &quiet), PB_OK, "oauth2 login");
     tap_is_str(seen_body, "grant_type=password&username=alice&password=p%40ss+w%26rd&scope=openid+sudo",
                "form body: fixed fields, then the user's, form-encoded");
     tap_is_str(seen_auth, "Basic dGVzdGNsaWVudDp0ZXN0c2VjcmV0", "HTTP Basic client authentication");
@@ -255,7 +247,7 @@ test_exchange(void)
     tap_is_str(t.refresh, "R1", "refresh token kept");
 
     snprintf(text, sizeof(text), "{\"access_token\":\"%s\",\"expires_in\":99999}", jwt);
-    tap_is_int(pb_exchange_refresh(&a, &t, 1000, &r, &quiet), PB_X_OK, "oauth2 renewal");
+    tap_is_int(pb_exchange_refresh(&fake_ops, &a, &t, 1000, &r, &quiet), PB_OK, "oauth2 renewal");
     tap_is_str(seen_body, "grant_type=refresh_token&refresh_token=R1", "renewal body");
     tap_is_int(r.expires, 5000, "expiry: the token's own exp when it is earlier");
     tap_is_str(r.refresh, "R1", "no new refresh token: the old one stays (RFC 6749 section 6)");
@@ -263,25 +255,25 @@ test_exchange(void)
 
     reply_status = 400;
     reply_body = "{\"error\":\"invalid_grant\"}";
-    tap_is_int(pb_exchange_refresh(&a, &t, 1000, &r, &quiet), PB_X_REFUSED, "invalid_grant: REFUSED");
+    tap_is_int(pb_exchange_refresh(&fake_ops, &a, &t, 1000, &r, &quiet), PB_REJECTED, "invalid_grant: REFUSED");
     reply_body = "{\"error\":\"invalid_client\"}";
     reply_status = 401;
-    tap_is_int(pb_exchange_login(&a, "alice", "x", 1000, &r, &quiet), PB_X_CONFIG, "invalid_client: CONFIG");
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "alice", "x", 1000, &r, &quiet), PB_CONFIG, "invalid_client: CONFIG");
     reply_status = 503;
     reply_body = "busy";
-    tap_is_int(pb_exchange_login(&a, "alice", "x", 1000, &r, &quiet), PB_X_UNREACHABLE, "503: UNREACHABLE");
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "alice", "x", 1000, &r, &quiet), PB_UNAVAILABLE, "503: UNREACHABLE");
     reply_status = 200;
     reply_body = "<html>oops";
-    tap_is_int(pb_exchange_login(&a, "alice", "x", 1000, &r, &quiet), PB_X_UNREACHABLE, "garbage: UNREACHABLE");
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "alice", "x", 1000, &r, &quiet), PB_UNAVAILABLE, "garbage: UNREACHABLE");
     reply_body = "{\"access_token\":\"opaque\"}";
-    tap_is_int(pb_exchange_login(&a, "alice", "x", 1000, &r, &quiet), PB_X_UNREACHABLE, "no expiry at all: refused");
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "alice", "x", 1000, &r, &quiet), PB_UNAVAILABLE, "no expiry at all: refused");
     reply_body = "{\"access_token\":\"bad token\",\"expires_in\":60}";
-    tap_is_int(pb_exchange_login(&a, "alice", "x", 1000, &r, &quiet), PB_X_UNREACHABLE,
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "alice", "x", 1000, &r, &quiet), PB_UNAVAILABLE,
                "a token with a blank: refused (it would break a header)");
-    tap_is_int(pb_exchange_login(&a, "alice", "x", 6000, &r, &quiet) , PB_X_UNREACHABLE,
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "alice", "x", 6000, &r, &quiet) , PB_UNAVAILABLE,
                "a reply already expired: refused");
     reply_body = "";
-    tap_is_int(pb_exchange_revoke(&a, &t, &quiet), PB_X_OK, "RFC 7009 revocation");
+    tap_is_int(pb_exchange_revoke(&fake_ops, &a, &t, &quiet), PB_OK, "RFC 7009 revocation");
     tap_is_str(seen_body, "token=R1&token_type_hint=refresh_token", "revokes the refresh token");
     pb_authority_clear(&a);
 
@@ -291,7 +283,7 @@ test_exchange(void)
              "\"expires_on\":2000}", jwt);
     reply_body = text;
     pb_tokens_clear(&t);
-    tap_is_int(pb_exchange_login(&a, "al\"ice", "pw", 1000, &t, &quiet), PB_X_OK, "mlserver login");
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "al\"ice", "pw", 1000, &t, &quiet), PB_OK, "mlserver login");
     tap_is_str(seen_body, "{\"username\":\"al\\\"ice\",\"password\":\"pw\"}", "JSON body, escaped");
     tap_is_str(seen_type, "application/json", "JSON content type");
     tap_is_int(t.expires, 2000, "expires_on wins when earliest");
@@ -300,7 +292,7 @@ test_exchange(void)
     t.access = strdup("x");
     t.refresh = strdup("0/LTo+=");
     reply_body = "";
-    tap_is_int(pb_exchange_revoke(&a, &t, &quiet), PB_X_OK, "mlserver revocation");
+    tap_is_int(pb_exchange_revoke(&fake_ops, &a, &t, &quiet), PB_OK, "mlserver revocation");
     tap_is_str(seen_method, "DELETE", "by DELETE");
     tap_is_str(seen_url, "https://m.example/login/refreshToken?refreshToken=0%2FLTo%2B%3D", "refresh token in the query, encoded");
     pb_authority_clear(&a);
@@ -309,13 +301,13 @@ test_exchange(void)
     snprintf(text, sizeof(text), "%s\r\n", jwt);
     reply_body = text;
     pb_tokens_clear(&r);
-    tap_is_int(pb_exchange_login(&a, "Allen", "password", 1000, &r, &quiet), PB_X_OK, "arsystem login");
+    tap_is_int(pb_exchange_login(&fake_ops, &a, "Allen", "password", 1000, &r, &quiet), PB_OK, "arsystem login");
     tap_is_str(seen_body, "username=Allen&password=password", "the seed's form body");
     tap_is_str(r.access, jwt, "the text reply, line end dropped, is the token");
     tap_is_int(r.expires, 5000, "expiry from the token");
     reply_body = "";
     reply_status = 204;
-    tap_is_int(pb_exchange_revoke(&a, &r, &quiet), PB_X_OK, "arsystem logout");
+    tap_is_int(pb_exchange_revoke(&fake_ops, &a, &r, &quiet), PB_OK, "arsystem logout");
     tap_ok(strncmp(seen_auth, "AR-JWT ", 7) == 0 && strcmp(seen_auth + 7, jwt) == 0, "with the AR-JWT header");
     pb_authority_clear(&a);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credential.h"
 #include "jws.h"
 #include "tap.h"
 #include "testkeys.h"
@@ -104,12 +105,12 @@ main(void)
     tap_is_int(parse_reason(big), PB_R_TOO_LARGE, "token over 64 KiB refused unread");
     free(big);
 
-    tap_ok(pb_jws_is_token_shaped("a.b.c", 5), "a.b.c is token-shaped");
-    tap_ok(pb_jws_is_token_shaped("a.b.", 4), "empty signature is still token-shaped");
-    tap_ok(pb_jws_is_token_shaped("a.b=.c", 6), "mangled base64 is still token-shaped");
-    tap_ok(!pb_jws_is_token_shaped("hunter2", 7), "a password is not token-shaped");
-    tap_ok(!pb_jws_is_token_shaped("my.pass word.x", 14), "a password with dots and a space is not");
-    tap_ok(!pb_jws_is_token_shaped("a.b", 3), "one dot is not token-shaped");
-    tap_ok(!pb_jws_is_token_shaped("", 0), "empty input is not token-shaped");
+    tap_ok(pb_credential_is_token_shaped("a.b.c", 5), "a.b.c is token-shaped");
+    tap_ok(pb_credential_is_token_shaped("a.b.", 4), "empty signature is still token-shaped");
+    tap_ok(pb_credential_is_token_shaped("a.b=.c", 6), "mangled base64 is still token-shaped");
+    tap_ok(!pb_credential_is_token_shaped("hunter2", 7), "a password is not token-shaped");
+    tap_ok(!pb_credential_is_token_shaped("my.pass word.x", 14), "a password with dots and a space is not");
+    tap_ok(!pb_credential_is_token_shaped("a.b", 3), "one dot is not token-shaped");
+    tap_ok(!pb_credential_is_token_shaped("", 0), "empty input is not token-shaped");
     return tap_done();
 }

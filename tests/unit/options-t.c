@@ -28,7 +28,7 @@ static enum pb_status
 load(struct pb_config *cfg, int argc, const char **argv)
 {
     struct pb_log log = { capture, NULL, 1 };
-    return pb_config_load(cfg, argc, argv, &log);
+    return pb_conf_load_options(cfg, argc, argv, &log);
 }
 
 int
