@@ -432,6 +432,12 @@ done:
     return status;
 }
 
+int
+pb_config_has_source(const struct pb_config *cfg)
+{
+    return cfg->jwks != NULL || cfg->discovery || cfg->hmac_key_file != NULL || cfg->ldap_uris.count > 0;
+}
+
 void
 pb_config_free(struct pb_config *cfg)
 {

@@ -25,6 +25,10 @@ pb_pam_code(int status)
         [PB_CONFIG] = PAM_SERVICE_ERR,
         [PB_NOMEM] = PAM_BUF_ERR,
         [PB_SYSTEM] = PAM_SYSTEM_ERR,
+        /* Installed but not set up: other modules decide.  Only the absence of
+         * every key source and LDAP server is this; a configuration that
+         * cannot be read or is wrong stays PB_CONFIG, and fails closed. */
+        [PB_UNCONFIGURED] = PAM_IGNORE,
     };
 
     if (status >= 0 && (size_t) status < sizeof(codes) / sizeof(codes[0]))
@@ -44,6 +48,13 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->log.ctx = pamh;
     pb_http_set_provider(pb_pam_http_ops);   /* loaded only if keys must be fetched */
     status = pb_config_load(&args->cfg, argc, argv, &args->log);
+    if (status == PB_OK && !pb_config_has_source(&args->cfg)) {
+        status = PB_UNCONFIGURED;
+        if (pb_pam_first_notice(args))
+            pb_log(&args->log, LOG_NOTICE,
+                   "unconfigured: no jwks, discovery, hmac_key_file or ldap_uri in %s or on the module line; "
+                   "the module stands aside (PAM_IGNORE)", args->cfg.config);
+    }
     return pb_pam_code(status);
 }
 

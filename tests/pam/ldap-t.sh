@@ -191,7 +191,10 @@ check "token_only: a password is refused" PAM_AUTH_ERR not-a-token alice "$pw/al
 	$starttls $template token_only
 check "password_only: a token is refused" PAM_AUTH_ERR token-not-allowed alice "$tmp/token.pw" auth \
 	$starttls $template password_only
-check "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth
+# (With a key source: with neither, the module is unconfigured and stands
+# aside, tests/pam/unconfigured-t.sh.)
+check "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth \
+	jwks=$tmp/unused-jwks.json
 
 # Password policy (slapd ppolicy overlay)
 check "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
