@@ -5,7 +5,7 @@
 # build does it:
 #   - the module and its two plugins in the PAM directory, the helper's
 #     plugin in pkglibdir, and no libtool .la file anywhere;
-#   - bearer-token and the bearer-token-askpass link;
+#   - bearer-token and the bearer-token-askpass link, and its man page link;
 #   - the generated pam_bearer.conf among the examples, identical to the
 #     build's, and the tmpfiles.d entries of cache_dir (0700) and
 #     session_cache_dir (0755);
@@ -31,7 +31,7 @@ dest=$tmp/root
 # The directories as configured (make prints them; no guessing).
 vars=$(cd "$top_builddir" && MAKEFLAGS= $make -s --no-print-directory -f Makefile -f - print-dirs 2>/dev/null <<'EOF'
 print-dirs:
-	@echo "securedir='$(securelibdir)' pkglibdir='$(pkglibdir)' bindir='$(bindir)' docdir='$(docdir)' tmpfilesdir='$(tmpfilesdir)' cachedir='$(PB_DEFAULT_CACHE_DIR)'"
+	@echo "securedir='$(securelibdir)' pkglibdir='$(pkglibdir)' bindir='$(bindir)' mandir='$(mandir)' docdir='$(docdir)' tmpfilesdir='$(tmpfilesdir)' cachedir='$(PB_DEFAULT_CACHE_DIR)'"
 EOF
 ) || bail "cannot read the install directories from the Makefile"
 eval "$vars"
@@ -52,7 +52,7 @@ check() {	# check DESCRIPTION COMMAND...
 	if "$@" >/dev/null 2>&1; then result ok "$d"; else result "not ok" "$d"; fi
 }
 
-echo "1..11"
+echo "1..12"
 
 if (cd "$top_builddir" && MAKEFLAGS= $make install DESTDIR="$dest") >"$tmp/install.log" 2>&1; then
 	result ok "make install DESTDIR=... succeeds"
@@ -72,6 +72,8 @@ done
 check "bearer-token-net.so is in $pkglibdir" test -f "$dest$pkglibdir/bearer-token-net.so"
 check "bearer-token-askpass links to bearer-token" \
 	test "$(readlink "$dest$bindir/bearer-token-askpass")" = bearer-token
+check "bearer-token-askpass.1 links to bearer-token.1" \
+	test "$(readlink "$dest$mandir/man1/bearer-token-askpass.1")" = bearer-token.1
 
 if cmp -s "$dest$docdir/examples/pam_bearer.conf" "$top_builddir/docs/pam_bearer.conf"; then
 	result ok "the generated pam_bearer.conf is installed among the examples"
