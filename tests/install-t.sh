@@ -29,11 +29,12 @@ trap 'exit 98' HUP INT TERM
 dest=$tmp/root
 
 # The directories as configured (make prints them; no guessing).
-vars=$(cd "$top_builddir" && MAKEFLAGS= $make -s --no-print-directory -f Makefile -f - print-dirs 2>/dev/null <<'EOF'
+vars=$(cd "$top_builddir" && MAKEFLAGS='' $make -s --no-print-directory -f Makefile -f - print-dirs 2>/dev/null <<'EOF'
 print-dirs:
 	@echo "securedir='$(securelibdir)' pkglibdir='$(pkglibdir)' bindir='$(bindir)' mandir='$(mandir)' docdir='$(docdir)' tmpfilesdir='$(tmpfilesdir)' cachedir='$(PB_DEFAULT_CACHE_DIR)'"
 EOF
 ) || bail "cannot read the install directories from the Makefile"
+securedir='' pkglibdir='' bindir='' mandir='' docdir='' tmpfilesdir='' cachedir=''
 eval "$vars"
 
 n=0 failed=0
@@ -54,7 +55,7 @@ check() {	# check DESCRIPTION COMMAND...
 
 echo "1..12"
 
-if (cd "$top_builddir" && MAKEFLAGS= $make install DESTDIR="$dest") >"$tmp/install.log" 2>&1; then
+if (cd "$top_builddir" && MAKEFLAGS='' $make install DESTDIR="$dest") >"$tmp/install.log" 2>&1; then
 	result ok "make install DESTDIR=... succeeds"
 else
 	result "not ok" "make install DESTDIR=... succeeds" "$(tail -n 20 "$tmp/install.log")"
@@ -95,7 +96,7 @@ else
 	result "not ok" "a staged install does not create $cachedir or /run/bearer-token"
 fi
 
-(cd "$top_builddir" && MAKEFLAGS= $make uninstall DESTDIR="$dest") >"$tmp/uninstall.log" 2>&1
+(cd "$top_builddir" && MAKEFLAGS='' $make uninstall DESTDIR="$dest") >"$tmp/uninstall.log" 2>&1
 left=$(cd "$dest" && find . ! -type d | sort | tr '\n' ' ')
 if [ -z "$left" ]; then
 	result ok "make uninstall removes every installed file"
