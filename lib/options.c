@@ -383,6 +383,12 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
     return PB_OK;
 }
 
+int
+pb_config_has_source(const struct pb_config *cfg)
+{
+    return cfg->jwks != NULL || cfg->discovery || cfg->hmac_key_file != NULL || cfg->ldap_uris.count > 0;
+}
+
 void
 pb_config_free(struct pb_config *cfg)
 {

@@ -13,6 +13,7 @@ static const char *const status_names[] = {
     [PB_CONFIG] = "config",
     [PB_NOMEM] = "out of memory",
     [PB_SYSTEM] = "system error",
+    [PB_UNCONFIGURED] = "unconfigured",
 };
 
 static const char *const reason_names[PB_R_COUNT] = {

@@ -9,7 +9,9 @@ enum pb_status {
     PB_UNAVAILABLE,   /* nothing usable to check it against (no keys) */
     PB_CONFIG,        /* the configuration is wrong */
     PB_NOMEM,         /* out of memory */
-    PB_SYSTEM         /* other local failure (I/O) */
+    PB_SYSTEM,        /* other local failure (I/O) */
+    PB_UNCONFIGURED   /* nothing configured to check anything against: no key
+                       * source and no LDAP server (not an error: see pam/args.c) */
 };
 
 /* Why a token was refused; each has one stable name that appears in the logs. */

@@ -53,6 +53,13 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->ctx.http = http_ops;
     args->ctx.ldap = ldap_ops;
     status = pb_conf_load_options(&args->cfg, argc, argv, &args->log);
+    if (status == PB_OK && !pb_config_has_source(&args->cfg)) {
+        status = PB_UNCONFIGURED;
+        if (pb_pam_first_notice(args))
+            pb_log(&args->log, LOG_NOTICE,
+                   "unconfigured: no jwks, discovery, hmac_key_file or ldap_uri in %s or on the module line; "
+                   "the module stands aside (PAM_IGNORE)", args->cfg.config);
+    }
     return pb_pam_code(PB_PHASE_AUTH, status, PB_R_NONE);
 }
 

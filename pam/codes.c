@@ -16,6 +16,10 @@ static const int by_status[] = {
     [PB_CONFIG] = PAM_SERVICE_ERR,
     [PB_NOMEM] = PAM_BUF_ERR,
     [PB_SYSTEM] = PAM_SYSTEM_ERR,
+    /* Installed but not set up: other modules decide.  Only the absence of
+     * every key source and LDAP server is this; a configuration that cannot
+     * be read or is wrong stays PB_CONFIG, and fails closed. */
+    [PB_UNCONFIGURED] = PAM_IGNORE,
 };
 
 static const struct {

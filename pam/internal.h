@@ -21,7 +21,8 @@ struct pb_pam_args {
 };
 
 /* Build args from the module line and the configuration file.
- * Returns a PAM code; on failure the problem has been logged. */
+ * Returns a PAM code: PAM_SUCCESS, PAM_IGNORE when nothing is configured
+ * (logged once per handle), or the failure, which has been logged. */
 int pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags,
                     int argc, const char **argv);
 void pb_pam_args_free(struct pb_pam_args *args);
@@ -56,6 +57,9 @@ const char *pb_pam_login_token(struct pb_pam_args *args);
  * PAM_SUCCESS, or PAM_BUF_ERR when it could not be recorded. */
 int pb_pam_remember_must_change(struct pb_pam_args *args, int must_change);
 int pb_pam_login_must_change(struct pb_pam_args *args);
+/* Non-zero the first time it is called for this PAM handle (and when that
+ * cannot be recorded): what is logged once per handle, not once per phase. */
+int pb_pam_first_notice(struct pb_pam_args *args);
 
 /* Session tokens (session.c): after a successful login with secret (a
  * password, or the token itself when is_token), bearer-token obtains or keeps

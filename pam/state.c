@@ -13,6 +13,7 @@
 struct login {
     char *token;          /* the accepted token (token logins), wiped */
     int must_change;      /* the password login's bind said: change it first */
+    int noticed;          /* the once-per-handle notice has been logged */
 };
 
 static void
@@ -81,4 +82,17 @@ pb_pam_login_must_change(struct pb_pam_args *args)
     struct login *login = login_get(args, 0);
 
     return login != NULL && login->must_change;
+}
+
+int
+pb_pam_first_notice(struct pb_pam_args *args)
+{
+    struct login *login = login_get(args, 1);
+
+    if (login == NULL)
+        return 1;
+    if (login->noticed)
+        return 0;
+    login->noticed = 1;
+    return 1;
 }

@@ -22,6 +22,11 @@
 #   - every command of the commands[] table in helper/main.c is shown in the
 #     SYNOPSIS of bearer-token.1 and has an entry in its DESCRIPTION, and
 #     neither names a command that does not exist;
+#   - the generated pam_bearer.conf (docs/pam_bearer.conf in the build, the
+#     package's conffile) has a commented "#name = default" line for every
+#     option the file accepts, with the default of options.def, none for an
+#     option that does not exist or is module line only, and names every
+#     module-line-only option as such (skipped when it is not built);
 #   - all three pages render without a groff warning (skipped without groff).
 #
 # An option entry is a ".TP" line followed by ".B name" or ".BI name= VALUE"
@@ -52,6 +57,7 @@ man1=$srcdir/docs/bearer-token.1.in
 commands_h=$srcdir/lib/exit-codes.h
 authority_def=$srcdir/lib/authority.def
 main_c=$srcdir/helper/main.c
+conffile=${abs_top_builddir:-$(pwd)}/docs/pam_bearer.conf
 
 for f in "$def" "$status_c" "$conf5" "$man8" "$man1" "$commands_h" "$authority_def" "$main_c"; do
 	[ -s "$f" ] || bail "missing or empty: $f"
@@ -357,6 +363,46 @@ for part in synopsis described; do
 		result "not ok" "bearer-token.1 $what names commands not in helper/main.c: $stale"
 	fi
 done
+
+# The conffile: one "#name = value" (or "#name =") line per option the file
+# accepts, with the table's default; module-line-only options named once in
+# the header ("Module line only, refused here: ...", possibly wrapped).
+if [ -s "$conffile" ]; then
+	sed -n 's/^#\([a-z_][a-z_0-9]*\) =\( \(.*\)\)\{0,1\}$/\1|\3/p' "$conffile" | sort >"$tmp/conf-lines"
+	cut -d"|" -f1 "$tmp/conf-lines" | sort >"$tmp/conf-names"
+	awk '/^# Module line only/ { on = 1 } on && /^#$/ { on = 0 } on' "$conffile" |
+		sed 's/^# //; s/^Module line only, refused here://' | tr ' ' '\n' | grep -v '^$' | sort >"$tmp/conf-module"
+	while IFS='|' read -r name where default; do
+		if [ "$where" = MODULE ]; then
+			check "pam_bearer.conf names $name as module line only" listed "$name" "$tmp/conf-module"
+			if listed "$name" "$tmp/conf-names"; then
+				result "not ok" "pam_bearer.conf has no line for module-line-only $name"
+			else
+				result ok "pam_bearer.conf has no line for module-line-only $name"
+			fi
+			continue
+		fi
+		got=$(grep "^$name|" "$tmp/conf-lines")
+		case $default in
+		NULL) want="$name|" ;;
+		PB_DEFAULT_*) want= ;;	# compiled in: only its presence is checked
+		*) want="$name|$default" ;;
+		esac
+		if [ -n "$got" ] && { [ -z "$want" ] || [ "$got" = "$want" ]; }; then
+			result ok "pam_bearer.conf: #$name = ${default#NULL}"
+		else
+			result "not ok" "pam_bearer.conf: #$name = ${default#NULL}" "line: ${got:-none}"
+		fi
+	done <"$tmp/options"
+	stale=$(comm -13 "$tmp/option-names" "$tmp/conf-names" | tr '\n' ' ')
+	if [ -z "$stale" ]; then
+		result ok "pam_bearer.conf lists no option missing from options.def"
+	else
+		result "not ok" "pam_bearer.conf lists options not in options.def: $stale"
+	fi
+else
+	result ok "# SKIP $conffile not built: the conffile not compared"
+fi
 
 # Rendering: groff with every warning on, at man's usual 80-column width and at
 # groff's default, must say nothing.

@@ -171,7 +171,10 @@ pw_case "token_only: a password is refused" PAM_AUTH_ERR not-a-token alice "$pw/
 	$starttls $template token_only
 pw_case "password_only: a token is refused" PAM_AUTH_ERR token-not-allowed alice "$tmp/token.pw" auth \
 	$starttls $template password_only
-pw_case "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth
+# (With a key source: with neither, the module is unconfigured and stands
+# aside, tests/pam/unconfigured-t.sh.)
+pw_case "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth \
+	jwks=$tmp/unused-jwks.json
 
 # Password policy (slapd ppolicy overlay)
 pw_case "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
