@@ -79,8 +79,9 @@ for f in "$scenarios"/*; do
 			if (r == "accepted") w = "accepted"
 			else if (r == "unavailable:") w = "unavailable"
 			else if (r == "config:") w = "config"
+			else if (r == "unconfigured:") w = "unconfigured"
 			else if (substr(r, 1, 10) == "rejected: ") w = substr(r, 11)
-			else { print "scenario " name ": log must be accepted, unavailable:, config: or rejected: REASON" > "/dev/stderr"; exit 1 }
+			else { print "scenario " name ": log must be accepted, unavailable:, config:, unconfigured: or rejected: REASON" > "/dev/stderr"; exit 1 }
 			reasons = reasons (j > 1 ? "|" : "") w
 		}
 		args = f["options"]
@@ -110,6 +111,7 @@ BEGIN {
 		if (r[i] == "accepted") needle[i] = "accepted"
 		else if (r[i] == "unavailable") needle[i] = "unavailable:"
 		else if (r[i] == "config") needle[i] = "config:"
+		else if (r[i] == "unconfigured") needle[i] = "unconfigured:"
 		else needle[i] = "rejected: " r[i]
 	}
 	for (c = 1; c < 32; c++)
@@ -124,7 +126,7 @@ index($0, "SYSLOG(") {
 			if ($0 ~ /: accepted([:, ]|$)/) found = 1
 		} else if (index($0, needle[i])) found = 1
 	}
-	if (said == "" && match($0, /SYSLOG\([0-9]+\): (rejected: [a-z-]+|accepted|unavailable|config)/)) {
+	if (said == "" && match($0, /SYSLOG\([0-9]+\): (rejected: [a-z-]+|accepted|unavailable|config|unconfigured)/)) {
 		said = substr($0, RSTART, RLENGTH)
 		sub(/^SYSLOG\([0-9]+\): /, "", said)
 	}
