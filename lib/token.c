@@ -14,6 +14,7 @@
 #include "jwks-source.h"
 #include "keyset.h"
 #include "secret.h"
+#include "time-limit.h"
 #include "token.h"
 
 /* The HMAC key file: a secret, so private to its owner, and small. */
@@ -327,7 +328,7 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         long long exp = 0;
         pb_claims_numeric_date(json_object_get(jws.claims, "exp"), &exp);
         pb_log(log, LOG_DEBUG, "claims accepted for %s claim, expires in %lld s", cfg->user_claim,
-               exp - (long long) now);
+               pb_time_sat_sub(exp, (long long) now));
     }
 done:
     /* Failed verifications leave entries on OpenSSL's per-thread error queue;
