@@ -11,8 +11,11 @@
 
 /* Tokens of 16 KiB are normal; anything over this is refused unread. */
 #define PB_JWS_MAX_TOKEN (64 * 1024)
-/* JSON nesting allowed in a header or claims set. */
-#define PB_JSON_MAX_DEPTH 16
+/* JSON nesting allowed in a header or claims set, the outer object counting
+ * as level 1.  The bound protects the stack (jansson recurses once per level);
+ * it is not a policy, and tokens real identity providers issue nest far less,
+ * so nothing up to 64 levels is refused. */
+#define PB_JSON_MAX_DEPTH 64
 
 struct pb_key;
 

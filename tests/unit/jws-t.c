@@ -79,8 +79,29 @@ main(void)
     header_case("\"RS256\"", PB_R_MALFORMED, "header is a string");
     header_case("42", PB_R_MALFORMED, "header is a number");
     header_case("{\"alg\":\"RS256\"", PB_R_MALFORMED, "truncated JSON");
-    header_case("{\"alg\":\"RS256\",\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", PB_R_MALFORMED,
-                "nesting deeper than the cap");
+    /* Nothing up to 64 levels (the header object counting as one) is refused for depth. */
+    tap_is_int(PB_JSON_MAX_DEPTH, 64, "the depth bound is 64 levels");
+    for (int levels = 16; levels <= 66; levels++) {
+        char json[256];
+        int n = snprintf(json, sizeof(json), "{\"alg\":\"RS256\",\"x\":");
+        for (int i = 1; i < levels; i++)
+            json[n++] = '[';
+        json[n++] = '1';
+        for (int i = 1; i < levels; i++)
+            json[n++] = ']';
+        json[n++] = '}';
+        json[n] = '\0';
+        if (levels == 16 || levels == 17 || levels >= 63) {
+            char name[64], err[128];
+            json_t *root;
+            snprintf(name, sizeof(name), "header nested %d levels deep", levels);
+            header_case(json, levels <= 64 ? PB_R_NONE : PB_R_MALFORMED, name);
+            root = pb_json_parse_object((const unsigned char *) json, (size_t) n, err, sizeof(err));
+            tap_ok((root != NULL) == (levels <= 64), "a JSON object nested %d levels deep is %s", levels,
+                   levels <= 64 ? "parsed" : "refused");
+            json_decref(root);
+        }
+    }
     header_case("{\"alg\":\"RS256\",\"x\":\"[[[[[[[[[[[[[[[[[[[[[[[[\"}", PB_R_NONE,
                 "brackets inside strings do not count as nesting");
     header_case("{\"alg\":\"RS\\u0000256\"}", PB_R_MALFORMED, "NUL escape refused");
