@@ -43,8 +43,8 @@ static const unsigned char token_chars[256] = {
     ['='] = 1, ['+'] = 1, ['/'] = 1, ['.'] = 2,
 };
 
-int
-pb_jws_is_token_shaped(const char *text, size_t len)
+static int
+shaped(const char *text, size_t len, int empty_payload)
 {
     size_t dots = 0, first = 0, second = 0;
 
@@ -62,7 +62,19 @@ pb_jws_is_token_shaped(const char *text, size_t len)
                 second = i;
         }
     }
-    return dots >= 2 && first > 0 && second > first + 1;
+    return dots >= 2 && first > 0 && (second > first + 1 || (empty_payload && second == first + 1));
+}
+
+int
+pb_jws_is_token_shaped(const char *text, size_t len)
+{
+    return shaped(text, len, 0);
+}
+
+int
+pb_jws_is_jose_shaped(const char *text, size_t len)
+{
+    return shaped(text, len, 1);
 }
 
 /* Refuse nesting deeper than the cap before jansson recurses into it. */
@@ -159,8 +171,8 @@ check_header(struct pb_jws *jws, struct pb_verdict *verdict)
     return PB_OK;
 }
 
-enum pb_status
-pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdict *verdict)
+static enum pb_status
+parse(const char *token, size_t len, int empty_payload, struct pb_jws *jws, struct pb_verdict *verdict)
 {
     const char *dot1, *dot2, *sig_b64;
     size_t header_len, sig_b64_len;
@@ -190,7 +202,7 @@ pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdic
     jws->signing_len = (size_t) (dot2 - token);
     sig_b64 = dot2 + 1;
     sig_b64_len = len - (size_t) (sig_b64 - token);
-    if (header_len == 0 || jws->payload_b64_len == 0) {
+    if (header_len == 0 || (jws->payload_b64_len == 0 && !empty_payload)) {
         pb_verdict_set(verdict, PB_R_MALFORMED, "empty header or payload");
         goto done;
     }
@@ -233,6 +245,18 @@ pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdic
 done:
     free(header_heap);
     return status;
+}
+
+enum pb_status
+pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdict *verdict)
+{
+    return parse(token, len, 0, jws, verdict);
+}
+
+enum pb_status
+pb_jws_parse_jose(const char *token, size_t len, struct pb_jws *jws, struct pb_verdict *verdict)
+{
+    return parse(token, len, 1, jws, verdict);
 }
 
 enum pb_status

@@ -44,11 +44,19 @@ struct pb_verdict {
  * base64url segments (the signature may be empty), nothing else. */
 int pb_jws_is_token_shaped(const char *text, size_t len);
 
+/* The same, but the payload may be empty, as RFC 7515 allows a JWS's payload
+ * to be (JOSE-only verification: bearer-token verify --signature-only). */
+int pb_jws_is_jose_shaped(const char *text, size_t len);
+
 /* Parse the token's structure and header.  Claims are not decoded yet: they are
  * only read once the signature holds.  Returns PB_OK, PB_REJECTED (verdict set)
  * or PB_NOMEM.  Free with pb_jws_clear even on failure. */
 enum pb_status pb_jws_parse(const char *token, size_t len, struct pb_jws *jws,
                             struct pb_verdict *verdict);
+
+/* pb_jws_parse for JOSE-only verification: the payload may be empty. */
+enum pb_status pb_jws_parse_jose(const char *token, size_t len, struct pb_jws *jws,
+                                 struct pb_verdict *verdict);
 
 /* Decode and parse the claims set (a JSON object). */
 enum pb_status pb_jws_parse_claims(struct pb_jws *jws, struct pb_verdict *verdict);

@@ -234,7 +234,8 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         goto done;
     }
     pb_trace_report(trace, "size", PB_CHECK_OK, "%zu bytes (limit %d)", len, PB_JWS_MAX_TOKEN);
-    if (!pb_jws_is_token_shaped(token, len)) {
+    /* JOSE-only verification takes any payload, the empty one included (RFC 7515). */
+    if (!(signature_only ? pb_jws_is_jose_shaped(token, len) : pb_jws_is_token_shaped(token, len))) {
         pb_verdict_set(verdict, PB_R_NOT_A_TOKEN, "input is not a JWS compact token");
         pb_trace_report(trace, "format", PB_CHECK_FAIL, "%s", verdict->detail);
         outcome = PB_REJECTED;
@@ -247,7 +248,7 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         outcome = PB_REJECTED;
         goto done;
     }
-    status = pb_jws_parse(token, len, &jws, verdict);
+    status = signature_only ? pb_jws_parse_jose(token, len, &jws, verdict) : pb_jws_parse(token, len, &jws, verdict);
     if (jws.header != NULL) {
         copy_claim(info->kid, sizeof(info->kid), jws.header, "kid");
         copy_claim(info->alg, sizeof(info->alg), jws.header, "alg");

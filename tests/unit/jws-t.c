@@ -111,6 +111,20 @@ main(void)
     tap_is_int(parse_reason("a.b.c.d.e"), PB_R_MALFORMED, "5 segments (JWE shape)");
     tap_is_int(parse_reason(".eyJ9.c2ln"), PB_R_MALFORMED, "empty header");
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9..c2ln"), PB_R_MALFORMED, "empty payload");
+    {
+        /* RFC 7515 allows an empty payload: JOSE-only parsing takes it, the token parser does not. */
+        static const char empty[] = "eyJhbGciOiJSUzI1NiJ9..c2ln";
+        tap_ok(!pb_jws_is_token_shaped(empty, strlen(empty)), "empty payload: not token-shaped");
+        tap_ok(pb_jws_is_jose_shaped(empty, strlen(empty)), "empty payload: JOSE-shaped");
+        tap_ok(!pb_jws_is_jose_shaped(".eyJ9.c2ln", 10) && !pb_jws_is_jose_shaped("eyJ9.c2ln", 9),
+               "empty header or two parts: not JOSE-shaped");
+        verdict.reason = PB_R_NONE;
+        tap_is_int(pb_jws_parse_jose(empty, strlen(empty), &jws, &verdict), PB_OK, "empty payload: JOSE parse");
+        tap_ok(jws.payload_b64_len == 0 && jws.signing_len == 21, "empty payload: signing input is \"header.\"");
+        pb_jws_clear(&jws);
+        tap_is_int(pb_jws_parse_jose(".eyJ9.c2ln", 10, &jws, &verdict), PB_REJECTED, "empty header: JOSE parse refuses");
+        pb_jws_clear(&jws);
+    }
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0=.c2ln"), PB_R_MALFORMED, "padded payload");
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln=="), PB_R_MALFORMED, "padded signature");
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2+n"), PB_R_MALFORMED, "'+' in signature");
