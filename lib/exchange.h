@@ -15,9 +15,6 @@ enum pb_x_result {
     PB_X_CONFIG         /* our side is wrong: client secret, configuration */
 };
 
-/* Longest token accepted from an authority. */
-#define PB_X_MAX_TOKEN (16 * 1024)
-
 enum pb_x_result pb_exchange_login(const struct pb_authority *a, const char *user, const char *password,
                                    long long now, struct pb_tokens *out, const struct pb_log *log);
 

@@ -9,7 +9,9 @@
 #include "alg.h"
 #include "status.h"
 
-/* Tokens of 16 KiB are normal; anything over this is refused unread. */
+/* The one bound on a token's size, for the module and bearer-token alike
+ * (conversation, login, store, the authority's replies, the cache file).
+ * Tokens of 16 KiB are normal; anything over this is refused unread. */
 #define PB_JWS_MAX_TOKEN (64 * 1024)
 /* JSON nesting allowed in a header or claims set, the outer object counting
  * as level 1.  The bound protects the stack (jansson recurses once per level);
