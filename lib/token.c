@@ -219,10 +219,7 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
 
     memset(&jws, 0, sizeof(jws));
     memset(info, 0, sizeof(*info));
-    snprintf(info->jti, sizeof(info->jti), "-");
-    snprintf(info->sub, sizeof(info->sub), "-");
-    snprintf(info->kid, sizeof(info->kid), "-");
-    snprintf(info->alg, sizeof(info->alg), "-");
+    info->jti[0] = info->sub[0] = info->kid[0] = info->alg[0] = '-';
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
 
@@ -234,8 +231,16 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         goto done;
     }
     pb_trace_report(trace, "size", PB_CHECK_OK, "%zu bytes (limit %d)", len, PB_JWS_MAX_TOKEN);
-    /* JOSE-only verification takes any payload, the empty one included (RFC 7515). */
-    if (!(signature_only ? pb_jws_is_jose_shaped(token, len) : pb_jws_is_token_shaped(token, len))) {
+    /* One pass over the token: the parser checks every character as it
+     * decodes it, and the shape is looked at first only when password_only
+     * needs it; after a failed parse it tells a password or other non-token
+     * (not-a-token) from a broken token (malformed).  JOSE-only verification
+     * takes any payload, the empty one included (RFC 7515). */
+    status = PB_REJECTED;
+    if (!cfg->password_only)
+        status = signature_only ? pb_jws_parse_jose(token, len, &jws, verdict) : pb_jws_parse(token, len, &jws, verdict);
+    if (status == PB_REJECTED
+        && !(signature_only ? pb_jws_is_jose_shaped(token, len) : pb_jws_is_token_shaped(token, len))) {
         pb_verdict_set(verdict, PB_R_NOT_A_TOKEN, "input is not a JWS compact token");
         pb_trace_report(trace, "format", PB_CHECK_FAIL, "%s", verdict->detail);
         outcome = PB_REJECTED;
@@ -248,7 +253,6 @@ decide(const struct pb_config *cfg, const char *user, const char *token, size_t 
         outcome = PB_REJECTED;
         goto done;
     }
-    status = signature_only ? pb_jws_parse_jose(token, len, &jws, verdict) : pb_jws_parse(token, len, &jws, verdict);
     if (jws.header != NULL) {
         copy_claim(info->kid, sizeof(info->kid), jws.header, "kid");
         copy_claim(info->alg, sizeof(info->alg), jws.header, "alg");
