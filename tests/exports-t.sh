@@ -3,7 +3,7 @@
 # bearer-token links no library a cached `get` does not need; its network plugin
 # exports its one table.
 module=${PAM_BEARER_MODULE:?}
-echo "1..5"
+echo "1..7"
 [ -f "$module" ] || { echo "Bail out! $module not built"; exit 1; }
 exports=$(nm -D --defined-only "$module" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ')
 want="pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred "
@@ -24,3 +24,11 @@ case $needed in
 esac
 exports=$(nm -D --defined-only "$net" 2>/dev/null | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | tr '\n' ' ')
 if [ "$exports" = "pb_net_plugin_v1 " ]; then echo "ok 5 - bearer-token-net.so exports only pb_net_plugin_v1"; else echo "not ok 5 - plugin exports: $exports"; fi
+# The plugins too: a long-running PAM host maps each once (pam_bearer(8),
+# LONG-RUNNING HOSTS AND UPGRADES).
+n=5
+for p in pam_bearer-ldap.so pam_bearer-http.so; do
+	n=$((n + 1))
+	if readelf -d "$(dirname "$module")/$p" | grep -q 'NODELETE'; then echo "ok $n - $p linked -z nodelete"
+	else echo "not ok $n - $p is not nodelete"; fi
+done
