@@ -223,13 +223,18 @@ margin_iss=$(val 'bench-pam\.margin_iss_us')
 echo "summary"
 if [ "$part" = all ]; then
     printf '  %-52s %s\n' "core/raw RS256 (goal <= 1.10)" "$rs ($rs_over us/op): $(verdict "$rs" 1.10)"
-    printf '  %-52s %s\n' "core/raw ES256 (goal <= 1.10)" "$es ($es_over us/op): $(verdict "$es" 1.10)"
+    printf '  %-52s %s\n' "core/raw ES256 (goal <= 1.05)" "$es ($es_over us/op): $(verdict "$es" 1.05)"
 fi
 if [ "$part" != jwks ]; then
     printf '  %-52s %s\n' "token - (permit, kept mapped + raw verify) (<= 50 us)" \
         "$(printf '%+.2f' "$margin") us: $(verdict "$margin" 50)"
     printf '  %-52s %s\n' "  same, issuer+audience configured (1 log line)" \
         "$(printf '%+.2f' "$margin_iss") us: $(verdict "$margin_iss" 50)"
+    # Issue 13: a long-running host (pam_start/pam_end again and again) pays
+    # no load cost per transaction: at most 10 us over a resident do-nothing
+    # module plus the raw verification.
+    printf '  %-52s %s\n' "per transaction, issuer+audience (issue 13: <= 10 us)" \
+        "$(printf '%+.2f' "$margin_iss") us: $(verdict "$margin_iss" 10)"
     printf '  %-52s %s\n' "  token login / permit login (CPU)" \
         "$(ratio "$(val 'bench-pam\.token_us')" "$(val 'bench-pam\.permit_us')")"
 fi

@@ -602,11 +602,11 @@ done:
     return session_end(&s, &t, rc);
 }
 
-/* Read a token from standard input: one line, at most PB_X_MAX_TOKEN bytes. */
+/* Read a token from standard input: one line, at most PB_JWS_MAX_TOKEN bytes. */
 static char *
 read_token(void)
 {
-    size_t cap = PB_X_MAX_TOKEN + 2, len = 0;
+    size_t cap = PB_JWS_MAX_TOKEN + 2, len = 0;
     char *buf = malloc(cap);
     ssize_t n;
 
@@ -622,7 +622,7 @@ read_token(void)
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
     buf[len] = '\0';
-    if (len == 0 || len > PB_X_MAX_TOKEN || strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    if (len == 0 || len > PB_JWS_MAX_TOKEN || strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                                         "0123456789-_.") != len) {
         pb_secret_free(buf, cap);
         return NULL;
@@ -645,7 +645,7 @@ pb_cmd_store(int argc, char **argv)
     if (rc != PB_EXIT_OK)
         goto done;
     if ((token = read_token()) == NULL) {
-        say("error: standard input is not a compact JWS token of at most %d bytes", PB_X_MAX_TOKEN);
+        say("error: standard input is not a compact JWS token of at most %d bytes", PB_JWS_MAX_TOKEN);
         rc = PB_EXIT_USAGE;
         goto done;
     }
@@ -669,6 +669,6 @@ done:
     if (lockfd >= 0)
         close(lockfd);
     if (token != NULL)
-        pb_secret_free(token, PB_X_MAX_TOKEN + 2);
+        pb_secret_free(token, PB_JWS_MAX_TOKEN + 2);
     return session_end(&s, &t, rc);
 }

@@ -9,23 +9,27 @@
 #include "time-limit.h"
 #include "trace.h"
 
-/* Seconds outside this range are nonsense, and keep the arithmetic exact. */
-
+/* RFC 7519 section 2: a NumericDate is any JSON number of seconds; every
+ * value that fits a signed 64-bit count is taken as it is (an exp in the year
+ * 292277026596 is valid), and the checks below compute with saturating
+ * arithmetic, so none of them can overflow. */
 int
 pb_claims_numeric_date(json_t *value, long long *out)
 {
     if (json_is_integer(value)) {
-        json_int_t v = json_integer_value(value);
-        if (v < -PB_TIME_LIMIT || v > PB_TIME_LIMIT)
-            return -1;
-        *out = (long long) v;
+        /* jansson refuses integers beyond json_int_t (long long) at parse time. */
+        *out = (long long) json_integer_value(value);
         return 0;
     }
     if (json_is_real(value)) {
-        double v = json_real_value(value);
-        if (!isfinite(v) || v < (double) -PB_TIME_LIMIT || v > (double) PB_TIME_LIMIT)
+        /* floor(v) within [-2^63, 2^63): both bounds are exact doubles. */
+        double v = json_real_value(value), f;
+        if (!isfinite(v))
             return -1;
-        *out = (long long) floor(v);
+        f = floor(v);
+        if (f < -9223372036854775808.0 || f >= 9223372036854775808.0)
+            return -1;
+        *out = (long long) f;
         return 0;
     }
     return -1;
@@ -81,13 +85,14 @@ check_exp(const struct pb_config *cfg, json_t *claims, const char *user, time_t 
         goto fail;
     }
     /* RFC 7519 4.1.4: the current time must be before exp (plus the leeway). */
-    if (when - leeway >= t) {
-        pb_trace_duration(span, sizeof(span), when - t);
-        pb_verdict_set(verdict, PB_R_EXPIRED, "token expired %lld s ago (leeway %lld s)", when - t, leeway);
+    if (pb_time_sat_sub(when, leeway) >= t) {
+        pb_trace_duration(span, sizeof(span), pb_time_sat_sub(when, t));
+        pb_verdict_set(verdict, PB_R_EXPIRED, "token expired %lld s ago (leeway %lld s)", pb_time_sat_sub(when, t),
+                       leeway);
         pb_trace_report(trace, "exp", PB_CHECK_FAIL, "expired %s ago (leeway %llds)", span, leeway);
         return PB_REJECTED;
     }
-    pb_trace_duration(span, sizeof(span), t - when);
+    pb_trace_duration(span, sizeof(span), pb_time_sat_sub(t, when));
     pb_trace_report(trace, "exp", PB_CHECK_OK, t >= when ? "expires in %s" : "expired %s ago, within the leeway",
                     span);
     return PB_OK;
@@ -114,9 +119,10 @@ check_not_future(const char *name, enum pb_reason reason, const char *what, cons
         pb_trace_report(trace, name, PB_CHECK_FAIL, "%s", verdict->detail);
         return PB_REJECTED;
     }
-    pb_trace_duration(span, sizeof(span), t - when);
-    if (t > when + leeway) {
-        pb_verdict_set(verdict, reason, "token %s %lld s in the future (leeway %lld s)", what, t - when, leeway);
+    pb_trace_duration(span, sizeof(span), pb_time_sat_sub(t, when));
+    if (t > pb_time_sat_add(when, leeway)) {
+        pb_verdict_set(verdict, reason, "token %s %lld s in the future (leeway %lld s)", what,
+                       pb_time_sat_sub(t, when), leeway);
         pb_trace_report(trace, name, PB_CHECK_FAIL, "%s in %s (leeway %llds)", what, span, leeway);
         return PB_REJECTED;
     }
@@ -159,18 +165,18 @@ check_age(const struct pb_config *cfg, json_t *claims, const char *user, time_t 
         pb_trace_report(trace, "age", PB_CHECK_FAIL, "%s", verdict->detail);
         return PB_REJECTED;
     }
-    age = (long long) now - t;
+    age = pb_time_sat_sub((long long) now, t);
     pb_trace_duration(span, sizeof(span), age);
     /* The IdP sets auth_time: a future one would make any token fresh.
      * (A future iat is already refused by check_iat.) */
-    if (-age > cfg->leeway) {
-        pb_trace_duration(span, sizeof(span), -age);
+    if (age < -(long long) cfg->leeway) {
+        pb_trace_duration(span, sizeof(span), pb_time_sat_sub(t, (long long) now));
         pb_verdict_set(verdict, PB_R_TOO_OLD, "%s is %lld s in the future (leeway %ld s): it proves no fresh "
-                       "authentication", name, -age, cfg->leeway);
+                       "authentication", name, pb_time_sat_sub(t, (long long) now), cfg->leeway);
         pb_trace_report(trace, "age", PB_CHECK_FAIL, "%s in %s (leeway %lds)", name, span, cfg->leeway);
         return PB_REJECTED;
     }
-    if (age > cfg->max_token_age + cfg->leeway) {
+    if (age > pb_time_sat_add(cfg->max_token_age, cfg->leeway)) {
         pb_verdict_set(verdict, PB_R_TOO_OLD, "%s is %lld s ago, more than max_token_age %ld s (leeway %ld s)",
                        name, age, cfg->max_token_age, cfg->leeway);
         pb_trace_report(trace, "age", PB_CHECK_FAIL, "%s %s ago (max %lds)", name, span, cfg->max_token_age);

@@ -56,8 +56,8 @@ static const unsigned char token_chars[256] = {
     ['='] = 1, ['+'] = 1, ['/'] = 1, ['.'] = 2,
 };
 
-int
-pb_credential_is_token_shaped(const char *text, size_t len)
+static int
+shaped(const char *text, size_t len, int empty_payload)
 {
     size_t dots = 0, first = 0, second = 0;
 
@@ -75,7 +75,19 @@ pb_credential_is_token_shaped(const char *text, size_t len)
                 second = i;
         }
     }
-    return dots >= 2 && first > 0 && second > first + 1;
+    return dots >= 2 && first > 0 && (second > first + 1 || (empty_payload && second == first + 1));
+}
+
+int
+pb_credential_is_token_shaped(const char *text, size_t len)
+{
+    return shaped(text, len, 0);
+}
+
+int
+pb_credential_is_jose_shaped(const char *text, size_t len)
+{
+    return shaped(text, len, 1);
 }
 
 void

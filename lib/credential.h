@@ -35,6 +35,10 @@ void pb_credential_read(const char *typed, size_t len, struct pb_credential *out
  * never tried as a password. */
 int pb_credential_is_token_shaped(const char *text, size_t len);
 
+/* The same, but the payload may be empty, as RFC 7515 allows a JWS's payload
+ * to be (JOSE-only verification: bearer-token verify --signature-only). */
+int pb_credential_is_jose_shaped(const char *text, size_t len);
+
 /* Non-zero if s is nothing but the token alphabet (pieces of a token). */
 int pb_credential_is_token_text(const char *s, size_t len);
 

@@ -11,10 +11,13 @@
 #include "b64url.h"
 #include "exchange.h"
 #include "http.h"
+#include "jws.h"
 #include "secret.h"
 #include "time-limit.h"
 
-#define MAX_REPLY (64 * 1024)
+/* A reply carries an access, a refresh and (OpenID Connect) an ID token, each
+ * up to PB_JWS_MAX_TOKEN, and a few short fields. */
+#define MAX_REPLY (4 * PB_JWS_MAX_TOKEN)
 #define MAX_SECRET_FILE 4096
 
 /* A growable string for request bodies, wiped when it grows or goes. */
@@ -211,7 +214,7 @@ pb_exchange_jwt_exp(const char *token)
 static int
 token_ok(const char *s, size_t len)
 {
-    if (len == 0 || len > PB_X_MAX_TOKEN)
+    if (len == 0 || len > PB_JWS_MAX_TOKEN)
         return 0;
     for (size_t i = 0; i < len; i++)
         if ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f)

@@ -15,9 +15,6 @@
  * wrong (client secret, configuration).  Requests go through http (the
  * caller's libcurl table). */
 
-/* Longest token accepted from an authority. */
-#define PB_X_MAX_TOKEN (16 * 1024)
-
 enum pb_status pb_exchange_login(const struct pb_http_ops *http, const struct pb_authority *a, const char *user,
                                  const char *password, long long now, struct pb_tokens *out,
                                  const struct pb_log *log);

@@ -108,8 +108,8 @@ check_header(struct pb_jws *jws, struct pb_verdict *verdict)
     return PB_OK;
 }
 
-enum pb_status
-pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdict *verdict)
+static enum pb_status
+parse(const char *token, size_t len, int empty_payload, struct pb_jws *jws, struct pb_verdict *verdict)
 {
     const char *dot1, *dot2, *sig_b64;
     size_t header_len, sig_b64_len;
@@ -139,7 +139,7 @@ pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdic
     jws->signing_len = (size_t) (dot2 - token);
     sig_b64 = dot2 + 1;
     sig_b64_len = len - (size_t) (sig_b64 - token);
-    if (header_len == 0 || jws->payload_b64_len == 0) {
+    if (header_len == 0 || (jws->payload_b64_len == 0 && !empty_payload)) {
         pb_verdict_set(verdict, PB_R_MALFORMED, "empty header or payload");
         goto done;
     }
@@ -182,6 +182,18 @@ pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdic
 done:
     free(header_heap);
     return status;
+}
+
+enum pb_status
+pb_jws_parse(const char *token, size_t len, struct pb_jws *jws, struct pb_verdict *verdict)
+{
+    return parse(token, len, 0, jws, verdict);
+}
+
+enum pb_status
+pb_jws_parse_jose(const char *token, size_t len, struct pb_jws *jws, struct pb_verdict *verdict)
+{
+    return parse(token, len, 1, jws, verdict);
 }
 
 enum pb_status

@@ -9,10 +9,15 @@
 #include "alg.h"
 #include "status.h"
 
-/* Tokens of 16 KiB are normal; anything over this is refused unread. */
+/* The one bound on a token's size, for the module and bearer-token alike
+ * (conversation, login, store, the authority's replies, the cache file).
+ * Tokens of 16 KiB are normal; anything over this is refused unread. */
 #define PB_JWS_MAX_TOKEN (64 * 1024)
-/* JSON nesting allowed in a header or claims set. */
-#define PB_JSON_MAX_DEPTH 16
+/* JSON nesting allowed in a header or claims set, the outer object counting
+ * as level 1.  The bound protects the stack (jansson recurses once per level);
+ * it is not a policy, and tokens real identity providers issue nest far less,
+ * so nothing up to 64 levels is refused. */
+#define PB_JSON_MAX_DEPTH 64
 
 struct pb_key;
 
@@ -36,6 +41,10 @@ struct pb_jws {
  * or PB_NOMEM.  Free with pb_jws_clear even on failure. */
 enum pb_status pb_jws_parse(const char *token, size_t len, struct pb_jws *jws,
                             struct pb_verdict *verdict);
+
+/* pb_jws_parse for JOSE-only verification: the payload may be empty. */
+enum pb_status pb_jws_parse_jose(const char *token, size_t len, struct pb_jws *jws,
+                                 struct pb_verdict *verdict);
 
 /* Decode and parse the claims set (a JSON object). */
 enum pb_status pb_jws_parse_claims(struct pb_jws *jws, struct pb_verdict *verdict);

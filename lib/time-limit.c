@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -17,6 +18,26 @@ long long
 pb_time_add(long long t, long long span)
 {
     return pb_time_clamp(t) + pb_time_clamp(span);
+}
+
+long long
+pb_time_sat_add(long long a, long long b)
+{
+    long long r;
+
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? LLONG_MAX : LLONG_MIN;
+    return r;
+}
+
+long long
+pb_time_sat_sub(long long a, long long b)
+{
+    long long r;
+
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? LLONG_MAX : LLONG_MIN;
+    return r;
 }
 
 int

@@ -1,6 +1,9 @@
-/* Times from outside (a reply's expires_in or expires_on, a token's exp, a
- * cache file) are clamped here, in one place, before any arithmetic: a
- * hostile or broken authority must not overflow a signed addition. */
+/* Times from outside (a reply's expires_in or expires_on, the exp of a token
+ * the helper stores, a cache file) are clamped here, in one place, before any
+ * arithmetic: a hostile or broken authority must not overflow a signed
+ * addition.  The claims policy does not clamp: a NumericDate is any value
+ * that fits 64 bits (RFC 7519 section 2), and it computes with the saturating
+ * pb_time_sat_add and pb_time_sat_sub instead. */
 #ifndef PB_TIME_LIMIT_H
 #define PB_TIME_LIMIT_H
 
@@ -15,6 +18,11 @@ long long pb_time_clamp(long long v);
 
 /* t + span, each clamped first (never overflows). */
 long long pb_time_add(long long t, long long span);
+
+/* a + b and a - b, saturated to [LLONG_MIN, LLONG_MAX] instead of
+ * overflowing. */
+long long pb_time_sat_add(long long a, long long b);
+long long pb_time_sat_sub(long long a, long long b);
 
 /* A JSON integer or finite real (rounded down), clamped: 0; anything else: -1. */
 int pb_time_from_json(const json_t *v, long long *out);

@@ -14,6 +14,7 @@
 #include "jwks-source.h"
 #include "keyset.h"
 #include "secret.h"
+#include "time-limit.h"
 #include "token.h"
 
 /* The HMAC key file: a secret, so private to its owner, and small. */
@@ -203,10 +204,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
 
     memset(&jws, 0, sizeof(jws));
     memset(info, 0, sizeof(*info));
-    snprintf(info->jti, sizeof(info->jti), "-");
-    snprintf(info->sub, sizeof(info->sub), "-");
-    snprintf(info->kid, sizeof(info->kid), "-");
-    snprintf(info->alg, sizeof(info->alg), "-");
+    info->jti[0] = info->sub[0] = info->kid[0] = info->alg[0] = '-';
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
 
@@ -222,7 +220,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
         goto done;
     }
     pb_trace_report(trace, "size", PB_CHECK_OK, "%zu bytes (limit %d)", len, PB_JWS_MAX_TOKEN);
-    if (cred->kind != PB_CRED_TOKEN) {
+    if (cred->kind != PB_CRED_TOKEN && !(signature_only && pb_credential_is_jose_shaped(token, len))) {
         pb_verdict_set(verdict, PB_R_NOT_A_TOKEN, "input is not a JWS compact token");
         pb_trace_report(trace, "format", PB_CHECK_FAIL, "%s", verdict->detail);
         outcome = PB_REJECTED;
@@ -235,7 +233,9 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
         outcome = PB_REJECTED;
         goto done;
     }
-    status = pb_jws_parse(token, len, &jws, verdict);
+    /* JOSE-only verification takes any payload, the empty one included
+     * (RFC 7515). */
+    status = signature_only ? pb_jws_parse_jose(token, len, &jws, verdict) : pb_jws_parse(token, len, &jws, verdict);
     if (jws.header != NULL) {
         copy_claim(info->kid, sizeof(info->kid), jws.header, "kid");
         copy_claim(info->alg, sizeof(info->alg), jws.header, "alg");
@@ -316,7 +316,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
         long long exp = 0;
         pb_claims_numeric_date(json_object_get(jws.claims, "exp"), &exp);
         pb_log(log, LOG_DEBUG, "claims accepted for %s claim, expires in %lld s", cfg->user_claim,
-               exp - (long long) ctx->now);
+               pb_time_sat_sub(exp, (long long) ctx->now));
     }
 done:
     /* Failed verifications leave entries on OpenSSL's per-thread error queue;

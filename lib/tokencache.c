@@ -324,6 +324,12 @@ pb_cache_write(int dirfd, const char *authority, const struct pb_tokens *t, char
         snprintf(err, errlen, "out of memory");
         goto done;
     }
+    /* Never write a file that pb_cache_read would refuse. */
+    if (strlen(text) + 1 > PB_CACHE_MAX_FILE) {
+        snprintf(err, errlen, "the tokens are too large to cache (%zu bytes, at most %d)", strlen(text) + 1,
+                 PB_CACHE_MAX_FILE);
+        goto done;
+    }
     /* Writers hold the lock, so one fixed temporary name is enough, and a
      * leftover from a killed writer is simply replaced. */
     if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT) {

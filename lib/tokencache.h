@@ -7,8 +7,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "jws.h"
+
 #define PB_CACHE_ENV "BEARER_TOKEN_CACHE"
-#define PB_CACHE_MAX_FILE (64 * 1024)
+/* A cache file holds an access and a refresh token, each up to
+ * PB_JWS_MAX_TOKEN (jws.h), and their JSON: names, user, scope, times, and
+ * escapes for the quote and the backslash an opaque refresh token may hold. */
+#define PB_CACHE_MAX_FILE (3 * PB_JWS_MAX_TOKEN)
 
 /* What a cache file holds.  Strings are secrets (wiped by pb_tokens_clear). */
 struct pb_tokens {

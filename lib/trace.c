@@ -1,6 +1,7 @@
 /* Reporting individual checks to an optional observer. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -37,7 +38,8 @@ pb_check_outcome_name(enum pb_check_outcome outcome)
 void
 pb_trace_duration(char *out, size_t cap, long long seconds)
 {
-    long long s = seconds < 0 ? -seconds : seconds;
+    /* -LLONG_MIN overflows: saturate (a NumericDate may be any 64-bit value). */
+    long long s = seconds == LLONG_MIN ? LLONG_MAX : seconds < 0 ? -seconds : seconds;
 
     if (s >= 86400)
         snprintf(out, cap, "%lldd%lldh", s / 86400, s % 86400 / 3600);

@@ -209,13 +209,15 @@ run_helper(struct pb_pam_args *args, const struct passwd *pw, const char *comman
 int
 pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *secret, size_t len, int is_token)
 {
-    const struct passwd *pw = pam_modutil_getpwnam(args->pamh, user);
+    const struct passwd *pw;
     char dir[4096];
     int status = -1;
 
+    /* Without obtain_tokens a login looks nobody up: an NSS lookup costs a
+     * long-running host tens of system calls per transaction. */
     if (!args->cfg.obtain_tokens)
         return PAM_SUCCESS;
-    if (pw == NULL) {
+    if ((pw = pam_modutil_getpwnam(args->pamh, user)) == NULL) {
         pb_log(&args->log, LOG_ERR, "session tokens: no passwd entry for the user");
         goto done;
     }

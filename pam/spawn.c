@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "tokencache.h"
+
+_Static_assert(PB_SPAWN_MAX_FILE >= PB_CACHE_MAX_FILE, "the helper must be able to write a full cache file");
 
 static long long
 now_ms(void)

@@ -23,7 +23,8 @@ struct pb_spawn {
 
 #define PB_SPAWN_MAX_GROUPS 256
 /* The largest file the helper may write (RLIMIT_FSIZE): its cache files are
- * at most 64 KiB, and it writes them on /run. */
+ * at most PB_CACHE_MAX_FILE (192 KiB, checked in spawn.c), and it writes them
+ * on /run. */
 #define PB_SPAWN_MAX_FILE (256 * 1024)
 
 /* PB_SPAWN_OK with *exit_status set, or a negative code with errbuf saying

@@ -4,7 +4,7 @@
 # exports its one table.
 . "$(dirname "$0")/lib.sh"
 
-echo "1..5"
+echo "1..7"
 need_module
 exports=$(nm -D --defined-only "$module" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ')
 want="pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred "
@@ -31,4 +31,13 @@ if [ "$exports" = "pb_net_plugin_v1 " ]; then
 else
 	result "not ok" "plugin exports: $exports"
 fi
+# The plugins too: a long-running PAM host maps each once (pam_bearer(8),
+# LONG-RUNNING HOSTS AND UPGRADES).
+for p in pam_bearer-ldap.so pam_bearer-http.so; do
+	if readelf -d "$(dirname "$module")/$p" | grep -q 'NODELETE'; then
+		result ok "$p linked -z nodelete"
+	else
+		result "not ok" "$p is not nodelete"
+	fi
+done
 finish

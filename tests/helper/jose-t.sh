@@ -50,6 +50,7 @@ chmod 0600 "$tmp/rfc"/*.key
 
 cat >"$tmp/jose.py" <<'EOF'
 import base64, copy, hashlib, json, os, re, subprocess, sys
+from hmac import new as hmac_new
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -330,6 +331,39 @@ r = verify(t, j, "ES256")
 tap(r.rc == 0 and "payload" not in r.report
     and unb64u(r.report.get("payload_base64url", "")) == binary,
     "a payload that is not UTF-8 comes back as payload_base64url", r.says())
+
+# ---------------------------------------------------------------- an empty payload
+# RFC 7515 allows any octet sequence as the payload, the empty one included:
+# JOSE-only verification accepts "header..signature" and reports 0 bytes.
+pub = k2048.public_key().public_numbers()
+a1_key = os.path.join(rfc, "rfc7515-a1.key")
+a1_secret = read(a1_key)
+EMPTY = (
+    ("RS256", rs256(k2048), write("empty-RS256.jwks", json.dumps({"keys": [rsa_jwk(pub.n, pub.e)]})), None),
+    ("ES256", es(p256, hashes.SHA256(), 32),
+     write("empty-ES256.jwks", json.dumps({"keys": [ec_jwk("P-256", q.x, q.y, 32)]})), None),
+    ("HS256", lambda data: hmac_new(a1_secret, data, hashlib.sha256).digest(),
+     os.path.join(rfc, "rfc7515-a1.jwks"), a1_key),
+)
+for alg, signer, jwks, hkey in EMPTY:
+    label = alg
+    tok = token(alg, signer, b"")
+    assert tok.split(".")[1] == "", tok
+    t = write("empty-%s.jws" % label, tok)
+    r = verify(t, jwks, alg, hkey)
+    tap(r.rc == 0 and r.report.get("verdict") == "accepted" and json_payload(r.report) == b""
+        and r.checks.get("signature") == "ok",
+        "%s, empty payload: accepted, --json payload is empty" % label, r.says())
+    x = verify(t, jwks, alg, hkey, json_out=False)
+    tap(x.rc == 0 and text_payload(x.out) == b"" and b"\nverdict    accepted\n" in x.out,
+        "%s, empty payload: accepted, text report shows 0 bytes" % label, "exit %d" % x.rc)
+    head, _, sig = tok.split(".")
+    raw = bytearray(unb64u(sig))
+    raw[len(raw) // 2] ^= 0x01
+    p = write("empty-%s-sigbit.jws" % label, head + ".." + b64u(bytes(raw)))
+    r = verify(p, jwks, alg, hkey)
+    tap(r.rc == 1 and r.report.get("reason") == "bad-signature",
+        "%s, empty payload, one signature bit flipped: rejected, bad-signature" % label, r.says())
 
 print("1..%d" % len(results))
 failed = 0

@@ -109,7 +109,7 @@ cache_field() {	# cache_field FILE KEY
 	"$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$1" "$2"
 }
 
-echo "1..94"
+echo "1..96"
 
 # --- 1. every dialect: login, get, header, status, refresh, logout ------------------------
 for d in oauth2 mlserver rms arsystem dcos; do
@@ -432,11 +432,11 @@ else
 	result ok "# SKIP another owner needs root"
 	result ok "# SKIP another owner needs root"
 fi
-head -c 70000 /dev/zero | tr '\0' ' ' >"$tmp/big.json"
+head -c 200000 /dev/zero | tr '\0' ' ' >"$tmp/big.json"
 mv "$file" "$tmp/good-saved.json"
 cp "$tmp/big.json" "$file"
 chmod 600 "$file"
-expect5 "a cache file over 64 KiB" "impossible size"
+expect5 "a cache file over 192 KiB (PB_CACHE_MAX_FILE)" "impossible size"
 mv "$tmp/good-saved.json" "$file"
 [ "$(cmp "$file" "$tmp/good.json" && echo same)" = same ] && result ok "refusals changed nothing in the cache" \
 	|| result "not ok" "refusals changed the cache"
@@ -551,6 +551,35 @@ rc=$?
 [ $rc = 1 ] && grep -q "has no exp claim" "$tmp/err" \
 	&& result ok "store refuses a token without a readable exp (exit 1)" \
 	|| result "not ok" "store without exp" "rc=$rc; $(cat "$tmp/err")"
+# One size bound with the module (PB_JWS_MAX_TOKEN, 64 KiB): a 60 KiB token
+# is stored and comes back; one byte over 64 KiB is refused.
+sized() {	# sized BYTES: a token of exactly BYTES bytes for alice, valid for 10 minutes
+	"$python" -c 'import base64, json, sys, time
+def b(d): return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+want, pad = int(sys.argv[1]), 0
+head = b({"alg": "RS256"})
+while True:
+    t = head + "." + b({"sub": "alice", "exp": int(time.time()) + 600, "pad": "x" * pad}) + "."
+    if len(t) >= want - 4:
+        break
+    pad += max(1, (want - 4 - len(t)) * 3 // 4)
+print(t + "c" * (want - len(t)))' "$1"
+}
+sized 61440 >"$tmp/big.tok"
+rm -rf "$BEARER_TOKEN_CACHE"
+bt store --config "$conf" --authority dcos --user alice <"$tmp/big.tok"
+rc=$?
+got=$(bt get --config "$conf" --authority dcos)
+[ $rc = 0 ] && [ "$(wc -c <"$tmp/big.tok")" = 61441 ] && [ "$got" = "$(cat "$tmp/big.tok")" ] \
+	&& result ok "store takes a 60 KiB token (the module accepts up to 64 KiB) and get gives it back" \
+	|| result "not ok" "store a 60 KiB token" "rc=$rc; $(cat "$tmp/err")"
+sized 65537 >"$tmp/huge.tok"
+rm -rf "$BEARER_TOKEN_CACHE"
+bt store --config "$conf" --authority dcos --user alice <"$tmp/huge.tok"
+rc=$?
+[ $rc = 64 ] && grep -q "at most 65536 bytes" "$tmp/err" && [ ! -e "$BEARER_TOKEN_CACHE/dcos.json" ] \
+	&& result ok "store refuses a token one byte over 64 KiB (exit 64), caches nothing" \
+	|| result "not ok" "store a 64 KiB + 1 token" "rc=$rc; $(cat "$tmp/err")"
 
 badconf() {	# badconf DESCRIPTION EXPECTED-WORDS LINES...: get exits 6 and says why
 	desc=$1 words=$2
@@ -584,5 +613,5 @@ rc=$?
 [ $rc = 64 ] && grep -q "no terminal" "$tmp/err" && result ok "login without a terminal or --password-stdin: exit 64, says why" \
 	|| result "not ok" "login without a terminal" "rc=$rc; $(cat "$tmp/err")"
 
-[ $n = 94 ] || echo "# planned 94 tests, ran $n"
+[ $n = 96 ] || echo "# planned 96 tests, ran $n"
 finish

@@ -84,7 +84,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..52"
+echo "1..53"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -349,6 +349,9 @@ open(d + "/long.first", "w").write(parts[0] + "\\")
 open(d + "/long.badpart", "w").write(parts[0] + "\\\n" + "not a part!\n")
 del claims["iat"]
 open(d + "/noiat.tok", "w").write(jwt.encode(claims, key, algorithm="RS256", headers={"kid": "long"}))
+# A 60 KiB token: over the 16 KiB that bearer-token store once refused, under the 64 KiB bound.
+claims = {"sub": "alice", "iat": now, "exp": now + 600, "pad": "x" * (45 * 1024)}
+open(d + "/big.tok", "w").write(jwt.encode(claims, key, algorithm="RS256", headers={"kid": "long"}))
 PY
 chmod 644 "$tmp/long.jwks"
 long_len=$(wc -c <"$tmp/long.tok")
@@ -419,6 +422,17 @@ piece=$(as_alice BEARER_TOKEN_CACHE="$tmp/askpass-cache" BEARER_TOKEN_CONFIG="$c
 as_alice BEARER_TOKEN_CACHE="$tmp/askpass-cache" BEARER_TOKEN_CONFIG="$conf" "$helper" askpass "Token part 99: " >/dev/null 2>&1
 [ $? != 0 ] && result ok "askpass for a part that does not exist exits non-zero (ssh then sends nothing)" \
 	|| result "not ok" "askpass part 99"
+
+# One token size bound (PB_JWS_MAX_TOKEN) for the module and bearer-token store.
+rm -rf "$cache"
+login big "$tmp/big.tok" $long_opts obtain_tokens
+stored=$(as_alice BEARER_TOKEN_CACHE="$cache" "$helper" get --config "$conf" 2>/dev/null)
+big_len=$(wc -c <"$tmp/big.tok")
+[ "$big_len" -gt 60000 ] && [ "$big_len" -le 65536 ] && [ "$(head -1 "$tmp/big.out")" = PAM_SUCCESS ] \
+	&& [ "$stored" = "$(cat "$tmp/big.tok")" ] && grep -q "session tokens: kept for alice" "$tmp/big.log" \
+	&& result ok "a $big_len-byte token login: accepted, and the session's cache holds that very token" \
+	|| result "not ok" "a 60 KiB token login keeps the token" "$big_len bytes; $(cat "$tmp/big.out" "$tmp/big.log")"
+rm -rf "$cache"
 
 # --- 7. the account phase, and fresh authentication ---------------------------------------
 login acct-setup "$tmp/pw" obtain_tokens
@@ -499,5 +513,5 @@ else
 	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
 fi
 
-[ $n = 52 ] || echo "# planned 52, ran $n"
+[ $n = 53 ] || echo "# planned 53, ran $n"
 finish

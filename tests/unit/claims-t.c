@@ -5,6 +5,7 @@
 
 #include "claims.h"
 #include "tap.h"
+#include "trace.h"
 
 #define NOW 1800000000LL
 
@@ -46,6 +47,28 @@ main(void)
     tap_is_int(check("{\"sub\":\"alice\",\"exp\":null}", "alice"), PB_R_EXP_MISSING, "exp null");
     tap_is_int(check("{\"sub\":\"alice\",\"exp\":1e300}", "alice"), PB_R_EXP_MISSING, "exp absurd");
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld.5}", NOW + 100), "alice"), PB_R_NONE, "exp real");
+    /* RFC 7519 section 2: any NumericDate that fits 64 bits, no overflow anywhere. */
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":253402300800}", "alice"), PB_R_NONE, "exp after 9999-12-31");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9223372036854775807}", "alice"), PB_R_NONE, "exp INT64_MAX");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9.2e18}", "alice"), PB_R_NONE, "exp 9.2e18 (real, fits)");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9223372036854775808.0}", "alice"), PB_R_EXP_MISSING,
+               "exp 2^63 (real, does not fit)");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":-9223372036854775808}", "alice"), PB_R_EXPIRED,
+               "exp INT64_MIN is expired");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":-9.2e18}", "alice"), PB_R_EXPIRED, "exp -9.2e18 is expired");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9223372036854775807,\"nbf\":-9223372036854775808,"
+                     "\"iat\":-9223372036854775808}", "alice"), PB_R_NONE, "nbf and iat INT64_MIN");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9223372036854775807,\"nbf\":9223372036854775807}", "alice"),
+               PB_R_NOT_YET_VALID, "nbf INT64_MAX");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9223372036854775807,\"iat\":9223372036854775807}", "alice"),
+               PB_R_FUTURE_IAT, "iat INT64_MAX");
+    {
+        char span[32];
+        pb_trace_duration(span, sizeof(span), -9223372036854775807LL - 1);
+        tap_is_str(span, "106751991167300d15h", "a duration of INT64_MIN seconds saturates");
+        pb_trace_duration(span, sizeof(span), 9223372036854775807LL);
+        tap_is_str(span, "106751991167300d15h", "a duration of INT64_MAX seconds");
+    }
     /* Leeway 60 s by default: expired 59 s ago passes, 60 s ago fails. */
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld}", NOW - 59), "alice"), PB_R_NONE, "expired within leeway");
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld}", NOW - 60), "alice"), PB_R_EXPIRED, "expired at leeway");
@@ -72,6 +95,10 @@ main(void)
                PB_R_TOO_OLD, "auth_time in the future beyond the leeway");
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":253402300799}", NOW + 900), "alice"),
                PB_R_TOO_OLD, "auth_time in the year 9999");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9223372036854775807,\"auth_time\":9223372036854775807}",
+                     "alice"), PB_R_TOO_OLD, "auth_time INT64_MAX");
+    tap_is_int(check("{\"sub\":\"alice\",\"exp\":9223372036854775807,\"auth_time\":-9223372036854775808}",
+                     "alice"), PB_R_TOO_OLD, "auth_time INT64_MIN");
     tap_is_int(check(C("{\"sub\":\"alice\",\"exp\":%lld,\"auth_time\":%lld,\"iat\":%lld}", NOW + 900, NOW + 3600,
                        NOW - 10), "alice"),
                PB_R_TOO_OLD, "a future auth_time is not saved by a recent iat");

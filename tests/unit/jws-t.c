@@ -80,8 +80,29 @@ main(void)
     header_case("\"RS256\"", PB_R_MALFORMED, "header is a string");
     header_case("42", PB_R_MALFORMED, "header is a number");
     header_case("{\"alg\":\"RS256\"", PB_R_MALFORMED, "truncated JSON");
-    header_case("{\"alg\":\"RS256\",\"x\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", PB_R_MALFORMED,
-                "nesting deeper than the cap");
+    /* Nothing up to 64 levels (the header object counting as one) is refused for depth. */
+    tap_is_int(PB_JSON_MAX_DEPTH, 64, "the depth bound is 64 levels");
+    for (int levels = 16; levels <= 66; levels++) {
+        char json[256];
+        int n = snprintf(json, sizeof(json), "{\"alg\":\"RS256\",\"x\":");
+        for (int i = 1; i < levels; i++)
+            json[n++] = '[';
+        json[n++] = '1';
+        for (int i = 1; i < levels; i++)
+            json[n++] = ']';
+        json[n++] = '}';
+        json[n] = '\0';
+        if (levels == 16 || levels == 17 || levels >= 63) {
+            char name[64], err[128];
+            json_t *root;
+            snprintf(name, sizeof(name), "header nested %d levels deep", levels);
+            header_case(json, levels <= 64 ? PB_R_NONE : PB_R_MALFORMED, name);
+            root = pb_json_parse_object((const unsigned char *) json, (size_t) n, err, sizeof(err));
+            tap_ok((root != NULL) == (levels <= 64), "a JSON object nested %d levels deep is %s", levels,
+                   levels <= 64 ? "parsed" : "refused");
+            json_decref(root);
+        }
+    }
     header_case("{\"alg\":\"RS256\",\"x\":\"[[[[[[[[[[[[[[[[[[[[[[[[\"}", PB_R_NONE,
                 "brackets inside strings do not count as nesting");
     header_case("{\"alg\":\"RS\\u0000256\"}", PB_R_MALFORMED, "NUL escape refused");
@@ -91,6 +112,20 @@ main(void)
     tap_is_int(parse_reason("a.b.c.d.e"), PB_R_MALFORMED, "5 segments (JWE shape)");
     tap_is_int(parse_reason(".eyJ9.c2ln"), PB_R_MALFORMED, "empty header");
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9..c2ln"), PB_R_MALFORMED, "empty payload");
+    {
+        /* RFC 7515 allows an empty payload: JOSE-only parsing takes it, the token parser does not. */
+        static const char empty[] = "eyJhbGciOiJSUzI1NiJ9..c2ln";
+        tap_ok(!pb_credential_is_token_shaped(empty, strlen(empty)), "empty payload: not token-shaped");
+        tap_ok(pb_credential_is_jose_shaped(empty, strlen(empty)), "empty payload: JOSE-shaped");
+        tap_ok(!pb_credential_is_jose_shaped(".eyJ9.c2ln", 10) && !pb_credential_is_jose_shaped("eyJ9.c2ln", 9),
+               "empty header or two parts: not JOSE-shaped");
+        verdict.reason = PB_R_NONE;
+        tap_is_int(pb_jws_parse_jose(empty, strlen(empty), &jws, &verdict), PB_OK, "empty payload: JOSE parse");
+        tap_ok(jws.payload_b64_len == 0 && jws.signing_len == 21, "empty payload: signing input is \"header.\"");
+        pb_jws_clear(&jws);
+        tap_is_int(pb_jws_parse_jose(".eyJ9.c2ln", 10, &jws, &verdict), PB_REJECTED, "empty header: JOSE parse refuses");
+        pb_jws_clear(&jws);
+    }
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0=.c2ln"), PB_R_MALFORMED, "padded payload");
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln=="), PB_R_MALFORMED, "padded signature");
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2+n"), PB_R_MALFORMED, "'+' in signature");
