@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "ldap-escape.h"
 #include "ldap-session.h"
@@ -21,6 +23,41 @@ pb_ldap_session_is_down(int rc)
 {
     return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT
         || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY;
+}
+
+/* A user's ldaprc that someone other than us owns or may write: it could
+ * choose the certificates the bind trusts. */
+static int
+foreign_file(const char *dir, const char *dot, const char *name, const struct pb_log *log)
+{
+    char path[4096];
+    struct stat st;
+
+    if (name == NULL || (size_t) snprintf(path, sizeof(path), "%s%s%s%s", dir != NULL ? dir : "",
+                                          dir != NULL ? "/" : "", dot, name) >= sizeof(path))
+        return 0;
+    if (stat(path, &st) != 0 || ((st.st_uid == 0 || st.st_uid == geteuid()) && (st.st_mode & 022) == 0))
+        return 0;
+    pb_log(log, LOG_ERR, "unavailable: ldap: %s would configure libldap, and it is not root's or others may "
+           "write it: no password is sent (remove it, or start the service elsewhere)", path);
+    return 1;
+}
+
+/* Where libldap reads a user's configuration (ldap.conf(5)) when the real
+ * and effective uid are equal, as in a service run by root: ldaprc and
+ * .ldaprc in HOME, ldaprc in the working directory, and the same for the
+ * name LDAPRC gives. */
+static int
+foreign_ldaprc(const struct pb_log *log)
+{
+    const char *home = getenv("HOME"), *rc = getenv("LDAPRC");
+
+    if (getuid() != geteuid())
+        return 0;   /* libldap reads no user file then */
+    return (home != NULL && (foreign_file(home, "", "ldaprc", log) || foreign_file(home, ".", "ldaprc", log)))
+        || foreign_file(NULL, "", "ldaprc", log)
+        || (rc != NULL && home != NULL && (foreign_file(home, "", rc, log) || foreign_file(home, ".", rc, log)))
+        || (rc != NULL && foreign_file(NULL, "", rc, log));
 }
 
 /* Open and secure a connection to one URI; PB_LDAP_SERVER_DOWN on any failure. */
@@ -43,6 +80,8 @@ pb_ldap_session_open(struct pb_ldap_session *s)
         pb_log(s->log, LOG_ERR, "config: ldap_uri %s would send passwords unencrypted", shown);
         return PB_LDAP_SERVER_DOWN;
     }
+    if (foreign_ldaprc(s->log))
+        return PB_LDAP_SERVER_DOWN;
     rc = ldap_initialize(&s->ld, s->uri);
     if (rc != LDAP_SUCCESS) {
         pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));

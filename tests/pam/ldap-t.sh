@@ -127,6 +127,19 @@ check_ops() {
 pw_case "template: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
 pw_case "template: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $starttls $template
 pw_case "template: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$tmp/wrong.pw" auth $starttls $template
+# libldap reads ldaprc from the working directory and HOME in a process
+# whose real and effective uid are equal (a service run by root): one that
+# another user owns could pick the certificates the bind trusts.
+printf 'TLS_REQCERT never\n' >"$tmp/ldaprc"
+chown 10001 "$tmp/ldaprc"
+pw_case "an ldaprc of another user's in the working directory: no password sent" PAM_AUTHINFO_UNAVAIL - \
+	alice "$pw/alice.pw" auth $starttls $template
+grep -q "unavailable: ldap: ldaprc would configure libldap, and it is not root's" "$svc/log" \
+	&& result ok "... and the log names the file" \
+	|| result "not ok" "... the log names the file" "$(grep SYSLOG "$svc/log")"
+chown 0 "$tmp/ldaprc" && chmod 644 "$tmp/ldaprc"
+pw_case "root's own ldaprc there: used as before" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
+rm -f "$tmp/ldaprc"
 pw_case "template: empty password never sent" PAM_AUTH_ERR empty-password alice "$tmp/empty.pw" auth $starttls $template
 pw_case "template: every printable character" PAM_SUCCESS accepted carol "$pw/carol.pw" auth $starttls $template
 pw_case "template: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $starttls $template
