@@ -46,54 +46,22 @@ static enum pb_ldap_server
 authenticate_on(struct pb_ldap_session *s, const char *user, const char *password, enum pb_status *status,
                 struct pb_verdict *verdict, struct pb_ldap_note *note)
 {
-    LDAPPasswordPolicyError pp;
-    int expire, grace, rc = LDAP_SUCCESS;
-    char *dn = NULL;
-    enum pb_ldap_server result = PB_LDAP_SERVER_DONE;
+    struct pb_ldap_bound bound;
+    enum pb_ldap_server result = pb_ldap_session_bind_user(s, user, password, &bound, status, verdict);
 
-    if (pb_ldap_session_open(s) == PB_LDAP_SERVER_DOWN)
-        return PB_LDAP_SERVER_DOWN;
-    *status = pb_ldap_session_user_dn(s, user, &dn, &rc, verdict);
-    if (*status != PB_OK) {
-        if (*status == PB_UNAVAILABLE && pb_ldap_session_is_down(rc)) {
-            pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));
-            result = PB_LDAP_SERVER_DOWN;
-        }
-        goto done;
-    }
-    rc = pb_ldap_session_bind(s, dn, password, strlen(password), &pp, &expire, &grace);
-    if (pb_ldap_session_is_down(rc)) {
-        pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));
-        result = PB_LDAP_SERVER_DOWN;
-        goto done;
-    }
-    if (pp == PP_accountLocked) {
-        pb_verdict_set(verdict, PB_R_ACCOUNT_LOCKED, "LDAP account is locked (password policy)");
-        snprintf(note->text, sizeof(note->text), "Your account is locked.");
-        note->is_error = 1;
-        *status = PB_REJECTED;
-    } else if (pp == PP_passwordExpired) {
-        pb_verdict_set(verdict, PB_R_PASSWORD_EXPIRED, "LDAP password has expired (password policy)");
-        snprintf(note->text, sizeof(note->text), "Your password has expired; change it before logging in.");
-        note->is_error = 1;
-        *status = PB_REJECTED;
-    } else if (rc == LDAP_SUCCESS) {
+    if (result == PB_LDAP_SERVER_DONE && *status == PB_OK) {
         /* After an administrator's reset the server lets the bind through but
          * allows nothing except a password change: the account phase says so. */
-        note->must_change = pp == PP_changeAfterReset;
+        note->must_change = bound.pp == PP_changeAfterReset;
         /* Warnings ride on success: an expiry coming up, or grace logins used. */
-        describe_warning(note, expire, grace);
-        *status = PB_OK;
-    } else if (rc == LDAP_INVALID_CREDENTIALS) {
-        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "LDAP refused the password (or there is no such user)");
-        *status = PB_REJECTED;
-    } else {
-        pb_log(s->log, LOG_ERR, "ldap %s: bind as user failed: %s", s->uri, ldap_err2string(rc));
-        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "LDAP bind failed: %s", ldap_err2string(rc));
-        *status = PB_REJECTED;
+        describe_warning(note, bound.expire, bound.grace);
+    } else if (result == PB_LDAP_SERVER_DONE && verdict->reason == PB_R_ACCOUNT_LOCKED) {
+        snprintf(note->text, sizeof(note->text), "Your account is locked.");
+        note->is_error = 1;
+    } else if (result == PB_LDAP_SERVER_DONE && verdict->reason == PB_R_PASSWORD_EXPIRED) {
+        snprintf(note->text, sizeof(note->text), "Your password has expired; change it before logging in.");
+        note->is_error = 1;
     }
-done:
-    free(dn);
     pb_ldap_session_close(s);
     return result;
 }

@@ -131,61 +131,46 @@ judge_change(struct pb_ldap_session *s, int rc, LDAPPasswordPolicyError pp, cons
     return PB_REJECTED;
 }
 
+/* Why the current password's bind was refused, in the user's words. */
+static void
+tell_refusal(const struct pb_verdict *verdict, struct pb_ldap_note *note)
+{
+    if (verdict->reason == PB_R_ACCOUNT_LOCKED)
+        tell(note, 1, "Your account is locked.");
+    else if (verdict->reason == PB_R_PASSWORD_EXPIRED)
+        /* The directory takes no request from an expired password's bind. */
+        tell(note, 1, "Your password has expired and can no longer be changed by you; ask an administrator.");
+    else
+        tell(note, 1, "Your current password was not accepted.");
+}
+
 static enum pb_ldap_server
 change_on(struct pb_ldap_session *s, const char *user, const char *old_password, const char *new_password,
           enum pb_status *status, struct pb_verdict *verdict, struct pb_ldap_note *note)
 {
     LDAPPasswordPolicyError pp;
-    int expire, grace, rc = LDAP_SUCCESS;
-    char *dn = NULL, diag[128];
-    enum pb_ldap_server result = PB_LDAP_SERVER_DONE;
+    struct pb_ldap_bound bound;
+    char diag[128];
+    enum pb_ldap_server result = pb_ldap_session_bind_user(s, user, old_password, &bound, status, verdict);
+    int rc;
 
-    if (pb_ldap_session_open(s) == PB_LDAP_SERVER_DOWN)
-        return PB_LDAP_SERVER_DOWN;
-    *status = pb_ldap_session_user_dn(s, user, &dn, &rc, verdict);
-    if (*status != PB_OK) {
-        if (*status == PB_UNAVAILABLE && pb_ldap_session_is_down(rc)) {
-            pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));
-            result = PB_LDAP_SERVER_DOWN;
-        } else if (*status == PB_REJECTED) {
-            tell(note, 1, "Your current password was not accepted.");
-        }
+    if (result == PB_LDAP_SERVER_DOWN || *status != PB_OK) {
+        if (result == PB_LDAP_SERVER_DONE && *status == PB_REJECTED)
+            tell_refusal(verdict, note);
         goto done;
     }
-    rc = pb_ldap_session_bind(s, dn, old_password, strlen(old_password), &pp, &expire, &grace);
+    rc = password_modify(s, old_password, new_password, &pp, diag, sizeof(diag));
     if (pb_ldap_session_is_down(rc)) {
-        pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));
-        result = PB_LDAP_SERVER_DOWN;
-        goto done;
-    }
-    *status = PB_REJECTED;
-    if (pp == PP_accountLocked) {
-        pb_verdict_set(verdict, PB_R_ACCOUNT_LOCKED, "LDAP account is locked (password policy)");
-        tell(note, 1, "Your account is locked.");
-    } else if (pp == PP_passwordExpired) {
-        /* The directory takes no request from an expired password's bind. */
-        pb_verdict_set(verdict, PB_R_PASSWORD_EXPIRED, "LDAP password has expired (password policy)");
-        tell(note, 1, "Your password has expired and can no longer be changed by you; ask an administrator.");
-    } else if (rc != LDAP_SUCCESS) {
-        if (rc != LDAP_INVALID_CREDENTIALS)
-            pb_log(s->log, LOG_ERR, "ldap %s: bind as user failed: %s", s->uri, ldap_err2string(rc));
-        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "LDAP refused the current password: %s", ldap_err2string(rc));
-        tell(note, 1, "Your current password was not accepted.");
+        /* Sent, maybe done: another server could refuse the old password
+         * or apply the change twice, so the user hears it failed here. */
+        pb_log(s->log, LOG_ERR, "unavailable: ldap %s: password change not confirmed: %s", s->uri,
+               ldap_err2string(rc));
+        tell(note, 1, "The directory did not confirm the change; try logging in with the new password.");
+        *status = PB_UNAVAILABLE;
     } else {
-        rc = password_modify(s, old_password, new_password, &pp, diag, sizeof(diag));
-        if (pb_ldap_session_is_down(rc)) {
-            /* Sent, maybe done: another server could refuse the old password
-             * or apply the change twice, so the user hears it failed here. */
-            pb_log(s->log, LOG_ERR, "unavailable: ldap %s: password change not confirmed: %s", s->uri,
-                   ldap_err2string(rc));
-            tell(note, 1, "The directory did not confirm the change; try logging in with the new password.");
-            *status = PB_UNAVAILABLE;
-        } else {
-            *status = judge_change(s, rc, pp, diag, verdict, note);
-        }
+        *status = judge_change(s, rc, pp, diag, verdict, note);
     }
 done:
-    free(dn);
     pb_ldap_session_close(s);
     return result;
 }

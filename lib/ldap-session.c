@@ -275,3 +275,47 @@ pb_ldap_session_user_ok(const char *user, struct pb_verdict *verdict)
         }
     return 1;
 }
+
+enum pb_ldap_server
+pb_ldap_session_bind_user(struct pb_ldap_session *s, const char *user, const char *password,
+                          struct pb_ldap_bound *bound, enum pb_status *status, struct pb_verdict *verdict)
+{
+    enum pb_ldap_server result = PB_LDAP_SERVER_DONE;
+    int rc = LDAP_SUCCESS;
+    char *dn = NULL;
+
+    bound->pp = PP_noError;
+    bound->expire = bound->grace = -1;
+    *status = PB_UNAVAILABLE;
+    if (pb_ldap_session_open(s) == PB_LDAP_SERVER_DOWN)
+        return PB_LDAP_SERVER_DOWN;
+    *status = pb_ldap_session_user_dn(s, user, &dn, &rc, verdict);
+    if (*status != PB_OK) {
+        if (*status == PB_UNAVAILABLE && pb_ldap_session_is_down(rc))
+            goto down;
+        goto done;
+    }
+    rc = pb_ldap_session_bind(s, dn, password, strlen(password), &bound->pp, &bound->expire, &bound->grace);
+    if (pb_ldap_session_is_down(rc))
+        goto down;
+    *status = PB_REJECTED;
+    if (bound->pp == PP_accountLocked) {
+        pb_verdict_set(verdict, PB_R_ACCOUNT_LOCKED, "LDAP account is locked (password policy)");
+    } else if (bound->pp == PP_passwordExpired) {
+        pb_verdict_set(verdict, PB_R_PASSWORD_EXPIRED, "LDAP password has expired (password policy)");
+    } else if (rc == LDAP_INVALID_CREDENTIALS) {
+        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "LDAP refused the password (or there is no such user)");
+    } else if (rc != LDAP_SUCCESS) {
+        pb_log(s->log, LOG_ERR, "ldap %s: bind as user failed: %s", s->uri, ldap_err2string(rc));
+        pb_verdict_set(verdict, PB_R_BAD_PASSWORD, "LDAP bind failed: %s", ldap_err2string(rc));
+    } else {
+        *status = PB_OK;
+    }
+    goto done;
+down:
+    pb_log(s->log, LOG_ERR, "unavailable: ldap %s: %s", s->uri, ldap_err2string(rc));
+    result = PB_LDAP_SERVER_DOWN;
+done:
+    free(dn);
+    return result;
+}

@@ -48,6 +48,22 @@ enum pb_status pb_ldap_session_service_bind(struct pb_ldap_session *s, int *rc_o
 enum pb_status pb_ldap_session_user_dn(struct pb_ldap_session *s, const char *user, char **dn, int *rc,
                                        struct pb_verdict *verdict);
 
+/* What the password policy said about a user's bind. */
+struct pb_ldap_bound {
+    LDAPPasswordPolicyError pp; /* PP_noError, or the policy's error */
+    int expire;                 /* seconds to expiry, -1: no warning */
+    int grace;                  /* grace logins left, -1: none used */
+};
+
+/* The first steps of a login and of a password change: connect, find the
+ * user's DN, bind as the user.  PB_LDAP_SERVER_DOWN (logged) to try the
+ * next server; else *status is PB_OK (bound as the user, the session open),
+ * PB_REJECTED with the verdict (bad-password, account-locked,
+ * password-expired) or another failure.  The caller closes the session. */
+enum pb_ldap_server pb_ldap_session_bind_user(struct pb_ldap_session *s, const char *user, const char *password,
+                                              struct pb_ldap_bound *bound, enum pb_status *status,
+                                              struct pb_verdict *verdict);
+
 /* Non-zero if the user name may go to a server (length, no control
  * characters); otherwise the verdict says why. */
 int pb_ldap_session_user_ok(const char *user, struct pb_verdict *verdict);
