@@ -24,6 +24,9 @@
 #                           bail unless the module is; then pamwrap.sh is sourced
 #   need_python MODULES...  skip unless $python imports every MODULE
 #   need_tools TOOLS...     skip unless every TOOL is on PATH or in /usr/sbin
+#   need_nss_wrapper        skip unless cwrap's nss_wrapper is installed;
+#                           nsslib=the library to preload ($NSS_WRAPPER_LIB,
+#                           else from pkg-config)
 #   scratch NAME [DIR]      tmp=a fresh directory (under $TMPDIR, or DIR),
 #                           removed on exit unless PB_KEEP_TMP=1; traps set
 #   at_exit COMMAND         run COMMAND on exit, before the scratch directory
@@ -96,6 +99,14 @@ need_tools() {
 	for _t in "$@"; do
 		command -v "$_t" >/dev/null 2>&1 || [ -x "/usr/sbin/$_t" ] || skip_all "$_t is not installed"
 	done
+}
+
+need_nss_wrapper() {
+	nsslib=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null)}
+	nsslib=${nsslib%% *}	# pkg-config leaves a trailing blank
+	nsslib=${nsslib:-libnss_wrapper.so}
+	[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] ||
+		skip_all "nss_wrapper not installed"
 }
 
 # --- the scratch directory ---------------------------------------------------------

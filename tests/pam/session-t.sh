@@ -31,12 +31,9 @@
 
 [ "$(id -u)" = 0 ] || skip_all "becoming another user needs root"
 need_pamrun
-nsslib=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null)}
-nsslib=${nsslib%% *}
-nsslib=${nsslib:-libnss_wrapper.so}
-[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] || skip_all "nss_wrapper not installed"
-"$python" -c 'import jwt, cryptography' 2>/dev/null || skip_all "$python lacks jwt or cryptography"
-command -v setpriv >/dev/null 2>&1 || skip_all "setpriv not installed"
+need_nss_wrapper
+need_python jwt cryptography
+need_tools setpriv
 
 # alice must be able to reach the build tree, the configuration and her home.
 scratch session /tmp
