@@ -2,7 +2,8 @@
 # verify-t.sh: `bearer-token verify` and pam_bearer.so must reach the same
 # decision on every token of the module's test catalogue (TAP).
 #
-# For each case of tests/fixtures/mint.py (and the two DC/OS seed cases that
+# For each token scenario (tests/pam/scenarios/token, tokens minted by
+# tests/fixtures/mint.py, and the two DC/OS seed cases that
 # tests/pam/token-t.sh adds) this runs
 #   (a) the module through real libpam under pam_wrapper, as token-t.sh does
 #       (pamrun, a private service directory, the module's log on stderr);
@@ -83,9 +84,14 @@ json.dump({"keys": keys[:1]}, open(sys.argv[2], "w"))
 # each token within a fraction of a second of each other.
 $python "$fixtures/mint.py" cases "$keys" >"$tmp/mint.log" 2>&1 ||
 	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py cases failed"; }
+# What the module must answer, from the scenario files (name, user, codes,
+# reasons, module words: see tests/fixtures/scenarios.py).
+"$python" "$fixtures/scenarios.py" rows "$srcdir/tests/pam/scenarios/token" "$keys" \
+	>"$tmp/scenarios.tsv" 2>"$tmp/mint.log" ||
+	{ sed 's/^/# /' "$tmp/mint.log"; bail "unreadable scenarios"; }
 
 # A few cases of our own, where reading the input differently from the
-# module could matter, in cases.tsv's format plus two columns: "optional"
+# module could matter, in the same five columns plus two: "optional"
 # (1: the case needs options this build may lack; if the module calls them
 # a configuration error, the case is skipped) and a TODO note for a known
 # disagreement (TAP TODO: reported, not counted; passing then shows as an
@@ -221,7 +227,7 @@ for pass in early rest; do
 		[ $pass = rest ] && [ -d "$tmp/run/$name" ] && continue
 		run_case "$name" "$user" "$expected" "$reason" "$args" \
 			"$keys/cases/$name.tok" "$keys/jwks.json"
-	done <"$keys/cases.tsv"
+	done <"$tmp/scenarios.tsv"
 done
 run_case dcos-seed-token peter PAM_AUTH_ERR expired user_claim=uid \
 	"$tmp/dcos.tok" "$tmp/dcos-jwks.json"
