@@ -32,6 +32,15 @@
 #   at_exit COMMAND         run COMMAND on exit, before the scratch directory
 #                           goes (servers to stop, children to kill)
 #   mint_keys DIR           tests/fixtures/mint.py keys DIR, or bail
+#   test_pki DIR            tests/fixtures/authority.py pki DIR (a test CA and
+#                           its server certificates), or bail
+#   emulator_start STATE [ARGS...]
+#                           tests/fixtures/emulator.py serve STATE (created)
+#                           with $tmp/pki's server certificate (the PKI made
+#                           first if absent) and ARGS (--ldap-env FILE); bail
+#                           unless it listens; stopped on exit.  Sets
+#                           emulator_pid, port, url (https://127.0.0.1:PORT),
+#                           state (STATE) and log (STATE/requests.log)
 #   result ok|"not ok" DESCRIPTION [DIAGNOSTIC-TEXT]
 #                           one TAP line; counts $n and $failed
 #   result_file ok|"not ok" DESCRIPTION [DIAGNOSTIC-FILE]
@@ -135,6 +144,26 @@ scratch() {
 mint_keys() {
 	"$python" "$fixtures/mint.py" keys "$1" >"$1.log" 2>&1 ||
 		{ sed 's/^/# /' "$1.log"; bail "mint.py keys failed"; }
+}
+
+test_pki() {
+	"$python" "$fixtures/authority.py" pki "$1" >/dev/null || bail "authority.py pki failed"
+}
+
+emulator_pid=
+emulator_start() {
+	state=$1
+	shift
+	[ -f "${tmp:?scratch first}/pki/server.pem" ] || test_pki "$tmp/pki"
+	mkdir -p "$state"
+	"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" \
+		--key "$tmp/pki/server.key" "$@" 2>"$tmp/emulator.err" &
+	emulator_pid=$!
+	at_exit '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null'
+	port=$("$python" "$fixtures/emulator.py" wait "$state") ||
+		bail "the emulator did not start: $(cat "$tmp/emulator.err")"
+	url=https://127.0.0.1:$port
+	log=$state/requests.log
 }
 
 # --- TAP ---------------------------------------------------------------------------

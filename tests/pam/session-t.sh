@@ -39,7 +39,6 @@ need_tools setpriv
 scratch session /tmp
 chmod 755 "$tmp"
 . "$fixtures/tokensvc.sh"
-emulator_pid=
 at_exit tokensvc_stop
 at_exit 'pkill -KILL -u 10001 -f "$tmp" 2>/dev/null'	# ours only: other tests use uid 10001 too
 
