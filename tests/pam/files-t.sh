@@ -24,30 +24,18 @@
 # Needs root, strace and setpriv; skipped otherwise.
 
 . "$(dirname "$0")/../lib.sh"
+. "$fixtures/tokensvc.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "the module must run as root"
 need_pamrun
-need_tools strace setpriv
-need_nss_wrapper
-need_python jwt cryptography
+need_tools strace
 # ptrace may be forbidden (a container without CAP_SYS_PTRACE).
 strace -f -o /dev/null true 2>/dev/null || skip_all "strace cannot trace here"
 # A sanitizer build preloads the ASan runtime, whose own files muddy the trace.
 # shellcheck disable=SC2154 # asan comes from pamwrap.sh
 [ -n "$asan" ] && skip_all "a sanitizer build"
 
-scratch files /tmp
-chmod 755 "$tmp"
-. "$fixtures/tokensvc.sh"
-at_exit tokensvc_stop
-at_exit 'pkill -KILL -u 10001 -f "$tmp" 2>/dev/null'	# ours only: other tests use uid 10001 too
-
-tokensvc_start
-password=$(cat "$LDAP_PW_DIR/alice.pw")
-
-mkdir -m 755 "$tmp/nss" && mkdir -m 700 "$tmp/home" && chown 10001:10001 "$tmp/home"
-printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/home" >"$tmp/nss/passwd"
-printf 'root:x:0:\nalice:x:10001:\n' >"$tmp/nss/group"
+tokensvc_scratch files
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| skip_all "uid 10001 cannot reach the build tree ($top_builddir)"
 
