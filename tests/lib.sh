@@ -24,11 +24,23 @@
 #                           bail unless the module is; then pamwrap.sh is sourced
 #   need_python MODULES...  skip unless $python imports every MODULE
 #   need_tools TOOLS...     skip unless every TOOL is on PATH or in /usr/sbin
+#   need_nss_wrapper        skip unless cwrap's nss_wrapper is installed;
+#                           nsslib=the library to preload ($NSS_WRAPPER_LIB,
+#                           else from pkg-config)
 #   scratch NAME [DIR]      tmp=a fresh directory (under $TMPDIR, or DIR),
 #                           removed on exit unless PB_KEEP_TMP=1; traps set
 #   at_exit COMMAND         run COMMAND on exit, before the scratch directory
 #                           goes (servers to stop, children to kill)
 #   mint_keys DIR           tests/fixtures/mint.py keys DIR, or bail
+#   test_pki DIR            tests/fixtures/authority.py pki DIR (a test CA and
+#                           its server certificates), or bail
+#   emulator_start STATE [ARGS...]
+#                           tests/fixtures/emulator.py serve STATE (created)
+#                           with $tmp/pki's server certificate (the PKI made
+#                           first if absent) and ARGS (--ldap-env FILE); bail
+#                           unless it listens; stopped on exit.  Sets
+#                           emulator_pid, port, url (https://127.0.0.1:PORT),
+#                           state (STATE) and log (STATE/requests.log)
 #   result ok|"not ok" DESCRIPTION [DIAGNOSTIC-TEXT]
 #                           one TAP line; counts $n and $failed
 #   result_file ok|"not ok" DESCRIPTION [DIAGNOSTIC-FILE]
@@ -98,6 +110,14 @@ need_tools() {
 	done
 }
 
+need_nss_wrapper() {
+	nsslib=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null)}
+	nsslib=${nsslib%% *}	# pkg-config leaves a trailing blank
+	nsslib=${nsslib:-libnss_wrapper.so}
+	[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] ||
+		skip_all "nss_wrapper not installed"
+}
+
 # --- the scratch directory ---------------------------------------------------------
 lib_exit_hooks=
 at_exit() { lib_exit_hooks="$lib_exit_hooks
@@ -124,6 +144,26 @@ scratch() {
 mint_keys() {
 	"$python" "$fixtures/mint.py" keys "$1" >"$1.log" 2>&1 ||
 		{ sed 's/^/# /' "$1.log"; bail "mint.py keys failed"; }
+}
+
+test_pki() {
+	"$python" "$fixtures/authority.py" pki "$1" >/dev/null || bail "authority.py pki failed"
+}
+
+emulator_pid=
+emulator_start() {
+	state=$1
+	shift
+	[ -f "${tmp:?scratch first}/pki/server.pem" ] || test_pki "$tmp/pki"
+	mkdir -p "$state"
+	"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" \
+		--key "$tmp/pki/server.key" "$@" 2>"$tmp/emulator.err" &
+	emulator_pid=$!
+	at_exit '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null'
+	port=$("$python" "$fixtures/emulator.py" wait "$state") ||
+		bail "the emulator did not start: $(cat "$tmp/emulator.err")"
+	url=https://127.0.0.1:$port
+	log=$state/requests.log
 }
 
 # --- TAP ---------------------------------------------------------------------------

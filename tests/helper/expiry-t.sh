@@ -16,17 +16,9 @@ need_exec "$helper" helper
 need_python jwt cryptography
 
 scratch expiry
-emulator_pid=
-at_exit '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null'
-
-"$python" "$fixtures/authority.py" pki "$tmp/pki" || bail "authority.py pki failed"
-state=$tmp/state
-mkdir -p "$state"
-printf 'alice:wonderland\n' >"$state/users"
-"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" \
-	2>"$tmp/emulator.err" &
-emulator_pid=$!
-port=$("$python" "$fixtures/emulator.py" wait "$state") || bail "the emulator did not start: $(cat "$tmp/emulator.err")"
+mkdir "$tmp/state"
+printf 'alice:wonderland\n' >"$tmp/state/users"
+emulator_start "$tmp/state"
 
 printf 'testsecret\n' >"$tmp/client.secret"
 conf=$tmp/pam_bearer.conf

@@ -33,22 +33,12 @@ need_python jwt cryptography
 need_tools curl slapd ldapwhoami
 
 scratch tokens
-emulator_pid=
-at_exit '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null'
 at_exit 'sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1'
 
 # --- the authority and its directory ------------------------------------------------
 sh "$fixtures/slapd.sh" start "$tmp/slapd" || bail "slapd.sh start failed"
 . "$tmp/slapd/env"
-"$python" "$fixtures/authority.py" pki "$tmp/pki" || bail "authority.py pki failed"
-state=$tmp/state
-mkdir -p "$state"
-"$python" "$fixtures/emulator.py" serve "$state" --cert "$tmp/pki/server.pem" --key "$tmp/pki/server.key" \
-	--ldap-env "$tmp/slapd/env" 2>"$tmp/emulator.err" &
-emulator_pid=$!
-port=$("$python" "$fixtures/emulator.py" wait "$state") || bail "the emulator did not start: $(cat "$tmp/emulator.err")"
-url=https://127.0.0.1:$port
-log=$state/requests.log
+emulator_start "$tmp/state" --ldap-env "$tmp/slapd/env"
 alice_pw=$LDAP_PW_DIR/alice.pw
 
 printf 'testsecret\n' >"$tmp/client.secret"

@@ -2,8 +2,8 @@
 # verify-t.sh: `bearer-token verify` and pam_bearer.so must reach the same
 # decision on every token of the module's test catalogue (TAP).
 #
-# For each case of tests/fixtures/mint.py (and the two DC/OS seed cases that
-# tests/pam/token-t.sh adds) this runs
+# For each token scenario (tests/pam/scenarios/token, tokens minted by
+# tests/fixtures/mint.py, the DC/OS seed's among them) this runs
 #   (a) the module through real libpam under pam_wrapper, as token-t.sh does
 #       (pamrun, a private service directory, the module's log on stderr);
 #   (b) bearer-token verify --config EMPTY --user USER --token-file TOK
@@ -68,24 +68,18 @@ mkdir "$tmp/svc" "$tmp/run" "$tmp/cli"
 keys=$tmp/k
 mint_keys "$keys"
 
-# The DC/OS seed token and keys, as token-t.sh uses them.
-cp "$fixtures/dcos-seed-jwks.json" "$tmp/dcos-jwks.json"
-chmod 0644 "$tmp/dcos-jwks.json"
-tr -d '\r\n' <"$fixtures/dcos-seed-token.txt" >"$tmp/dcos.tok"
-$python -c '
-import json, sys
-keys = json.load(open(sys.argv[1]))["keys"]
-json.dump({"keys": keys[:1]}, open(sys.argv[2], "w"))
-' "$tmp/dcos-jwks.json" "$tmp/dcos-first-key.json" ||
-	bail "cannot read tests/fixtures/dcos-seed-jwks.json"
-
 # Minted last: some cases are 30 s from their limit.  Module and helper see
 # each token within a fraction of a second of each other.
 $python "$fixtures/mint.py" cases "$keys" >"$tmp/mint.log" 2>&1 ||
 	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py cases failed"; }
+# What the module must answer, from the scenario files (name, user, codes,
+# reasons, module words: see tests/fixtures/scenarios.py).
+"$python" "$fixtures/scenarios.py" rows "$srcdir/tests/pam/scenarios/token" "$keys" \
+	>"$tmp/scenarios.tsv" 2>"$tmp/mint.log" ||
+	{ sed 's/^/# /' "$tmp/mint.log"; bail "unreadable scenarios"; }
 
 # A few cases of our own, where reading the input differently from the
-# module could matter, in cases.tsv's format plus two columns: "optional"
+# module could matter, in the same five columns plus two: "optional"
 # (1: the case needs options this build may lack; if the module calls them
 # a configuration error, the case is skipped) and a TODO note for a known
 # disagreement (TAP TODO: reported, not counted; passing then shows as an
@@ -221,12 +215,8 @@ for pass in early rest; do
 		[ $pass = rest ] && [ -d "$tmp/run/$name" ] && continue
 		run_case "$name" "$user" "$expected" "$reason" "$args" \
 			"$keys/cases/$name.tok" "$keys/jwks.json"
-	done <"$keys/cases.tsv"
+	done <"$tmp/scenarios.tsv"
 done
-run_case dcos-seed-token peter PAM_AUTH_ERR expired user_claim=uid \
-	"$tmp/dcos.tok" "$tmp/dcos-jwks.json"
-run_case dcos-seed-token-first-key-only peter PAM_AUTH_ERR bad-signature \
-	user_claim=uid "$tmp/dcos.tok" "$tmp/dcos-first-key.json"
 while IFS=$tab read -r name user expected reason args optional todo; do
 	run_case "$name" "$user" "$expected" "$reason" "$args" \
 		"$tmp/extra/$name.tok" "$keys/jwks.json" "$optional" "$todo"

@@ -23,55 +23,21 @@
 # module as root (use_session_token and the account phase).
 # Needs root, strace and setpriv; skipped otherwise.
 
-set -u
-python=${PYTHON3:-/usr/bin/python3}
-here=$(cd "$(dirname "$0")" && pwd)
-srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-fixtures=$srcdir/tests/fixtures
-top_builddir=${abs_top_builddir:-$(pwd)}
-module=${PAM_BEARER_MODULE:-$top_builddir/pam/.libs/pam_bearer.so}
-pamrun=${PAMRUN:-$top_builddir/tests/pam/pamrun}
-helper=$top_builddir/helper/bearer-token
-plugin=${BEARER_TOKEN_PLUGIN:-$top_builddir/helper/.libs/bearer-token-net.so}
-. "$srcdir/tests/pam/pamwrap.sh"
-
-bail() { echo "Bail out! $*"; exit 99; }
-skip() { echo "1..0 # SKIP $*"; exit 0; }
-[ "$(id -u)" = 0 ] || skip "the module must run as root"
-[ -x "$pamrun" ] || skip "tests/pam/pamrun not built (no libpamtest)"
-command -v strace >/dev/null 2>&1 || skip "strace not installed"
-command -v setpriv >/dev/null 2>&1 || skip "setpriv not installed"
-nsslib=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null)}
-nsslib=${nsslib%% *}
-nsslib=${nsslib:-libnss_wrapper.so}
-[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] || skip "nss_wrapper not installed"
-"$python" -c 'import jwt, cryptography' 2>/dev/null || skip "$python lacks jwt or cryptography"
-# ptrace may be forbidden (a container without CAP_SYS_PTRACE).
-strace -f -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
-# A sanitizer build preloads the ASan runtime, whose own files muddy the trace.
-[ -n "$asan" ] && skip "a sanitizer build"
-
-tmp=$(mktemp -d /tmp/files-t.XXXXXX) || bail "mktemp failed"
-chmod 755 "$tmp"
+. "$(dirname "$0")/../lib.sh"
 . "$fixtures/tokensvc.sh"
-emulator_pid=
-cleanup() {
-	tokensvc_stop
-	pkill -KILL -u 10001 -f "$tmp" 2>/dev/null	# ours only: other tests use uid 10001 too
-	wait 2>/dev/null
-	[ "${PB_KEEP_TMP:-0}" = 1 ] && echo "# kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
-tokensvc_start
-password=$(cat "$LDAP_PW_DIR/alice.pw")
+[ "$(id -u)" = 0 ] || skip_all "the module must run as root"
+need_pamrun
+need_tools strace
+# ptrace may be forbidden (a container without CAP_SYS_PTRACE).
+strace -f -o /dev/null true 2>/dev/null || skip_all "strace cannot trace here"
+# A sanitizer build preloads the ASan runtime, whose own files muddy the trace.
+# shellcheck disable=SC2154 # asan comes from pamwrap.sh
+[ -n "$asan" ] && skip_all "a sanitizer build"
 
-mkdir -m 755 "$tmp/nss" && mkdir -m 700 "$tmp/home" && chown 10001:10001 "$tmp/home"
-printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/home" >"$tmp/nss/passwd"
-printf 'root:x:0:\nalice:x:10001:\n' >"$tmp/nss/group"
+tokensvc_scratch files
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
-	|| skip "uid 10001 cannot reach the build tree ($top_builddir)"
+	|| skip_all "uid 10001 cannot reach the build tree ($top_builddir)"
 
 run=$tmp/run		# session_cache_dir: the module creates it
 keys=$tmp/keycache	# cache_dir for fetched keys: the module creates it
@@ -98,14 +64,6 @@ curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode "us
 	--data-urlencode "password@$tmp/pw" -d grant_type=password --data-urlencode "scope=openid sudo" "$url/token" \
 	| "$python" -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["access_token"])' >"$tmp/tok" \
 	|| bail "no token from the emulator"
-
-n=0 failed=0
-result() {
-	n=$((n + 1))
-	echo "$1 $n - $2"
-	if [ "$1" != ok ]; then failed=$((failed + 1)); [ $# -gt 2 ] && printf '%s\n' "$3" | sed 's/^/# /'; fi
-	return 0
-}
 
 # The system calls that open, create, replace, remove, change or lock a
 # file, the fstat that checks what was opened, and what tells the root
@@ -266,4 +224,4 @@ nfail=$(grep -c '^not ok ' "$tmp/check.tap")
 n=$((n + checked)) failed=$((failed + nfail))
 [ $rc = 0 ] || [ $nfail -gt 0 ] || result "not ok" "files-check.py exited $rc"
 echo "1..$n"
-[ $failed = 0 ]
+finish

@@ -28,31 +28,11 @@
 #      killed at helper_timeout and nothing of it is left running.
 
 . "$(dirname "$0")/../lib.sh"
-
-[ "$(id -u)" = 0 ] || skip_all "becoming another user needs root"
-need_pamrun
-nsslib=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null)}
-nsslib=${nsslib%% *}
-nsslib=${nsslib:-libnss_wrapper.so}
-[ -n "$(ldconfig -p 2>/dev/null | grep -F "${nsslib##*/}")" ] || [ -f "$nsslib" ] || skip_all "nss_wrapper not installed"
-"$python" -c 'import jwt, cryptography' 2>/dev/null || skip_all "$python lacks jwt or cryptography"
-command -v setpriv >/dev/null 2>&1 || skip_all "setpriv not installed"
-
-# alice must be able to reach the build tree, the configuration and her home.
-scratch session /tmp
-chmod 755 "$tmp"
 . "$fixtures/tokensvc.sh"
-emulator_pid=
-at_exit tokensvc_stop
-at_exit 'pkill -KILL -u 10001 -f "$tmp" 2>/dev/null'	# ours only: other tests use uid 10001 too
 
-tokensvc_start
-password=$(cat "$LDAP_PW_DIR/alice.pw")
-
-# nss_wrapper's alice; the module looks her up, the helper runs as her.
-mkdir -m 755 "$tmp/nss" && mkdir -m 700 "$tmp/home" && chown 10001:10001 "$tmp/home"
-printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:10001:10001:Alice:%s:/bin/sh\n' "$tmp/home" >"$tmp/nss/passwd"
-printf 'root:x:0:\nalice:x:10001:\nstaff:x:50:alice\n' >"$tmp/nss/group"
+# alice must be able to reach the build tree, the configuration and her
+# home; nss_wrapper's alice: the module looks her up, the helper runs as her.
+tokensvc_scratch session "staff:x:50:alice"
 
 run=$tmp/run	# session_cache_dir: the module creates it
 
