@@ -386,7 +386,8 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
 int
 pb_config_has_source(const struct pb_config *cfg)
 {
-    return cfg->jwks != NULL || cfg->discovery || cfg->hmac_key_file != NULL || cfg->ldap_uris.count > 0;
+    return cfg->jwks != NULL || cfg->discovery || cfg->hmac_key_file != NULL || cfg->ldap_uris.count > 0
+        || cfg->obtain_tokens || cfg->revoke_on_logout || cfg->use_session_token;
 }
 
 void

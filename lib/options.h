@@ -102,9 +102,11 @@ enum pb_status pb_config_apply(struct pb_config *cfg, const char *word,
  * hmac_key_file) and derive alg_mask. */
 enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen);
 
-/* Non-zero when cfg names something to check a login against: a key source
- * (jwks, discovery, hmac_key_file) or an LDAP server (ldap_uri).  A module
- * without any has no configuration at all, which is not an error. */
+/* Non-zero when cfg gives the module something to do: a key source (jwks,
+ * discovery, hmac_key_file), an LDAP server (ldap_uri), or session tokens
+ * (obtain_tokens, revoke_on_logout, use_session_token: a session line that
+ * only revokes needs no key).  A module without any has no configuration at
+ * all, which is not an error. */
 int pb_config_has_source(const struct pb_config *cfg);
 
 void pb_config_free(struct pb_config *cfg);

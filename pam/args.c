@@ -57,8 +57,8 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
         status = PB_UNCONFIGURED;
         if (pb_pam_first_notice(args))
             pb_log(&args->log, LOG_NOTICE,
-                   "unconfigured: no jwks, discovery, hmac_key_file or ldap_uri in %s or on the module line; "
-                   "the module stands aside (PAM_IGNORE)", args->cfg.config);
+                   "unconfigured: no jwks, discovery, hmac_key_file, ldap_uri or session tokens in %s or on the "
+                   "module line; the module stands aside (PAM_IGNORE)", args->cfg.config);
     }
     return pb_pam_code(PB_PHASE_AUTH, status, PB_R_NONE);
 }

@@ -3,8 +3,8 @@
 # configuration still fails closed (TAP).
 #
 # "No configuration" is: after the defaults, the file and the module line,
-# no key source (jwks, discovery, hmac_key_file) and no LDAP server
-# (ldap_uri).  Such a module answers PAM_IGNORE in every phase and logs why
+# no key source (jwks, discovery, hmac_key_file), no LDAP server (ldap_uri)
+# and no session tokens (obtain_tokens, revoke_on_logout, use_session_token).  Such a module answers PAM_IGNORE in every phase and logs why
 # once per PAM handle.  Anything else keeps its code: a file that is missing
 # though named, unreadable, unsafe or wrong is PAM_SERVICE_ERR, and a key
 # source that cannot be used is PAM_AUTHINFO_UNAVAIL.
@@ -96,13 +96,13 @@ expect() {
 	fi
 }
 
-echo "1..11"
+echo "1..12"
 
 run empty auth,account,chauthtok "config=$tmp/empty.conf"
 expect empty "empty file: auth, account and password all PAM_IGNORE, one log line for the handle" \
 	"auth PAM_SUCCESS
 account PAM_SUCCESS
-chauthtok PAM_SUCCESS" 'SYSLOG(5): unconfigured: no jwks, discovery, hmac_key_file or ldap_uri' 1
+chauthtok PAM_SUCCESS" 'SYSLOG(5): unconfigured: no jwks, discovery, hmac_key_file, ldap_uri or session tokens' 1
 
 run empty-again auth "config=$tmp/empty.conf"
 expect empty-again "a second handle logs it again" "auth PAM_SUCCESS" 'unconfigured:' 1
@@ -134,6 +134,11 @@ fi
 run module-line-jwks auth "config=$tmp/empty.conf jwks=$tmp/no-such-jwks.json"
 expect module-line-jwks "jwks on the module line alone is a configuration: a missing key file is PAM_AUTHINFO_UNAVAIL" \
 	"auth PAM_AUTHINFO_UNAVAIL" 'unconfigured:' 0
+
+# A session line that only revokes at logout needs no key: it is configured.
+run revoke-only account "config=$tmp/empty.conf revoke_on_logout"
+expect revoke-only "revoke_on_logout alone (a session line that revokes) is a configuration: not ignored" \
+	"account PAM_SUCCESS" 'unconfigured:' 0
 
 run jwks-missing auth "config=$tmp/jwks-missing.conf"
 expect jwks-missing "jwks in the file naming a missing file: PAM_AUTHINFO_UNAVAIL, not ignored" \
