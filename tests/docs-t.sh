@@ -365,7 +365,7 @@ for part in verify token; do
 	while read -r flag; do
 		check_quiet "bearer-token.1 $section documents $flag" listed "$flag" "$tmp/man1-$part-flags"
 	done <"$tmp/want-$part-flags"
-	stale=$(comm -13 "$tmp/want-$part-flags" "$tmp/man1-$part-flags" | tr '\n' ' ')
+	stale=$(comm -13 "$tmp/want-$part-flags" "$tmp/man1-$part-flags" | tr '\n' ' ' | sed 's/ $//')
 	if [ -z "$stale" ]; then
 		result ok "bearer-token.1 $section documents no flag helper/flags.def does not give it"
 	else
