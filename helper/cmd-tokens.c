@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,14 +17,12 @@
 #include "conf.h"
 #include "commands.h"
 #include "exchange.h"
+#include "flags.h"
 #include "net-plugin.h"
 #include "secret.h"
 #include "tokencache.h"
 
 #define MAX_PASSWORD 4096
-
-/* Which options a command takes. */
-enum { O_USER = 1, O_STDIN = 2, O_JSON = 4 };
 
 /* session_open's answer to --help: the usage went out, nothing else to do. */
 #define HELP_SHOWN (-1)
@@ -55,37 +52,20 @@ say(const char *fmt, ...)
 }
 
 static void
-usage(FILE *out, const char *command, int flags)
+usage(FILE *out, const char *command)
 {
-    fprintf(out, "usage: bearer-token %s [--config FILE] [--authority NAME]%s%s%s\n", command,
-            flags & O_USER ? " [--user NAME]" : "", flags & O_STDIN ? " [--password-stdin]" : "",
-            flags & O_JSON ? " [--json]" : "");
-    fprintf(out,
-            "  --config FILE     configuration with [authority NAME] sections (default %s)\n"
-            "  --authority NAME  which section (default: the first in the file)\n",
-            PB_DEFAULT_CONFIG);
-    if (flags & O_USER)
-        fprintf(out, "  --user NAME       the name to log in as (default: your login name)\n");
-    if (flags & O_STDIN)
-        fprintf(out, "  --password-stdin  read the password from standard input, not the terminal\n");
-    if (flags & O_JSON)
-        fprintf(out, "  --json            one JSON object instead of text\n");
-    fprintf(out, "Exit codes are listed in bearer-token(1).\n");
+    pb_flags_usage(out, command, "", NULL, "Exit codes are listed in bearer-token(1).\n");
 }
 
 /* Parse the command line, load the authority and open the cache directory. */
 static int
-session_open(struct session *s, const char *command, int flags, int argc, char **argv)
+session_open(struct session *s, const char *command, int argc, char **argv)
 {
-    static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' },  { "authority", required_argument, NULL, 'a' },
-        { "user", required_argument, NULL, 'u' },    { "password-stdin", no_argument, NULL, 'p' },
-        { "json", no_argument, NULL, 'j' },          { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    struct pb_flag_parser flags;
+    const char *arg;
     char err[512];
     enum pb_cache_result r;
-    int opt;
+    int flag;
 
     memset(s, 0, sizeof(*s));
     s->command = command;
@@ -96,15 +76,16 @@ session_open(struct session *s, const char *command, int flags, int argc, char *
                        ? getenv("BEARER_TOKEN_AUTHORITY") : NULL;
     s->dirfd = -1;
     s->log.sink = pb_log_helper_sink;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "c:a:u:ph", options, NULL)) != -1) {
-        switch (opt) {
-        case 'c': s->config = optarg; break;
-        case 'a': s->authority = optarg; break;
-        case 'u': if (!(flags & O_USER)) goto bad; s->user = optarg; break;
-        case 'p': if (!(flags & O_STDIN)) goto bad; s->password_stdin = 1; break;
-        case 'j': if (!(flags & O_JSON)) goto bad; s->json = 1; break;
-        case 'h': usage(stdout, command, flags); return HELP_SHOWN;
+    /* Only this command's flags are known to getopt: another's is unknown. */
+    pb_flags_begin(&flags, command, argc, argv);
+    while ((flag = pb_flags_next(&flags, &arg)) != PB_FLAGS_END) {
+        switch (flag) {
+        case PB_FLAG_CONFIG: s->config = arg; break;
+        case PB_FLAG_AUTHORITY: s->authority = arg; break;
+        case PB_FLAG_USER: s->user = arg; break;
+        case PB_FLAG_PASSWORD_STDIN: s->password_stdin = 1; break;
+        case PB_FLAG_JSON: s->json = 1; break;
+        case PB_FLAG_HELP: usage(stdout, command); return HELP_SHOWN;
         default: goto bad;
         }
     }
@@ -123,7 +104,7 @@ session_open(struct session *s, const char *command, int flags, int argc, char *
     }
     return PB_EXIT_OK;
 bad:
-    usage(stderr, command, flags);
+    usage(stderr, command);
     return PB_EXIT_USAGE;
 }
 
@@ -307,7 +288,7 @@ hand_out(int argc, char **argv, const char *command, int header)
 {
     struct session s;
     struct pb_tokens t = { 0 };
-    int rc = session_open(&s, command, 0, argc, argv);
+    int rc = session_open(&s, command, argc, argv);
 
     if (rc == PB_EXIT_OK && (rc = current(&s, &t)) == PB_EXIT_OK)
         rc = print_token(&s, &t, header);
@@ -346,7 +327,7 @@ pb_cmd_askpass(int argc, char **argv)
 
     if (argc == 2 && strcmp(argv[1], "--help") != 0)
         argc = 1;
-    rc = session_open(&s, "askpass", 0, argc, argc == 1 ? none : argv);
+    rc = session_open(&s, "askpass", argc, argc == 1 ? none : argv);
     if (rc == PB_EXIT_OK && (rc = current(&s, &t)) == PB_EXIT_OK) {
         len = strlen(t.access);
         from = part >= 1 ? (size_t) (part - 1) * ASKPASS_PART : len;
@@ -369,7 +350,7 @@ pb_cmd_refresh(int argc, char **argv)
 {
     struct session s;
     struct pb_tokens t = { 0 };
-    int rc = session_open(&s, "refresh", 0, argc, argv);
+    int rc = session_open(&s, "refresh", argc, argv);
 
     if (rc == PB_EXIT_OK)
         rc = renew(&s, 1, &t);
@@ -437,7 +418,7 @@ pb_cmd_login(int argc, char **argv)
     char *password = NULL;
     struct passwd *pw;
     enum pb_status status;
-    int rc = session_open(&s, "login", O_USER | O_STDIN, argc, argv), lockfd = -1;
+    int rc = session_open(&s, "login", argc, argv), lockfd = -1;
 
     if (rc != PB_EXIT_OK)
         goto done;
@@ -483,7 +464,7 @@ pb_cmd_logout(int argc, char **argv)
     char err[512];
     enum pb_cache_result r;
     enum pb_status status;
-    int rc = session_open(&s, "logout", 0, argc, argv), lockfd = -1;
+    int rc = session_open(&s, "logout", argc, argv), lockfd = -1;
 
     if (rc != PB_EXIT_OK || (rc = locked(&s, &lockfd)) != PB_EXIT_OK)
         goto done;
@@ -546,7 +527,7 @@ pb_cmd_status(int argc, char **argv)
     char err[512], expires[32], renew_at[32];
     long long now = (long long) time(NULL), renew;
     enum pb_cache_result r;
-    int rc = session_open(&s, "status", O_JSON, argc, argv);
+    int rc = session_open(&s, "status", argc, argv);
 
     if (rc != PB_EXIT_OK)
         goto done;
@@ -640,7 +621,7 @@ pb_cmd_store(int argc, char **argv)
     struct passwd *pw;
     long long now = (long long) time(NULL);
     char *token = NULL;
-    int rc = session_open(&s, "store", O_USER, argc, argv), lockfd = -1;
+    int rc = session_open(&s, "store", argc, argv), lockfd = -1;
 
     if (rc != PB_EXIT_OK)
         goto done;

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "b64url.h"
 #include "commands.h"
 #include "credential.h"
+#include "flags.h"
 #include "jwks-source.h"
 #include "conf.h"
 #include "secret.h"
@@ -66,23 +66,10 @@ collect(void *ctx, const char *name, enum pb_check_outcome outcome, const char *
 static void
 usage(FILE *out)
 {
-    fprintf(out,
-            "usage: bearer-token verify [OPTIONS] < TOKEN\n"
-            "Check one token with pam_bearer.so's own code and configuration; show each check.\n\n"
-            "  --config FILE         configuration file (default %s)\n"
-            "  -o, --option KEY=VALUE  a module-line option, as in /etc/pam.d (repeatable)\n"
-            "  --user USER           the login name the token must belong to\n"
-            "  --token-file FILE     read the token from FILE instead of standard input\n"
-            "  --json                one JSON object on standard output\n"
-            "  --signature-only      JOSE only: check the signature, no claims policy;\n"
-            "                        the configuration file is not read unless --config is given\n"
-            "  --jwks FILE           same as --option jwks=FILE\n"
-            "  --algorithms LIST     same as --option algorithms=LIST\n"
-            "  --hmac-key-file FILE  same as --option hmac_key_file=FILE\n"
-            "  -h, --help            this text\n\n"
-            "The token is never taken from the command line, where other users can see it.\n"
-            "Exit status: 0 accepted, 1 rejected, 2 could not decide, 64 usage error.\n",
-            PB_DEFAULT_CONFIG);
+    pb_flags_usage(out, "verify", "< TOKEN",
+                   "Check one token with pam_bearer.so's own code and configuration; show each check.",
+                   "The token is never taken from the command line, where other users can see it.\n"
+                   "Exit status: 0 accepted, 1 rejected, 2 could not decide, 64 usage error.\n");
 }
 
 static int
@@ -253,36 +240,29 @@ print_json(enum pb_status status, const struct pb_verdict *verdict, const struct
 static int
 parse_args(int argc, char **argv, struct verify_args *args)
 {
-    enum { OPT_CONFIG = 256, OPT_USER, OPT_TOKEN_FILE, OPT_JSON, OPT_SIG_ONLY, OPT_JWKS, OPT_ALGS, OPT_HMAC };
-    static const struct option longopts[] = {
-        { "config", required_argument, NULL, OPT_CONFIG },
-        { "option", required_argument, NULL, 'o' },
-        { "user", required_argument, NULL, OPT_USER },
-        { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-        { "json", no_argument, NULL, OPT_JSON },
-        { "signature-only", no_argument, NULL, OPT_SIG_ONLY },
-        { "jwks", required_argument, NULL, OPT_JWKS },
-        { "algorithms", required_argument, NULL, OPT_ALGS },
-        { "hmac-key-file", required_argument, NULL, OPT_HMAC },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c, failed = 0;
+    struct pb_flag_parser flags;
+    const char *arg;
+    int flag, failed = 0;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_CONFIG: args->config = optarg; break;
-        case 'o': failed |= add_word(args, NULL, optarg); break;
-        case OPT_USER: args->user = optarg; break;
-        case OPT_TOKEN_FILE: args->token_file = optarg; break;
-        case OPT_JSON: args->json = 1; break;
-        case OPT_SIG_ONLY: args->signature_only = 1; break;
-        case OPT_JWKS: failed |= add_word(args, "jwks", optarg); break;
-        case OPT_ALGS: failed |= add_word(args, "algorithms", optarg); break;
-        case OPT_HMAC: failed |= add_word(args, "hmac_key_file", optarg); break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return -1;
+    /* Only verify's flags are known to getopt: another command's is unknown. */
+    pb_flags_begin(&flags, "verify", argc, argv);
+    while ((flag = pb_flags_next(&flags, &arg)) != PB_FLAGS_END) {
+        switch (flag) {
+        case PB_FLAG_VERIFY_CONFIG: args->config = arg; break;
+        case PB_FLAG_OPTION: failed |= add_word(args, NULL, arg); break;
+        case PB_FLAG_VERIFY_USER: args->user = arg; break;
+        case PB_FLAG_TOKEN_FILE: args->token_file = arg; break;
+        case PB_FLAG_JSON: args->json = 1; break;
+        case PB_FLAG_SIGNATURE_ONLY: args->signature_only = 1; break;
+        case PB_FLAG_HELP: usage(stdout); return 1;
+        default:
+            /* --jwks FILE and the like: one module option, as with -o. */
+            if (flag >= 0 && pb_flags[flag].option != NULL) {
+                failed |= add_word(args, pb_flags[flag].option, arg);
+                break;
+            }
+            usage(stderr);
+            return -1;
         }
     }
     if (optind < argc) {

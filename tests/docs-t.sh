@@ -10,9 +10,17 @@
 #   - each built-in default appears in the option's pam_bearer.conf(5) entry;
 #   - every rejection reason is explained in pam_bearer(8), and nothing else
 #     is listed there as a reason;
-#   - bearer-token.1 has an entry for every long option that
-#     "bearer-token verify --help" prints, and none for an option it does not
-#     print (skipped when the helper is not built);
+#   - helper/flags.def (the helper's flags) names only commands of
+#     helper/main.c and options of lib/options.def, and gives no command two
+#     flags of one name or letter;
+#   - bearer-token.1 has an entry for every flag verify takes under OPTIONS,
+#     and for every flag another command takes under TOKEN COMMAND OPTIONS,
+#     long and short forms, and none for a flag the table does not give that
+#     section; an entry under TOKEN COMMAND OPTIONS says "Only for" exactly
+#     the commands that take it unless they all do; its SYNOPSIS shows no
+#     command with another command's flag;
+#   - every command's --help lists exactly its flags of helper/flags.def
+#     (skipped when the helper is not built);
 #   - bearer-token.1 lists under EXIT STATUS exactly the exit codes of
 #     lib/exit-codes.h;
 #   - every key of lib/authority.def has an entry under AUTHORITY SECTIONS in
@@ -33,9 +41,10 @@
 # inside ".SH OPTIONS"; a reason entry is the same inside
 # ".SS Rejection reasons" of pam_bearer.8.
 #
-# A bearer-token.1 option entry is a ".TP" line followed by a line naming
-# one or more "\-\-name" options inside ".SH OPTIONS"; an exit code entry is
-# a ".TP" line followed by ".B N" inside ".SH EXIT STATUS".
+# A bearer-token.1 flag entry is a ".TP" line followed by a line naming the
+# flag as "\-\-name" and, if it has a letter, "\-x", inside ".SH OPTIONS" or
+# ".SH TOKEN COMMAND OPTIONS"; an exit code entry is a ".TP" line followed
+# by ".B N" inside ".SH EXIT STATUS".
 #
 # An authority key entry is a ".TP" line followed by ".B key" or
 # ".BI key= VALUE" inside ".SH AUTHORITY SECTIONS" of pam_bearer.conf.5.
@@ -253,51 +262,181 @@ else
 	result "not ok" "pam_bearer.8 lists reasons not in lib/status.c: $stale"
 fi
 
-# bearer-token.1 against the helper: its --help output is the list of options.
-# long_options PAGE: every "\-\-name" on a line that follows ".TP" in
-# ".SH OPTIONS", as --name, one per line.
-long_options() {
-	awk '
-		/^\.SH OPTIONS/ { inside = 1; next }
-		inside && /^\.SH/ { inside = 0 }
-		!inside { next }
-		after_tp {
-			after_tp = 0
-			line = $0
-			# Hyphens in a name are written "\-" too: --token-file is
-			# \-\-token\-file.
-			while (match(line, /\\-\\-[a-z]([a-z]|\\-)*/)) {
-				name = substr(line, RSTART, RLENGTH)
-				gsub(/\\/, "", name)
-				print name
-				line = substr(line, RSTART + RLENGTH)
-			}
-			next
+# bearer-token.1 and every command's --help against helper/flags.def.
+# flag_names: the flags on each line read, as --name and -x, one per line
+# (long names first, so that the "\-c" inside "\-\-config" is not taken for
+# a letter).
+flag_names() {
+	awk '{
+		line = $0
+		while (match(line, /\\-\\-[a-z]([a-z]|\\-)*/)) {
+			name = substr(line, RSTART, RLENGTH)
+			gsub(/\\/, "", name)
+			print name
+			line = substr(line, 1, RSTART - 1) " " substr(line, RSTART + RLENGTH)
 		}
-		/^\.TP/ { after_tp = 1 }
-	' "$1" | sort -u
+		while (match(line, /\\-[a-zA-Z]([^a-zA-Z\\-]|$)/)) {
+			print "-" substr(line, RSTART + 2, 1)
+			line = substr(line, RSTART + 3)
+		}
+	}'
 }
-long_options "$man1" >"$tmp/man1-options"
-if [ -x "$helper" ]; then
-	"$helper" verify --help >"$tmp/help" 2>&1
-	rc=$?
-	grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u >"$tmp/help-options"
-	if [ $rc -eq 0 ] && [ -s "$tmp/help-options" ]; then
-		result ok "bearer-token verify --help lists $(wc -l <"$tmp/help-options") long options"
-	else
-		result "not ok" "bearer-token verify --help lists options (exit $rc)" "$(head -n 5 "$tmp/help")"
-	fi
-	while read -r opt; do
-		check_quiet "bearer-token.1 documents verify $opt" listed "$opt" "$tmp/man1-options"
-	done <"$tmp/help-options"
-	stale=$(comm -13 "$tmp/help-options" "$tmp/man1-options" | tr '\n' ' ')
-	if [ -z "$stale" ]; then
-		result ok "bearer-token.1 documents no option missing from verify --help"
-	else
-		result "not ok" "bearer-token.1 documents options verify --help does not print: $stale"
-	fi
+
+# flag_entries PAGE SECTION: one line per ".TP" entry of that .SH section,
+# "FLAGS|TEXT": the flags its first line names, and its text with the font
+# macros and escapes taken out.
+flag_entries() {
+	awk -v start="$2" '
+		function out() { if (names != "") print names "|" text; names = ""; text = "" }
+		$0 ~ start { inside = 1; next }
+		inside && /^\.SH/ { out(); inside = 0 }
+		!inside { next }
+		/^\.(TP|PP|SS|IP)/ { out(); after_tp = ($0 ~ /^\.TP/); next }
+		after_tp { after_tp = 0; names = $0; next }
+		names != "" {
+			line = $0
+			if (line ~ /^\.(B|I)[ \t]/) { sub(/^\.[BI][ \t]+/, "", line); gsub(/"/, "", line) }
+			else if (line ~ /^\.[BIR][BIR][ \t]/) { sub(/^\.[BIR][BIR][ \t]+/, "", line); gsub(/[" ]/, "", line) }
+			gsub(/\\f[BIRP]/, "", line)
+			gsub(/\\-/, "-", line)
+			text = text " " line
+		}
+		END { out() }
+	' "$1"
+}
+
+flags_def=$srcdir/helper/flags.def
+[ -s "$flags_def" ] || bail "missing or empty: $flags_def"
+# flags.def: "--name|letter|option|commands" per PB_FLAG, from an entry's
+# first line (the table's own rule).
+sed -n "s/^PB_FLAG([A-Z_]*, *\"\([a-z][a-z-]*\)\", *\(0\|'\([a-zA-Z]\)'\), *\(\"[^\"]*\"\|NULL\), *\(\"[a-z_]*\"\|NULL\), *\"\([a-z ]*\)\",\$/--\1|\3|\5|\6/p" \
+	"$flags_def" | sed 's/|NULL|/||/; s/|"\([a-z_]*\)"|/|\1|/' >"$tmp/flags"
+# The commands of helper/main.c other than verify: the token commands.
+grep -vx verify "$tmp/commands" >"$tmp/token-commands"
+# command_flags CMD: CMD's flags in the table, --name and -x, sorted.
+command_flags() {
+	while IFS='|' read -r long letter option cmds; do
+		case " $cmds " in
+		*" $1 "*) echo "$long"; [ -z "$letter" ] || echo "-$letter" ;;
+		esac
+	done <"$tmp/flags" | sort -u
+}
+count=$(wc -l <"$tmp/flags")
+if [ "$count" -gt 0 ] && [ "$count" = "$(grep -c '^PB_FLAG(' "$flags_def")" ]; then
+	result ok "helper/flags.def declares $count flags"
 else
-	result ok "# SKIP $helper not built: bearer-token.1 options not compared"
+	result "not ok" "helper/flags.def: every PB_FLAG entry read ($count of $(grep -c '^PB_FLAG(' "$flags_def"))"
+fi
+bad=
+while IFS='|' read -r long letter option cmds; do
+	for cmd in $cmds; do listed "$cmd" "$tmp/commands" || bad="$bad $long:$cmd"; done
+	[ -z "$option" ] || listed "$option" "$tmp/option-names" || bad="$bad $long:$option"
+done <"$tmp/flags"
+if [ -z "$bad" ]; then
+	result ok "helper/flags.def names only commands of helper/main.c and options of lib/options.def"
+else
+	result "not ok" "helper/flags.def names unknown commands or options:$bad"
+fi
+# No command has two flags of one name or letter: getopt would take the first.
+for cmd in $(cat "$tmp/commands"); do
+	while IFS='|' read -r long letter option cmds; do
+		case " $cmds " in *" $cmd "*) echo "$long"; [ -z "$letter" ] || echo "-$letter" ;; esac
+	done <"$tmp/flags" | sort | uniq -d
+done >"$tmp/flag-clashes"
+if [ -s "$tmp/flag-clashes" ]; then
+	result "not ok" "helper/flags.def gives no command a flag twice: $(tr '\n' ' ' <"$tmp/flag-clashes")"
+else
+	result ok "helper/flags.def gives no command a flag twice"
+fi
+
+# The two option sections of bearer-token.1: OPTIONS is verify's, TOKEN
+# COMMAND OPTIONS the other commands'.
+flag_entries "$man1" '^\.SH OPTIONS' >"$tmp/man1-verify-entries"
+flag_entries "$man1" '^\.SH TOKEN COMMAND OPTIONS' >"$tmp/man1-token-entries"
+for part in verify token; do
+	cut -d'|' -f1 "$tmp/man1-$part-entries" | flag_names | sort -u >"$tmp/man1-$part-flags"
+	if [ $part = verify ]; then
+		section=OPTIONS
+		command_flags verify >"$tmp/want-$part-flags"
+	else
+		section="TOKEN COMMAND OPTIONS"
+		for cmd in $(cat "$tmp/token-commands"); do command_flags "$cmd"; done | sort -u >"$tmp/want-$part-flags"
+	fi
+	while read -r flag; do
+		check_quiet "bearer-token.1 $section documents $flag" listed "$flag" "$tmp/man1-$part-flags"
+	done <"$tmp/want-$part-flags"
+	stale=$(comm -13 "$tmp/want-$part-flags" "$tmp/man1-$part-flags" | tr '\n' ' ' | sed 's/ $//')
+	if [ -z "$stale" ]; then
+		result ok "bearer-token.1 $section documents no flag helper/flags.def does not give it"
+	else
+		result "not ok" "bearer-token.1 $section documents flags helper/flags.def does not give it: $stale"
+	fi
+done
+# "Only for": a token-command flag that some of them do not take says which.
+all_tokens=$(tr '\n' ' ' <"$tmp/token-commands")
+all_tokens=${all_tokens% }
+while IFS='|' read -r long letter option cmds; do
+	takes=$(for cmd in $cmds; do listed "$cmd" "$tmp/token-commands" && echo "$cmd"; done | sort | tr '\n' ' ')
+	takes=${takes% }
+	[ -n "$takes" ] || continue
+	text=$(awk -F'|' -v want="$long" '{
+		n = split($1, w, /[^-a-zA-Z\\]+/)
+		for (i = 1; i <= n; i++) { f = w[i]; gsub(/\\/, "", f); if (f == want) { print $2; exit } }
+	}' "$tmp/man1-token-entries")
+	case $text in
+	*"Only for "*)
+		said=$(printf '%s\n' "${text#*Only for }" | sed 's/\..*//' | tr ', ' '\n\n' | grep -v '^\(and\|or\|\)$' |
+			sort | tr '\n' ' ')
+		said=${said% } ;;
+	*) said=$all_tokens ;;
+	esac
+	if [ "$said" = "$takes" ]; then
+		result ok "bearer-token.1: $long is for $( [ "$takes" = "$all_tokens" ] && echo 'every token command' || echo "$takes")"
+	else
+		result "not ok" "bearer-token.1: $long is for: $takes" "the page says: $said"
+	fi
+done <"$tmp/flags"
+# The SYNOPSIS shows no command with a flag the table does not give it.
+awk '
+	/^\.SH SYNOPSIS/ { inside = 1; next }
+	inside && /^\.SH/ { inside = 0 }
+	!inside { next }
+	/^\.PP/ || ($1 == ".B" && $2 != "bearer-token") || ($1 == ".B" && NF == 2) { cmd = "" }
+	$1 == ".B" && $2 == "bearer-token" && $3 ~ /^[a-z]/ { cmd = $3; sub(/^[^ ]+ [^ ]+ [^ ]+/, "") }
+	cmd != "" { print cmd " " $0 }
+' "$man1" >"$tmp/man1-synopsis-lines"
+bad=
+for cmd in $(cat "$tmp/commands"); do
+	command_flags "$cmd" >"$tmp/want"
+	for flag in $(sed -n "s/^$cmd //p" "$tmp/man1-synopsis-lines" | flag_names); do
+		listed "$flag" "$tmp/want" || bad="$bad $cmd:$flag"
+	done
+done
+if [ -z "$bad" ]; then
+	result ok "bearer-token.1 SYNOPSIS shows each command with its own flags only"
+else
+	result "not ok" "bearer-token.1 SYNOPSIS shows flags a command does not take:$bad"
+fi
+
+# Every command's --help: the flag column ("  -x, --name ..." or
+# "      --name ...") lists exactly the command's flags in the table.
+if [ -x "$helper" ]; then
+	for cmd in $(cat "$tmp/commands"); do
+		"$helper" "$cmd" --help >"$tmp/help" 2>&1
+		rc=$?
+		sed -n 's/^  -\([a-zA-Z]\), --\([a-z][a-z-]*\).*/-\1\n--\2/p; s/^      --\([a-z][a-z-]*\).*/--\1/p' \
+			"$tmp/help" | sort -u >"$tmp/help-flags"
+		command_flags "$cmd" >"$tmp/want"
+		if [ $rc -eq 0 ] && [ -s "$tmp/want" ] && cmp -s "$tmp/want" "$tmp/help-flags" \
+			&& grep -q "^usage: bearer-token $cmd" "$tmp/help"; then
+			result ok "bearer-token $cmd --help lists its flags of helper/flags.def: $(tr '\n' ' ' <"$tmp/want" | sed 's/ $//')"
+		else
+			result "not ok" "bearer-token $cmd --help lists its flags of helper/flags.def (exit $rc)" \
+				"table: $(tr '\n' ' ' <"$tmp/want"); --help: $(tr '\n' ' ' <"$tmp/help-flags")"
+		fi
+	done
+else
+	result ok "# SKIP $helper not built: no command's --help compared"
 fi
 
 # Exit codes: lib/exit-codes.h's PB_EXIT_* values against ".SH EXIT STATUS".
