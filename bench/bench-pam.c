@@ -182,25 +182,6 @@ copy_file(const char *from, const char *to)
 }
 
 /* Where libpam finds "pam_permit.so" (its default module directory). */
-static const char *
-find_permit(void)
-{
-    static const char *const dirs[] = {
-        "/usr/lib/x86_64-linux-gnu/security", "/lib/x86_64-linux-gnu/security",
-        "/usr/lib/aarch64-linux-gnu/security", "/lib/aarch64-linux-gnu/security",
-        "/usr/lib64/security", "/lib64/security", "/usr/lib/security", "/lib/security",
-    };
-    static char path[PATH_MAX];
-    struct stat st;
-
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        snprintf(path, sizeof(path), "%s/pam_permit.so", dirs[i]);
-        if (stat(path, &st) == 0)
-            return path;
-    }
-    return NULL;
-}
-
 /* The fresh-process logins' zygote: requests in, results out. */
 struct fresh_request {
     int loop;
@@ -352,44 +333,34 @@ tv_us(struct timeval tv)
     return (double) tv.tv_sec * 1e6 + (double) tv.tv_usec;
 }
 
-static double
-clock_us(clockid_t id)
+/* All of len bytes through fd, read or written, across EINTR and short
+ * transfers; 0 on end of file or error. */
+static int
+transfer_full(int fd, char *buf, size_t len, int writing)
 {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+    size_t off = 0;
+
+    while (off < len) {
+        ssize_t n = writing ? write(fd, buf + off, len - off) : read(fd, buf + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        off += (size_t) n;
+    }
+    return 1;
 }
 
 static int
 read_full(int fd, void *buf, size_t len)
 {
-    size_t off = 0;
-
-    while (off < len) {
-        ssize_t n = read(fd, (char *) buf + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return 0;
-        off += (size_t) n;
-    }
-    return 1;
+    return transfer_full(fd, buf, len, 0);
 }
 
 static int
 write_full(int fd, const void *buf, size_t len)
 {
-    size_t off = 0;
-
-    while (off < len) {
-        ssize_t n = write(fd, (const char *) buf + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return 0;
-        off += (size_t) n;
-    }
-    return 1;
+    return transfer_full(fd, (char *) buf, len, 1);
 }
 
 /* The zygote: forked before this process first loads the module, so its
@@ -543,27 +514,6 @@ run_loop(int which, long n)
     case L_URL: run_logins("bearer-url", &plain, n); break;
     default: raw_verify_loop(pkey, plain.sig, plain.sig_len, plain.text, plain.signing_len, n); break;
     }
-}
-
-static void
-default_module(char *out, size_t cap, const char *argv0)
-{
-    const char *env = getenv("PAM_BEARER_MODULE");
-    char self[PATH_MAX], rel[PATH_MAX + 64];
-    ssize_t len;
-
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, cap, "%s", env);
-        return;
-    }
-    len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (len > 0)
-        self[len] = '\0';
-    else
-        snprintf(self, sizeof(self), "%s", argv0);
-    snprintf(rel, sizeof(rel), "%s/../build/pam/.libs/pam_bearer.so", dirname(self));
-    if (realpath(rel, out) == NULL)
-        snprintf(out, cap, "%s", rel);
 }
 
 /* What the timed fork-bearer-url loops saw: children with libcurl or the
