@@ -10,21 +10,11 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log-capture.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/conf-t.XXXXXX";
 static char path[256];
-static int log_lines;
-static char last_line[1024];
-
-static void
-capture(void *ctx, int priority, const char *line)
-{
-    (void) ctx, (void) priority;
-    log_lines++;
-    snprintf(last_line, sizeof(last_line), "%s", line);
-}
-
 static struct pb_log capture_log = { capture, NULL, 0 };
 
 /* The configuration file, afresh; len 0: strlen(text). */
@@ -41,8 +31,7 @@ write_conf(const char *text, size_t len, mode_t mode)
         perror(path);
         exit(99);
     }
-    log_lines = 0;
-    last_line[0] = '\0';
+    capture_reset();
 }
 
 /* The file's top-level lines over a fresh table; the status. */

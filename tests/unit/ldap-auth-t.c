@@ -9,22 +9,12 @@
 #include <string.h>
 
 #include "ldap-auth.h"
+#include "log-capture.h"
 #include "tap.h"
 
 static struct pb_config none, unreachable;
 static struct pb_verdict v;
 static struct pb_ldap_note note;
-static int log_lines;
-static char last_line[512];
-
-static void
-capture(void *ctx, int priority, const char *line)
-{
-    (void) ctx, (void) priority;
-    log_lines++;
-    snprintf(last_line, sizeof(last_line), "%s", line);
-}
-
 static const struct pb_log log_to = { capture, NULL, 1 };
 
 static enum pb_status
@@ -32,8 +22,7 @@ login(const struct pb_config *cfg, const char *user, const char *password)
 {
     memset(&v, 0, sizeof(v));
     memset(&note, 'x', sizeof(note));   /* must be cleared */
-    log_lines = 0;
-    last_line[0] = '\0';
+    capture_reset();
     return pb_ldap_authenticate(cfg, user, password, &log_to, &v, &note);
 }
 
@@ -41,8 +30,7 @@ static enum pb_status
 group(const struct pb_config *cfg, const char *user)
 {
     memset(&v, 0, sizeof(v));
-    log_lines = 0;
-    last_line[0] = '\0';
+    capture_reset();
     return pb_ldap_check_group(cfg, user, &log_to, &v);
 }
 
