@@ -580,6 +580,20 @@ print_ratio(double ratio, const double *per_round, int rounds, double extra_us)
            quantile(per_round, rounds, 0.1), quantile(per_round, rounds, 0.9), extra_us);
 }
 
+/* One block of the -A table: the permit reference, jwks=FILE, jwks=URL with
+ * a warm cache and, for a full run, their ratio. */
+static void
+print_cache_block(const char *heading, const char *permit_label, double permit, double file, double cached,
+                  int full, double ratio, const double *per_round, int rounds)
+{
+    printf("  %-48s %10s %10s\n", heading, "us/login", "logins/s");
+    print_row(permit_label, permit);
+    print_row("token login, jwks=FILE (baseline)", file);
+    print_row("token login, jwks=URL, warm cache", cached);
+    if (full)
+        print_ratio(ratio, per_round, rounds, cached - file);
+}
+
 static void
 print_count(const char *what, long n, int parallel, const struct fresh_result *res, long requests, long ttl)
 {
@@ -844,18 +858,11 @@ main(int argc, char **argv)
                "  against keys from a file (jwks=DIR/jwks.json), interleaved in %d rounds;\n"
                "median %s microseconds per login (Linux-PAM, OpenSSL %s)\n\n",
                url, rounds, clock_name(), OpenSSL_version(OPENSSL_VERSION_STRING));
-        printf("  %-48s %10s %10s\n", "in this process (module kept mapped)", "us/login", "logins/s");
-        print_row("permit login, module kept mapped (reference)", held_us);
-        print_row("token login, jwks=FILE (baseline)", file);
-        print_row("token login, jwks=URL, warm cache", cached);
-        if (full)
-            print_ratio(rc, ratio_url, rounds, cached - file);
-        printf("\n  %-48s %10s %10s\n", "one fresh process per login (fork, 1 at a time)", "us/login", "logins/s");
-        print_row("permit login (reference)", fpermit);
-        print_row("token login, jwks=FILE (baseline)", ffile);
-        print_row("token login, jwks=URL, warm cache", fcached);
-        if (full)
-            print_ratio(rf, ratio_fork, rounds, fcached - ffile);
+        print_cache_block("in this process (module kept mapped)", "permit login, module kept mapped (reference)",
+                          held_us, file, cached, full, rc, ratio_url, rounds);
+        printf("\n");
+        print_cache_block("one fresh process per login (fork, 1 at a time)", "permit login (reference)", fpermit,
+                          ffile, fcached, full, rf, ratio_fork, rounds);
         printf("\n  %-48s %10s   (/proc/self/maps after warm-up, every round and the end;\n"
                "  %-48s %10s   pam_bearer-http.so: %s)\n",
                "libcurl mapped in this process (goal: no)", http_inproc & 1 ? "YES" : "no", "", "",
