@@ -100,6 +100,7 @@
 #include "ldap-auth.h"
 #include "log.h"
 #include "conf.h"
+#include "conv-answers.h"
 #include "status.h"
 
 #define BENCH_NAME "bench-ldap"
@@ -319,38 +320,12 @@ raw_loop(int starttls, int pp, int tls_options, long n)
 
 /* ---- PAM ---- */
 
-/* Answer prompts with the password (appdata); messages get no text. */
-static int
-conversation(int num_msg, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-    const char *answer = data;
-    struct pam_response *r;
-
-    if (num_msg <= 0 || num_msg > PAM_MAX_NUM_MSG)
-        return PAM_CONV_ERR;
-    r = calloc((size_t) num_msg, sizeof(*r));
-    if (r == NULL)
-        return PAM_BUF_ERR;
-    for (int i = 0; i < num_msg; i++) {
-        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
-            r[i].resp = strdup(answer);
-            if (r[i].resp == NULL) {
-                for (int j = 0; j < i; j++)
-                    free(r[j].resp);
-                free(r);
-                return PAM_BUF_ERR;
-            }
-        }
-    }
-    *resp = r;
-    return PAM_SUCCESS;
-}
-
 /* One login; returns pam_authenticate's code. */
 static int
 pam_login(const char *service, const char *answer)
 {
-    const struct pam_conv conv = { conversation, (void *) answer };
+    struct conv_answers answers = { .mode = CONV_SAME, .text = answer };
+    const struct pam_conv conv = { conv_answers, &answers };
     pam_handle_t *h = NULL;
     int rc = pam_start_confdir(service, user, &conv, tmpdir, &h);
 
@@ -474,34 +449,7 @@ run_loop(int which, long n)
 }
 
 /* Where libpam finds "pam_permit.so" (its default module directory). */
-static const char *
-find_permit(void)
-{
-    static const char *const dirs[] = {
-        "/usr/lib/x86_64-linux-gnu/security", "/lib/x86_64-linux-gnu/security",
-        "/usr/lib/aarch64-linux-gnu/security", "/lib/aarch64-linux-gnu/security",
-        "/usr/lib64/security", "/lib64/security", "/usr/lib/security", "/lib/security",
-    };
-    static char path[PATH_MAX];
-    struct stat st;
-
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        snprintf(path, sizeof(path), "%s/pam_permit.so", dirs[i]);
-        if (stat(path, &st) == 0)
-            return path;
-    }
-    return NULL;
-}
-
 /* ---- timing helpers beyond bench-util.h ---- */
-
-static double
-clock_us(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
-}
 
 /* utime+stime of a process (all its threads), microseconds; -1 if unknown. */
 static double
@@ -525,27 +473,6 @@ proc_cpu_us(long pid)
     if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return -1;
     return (double) (ut + st) * 1e6 / (double) sysconf(_SC_CLK_TCK);
-}
-
-static void
-default_module(char *out, size_t cap, const char *argv0)
-{
-    const char *env = getenv("PAM_BEARER_MODULE");
-    char self[PATH_MAX], rel[PATH_MAX + 64];
-    ssize_t len;
-
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, cap, "%s", env);
-        return;
-    }
-    len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (len > 0)
-        self[len] = '\0';
-    else
-        snprintf(self, sizeof(self), "%s", argv0);
-    snprintf(rel, sizeof(rel), "%s/../build/pam/.libs/pam_bearer.so", dirname(self));
-    if (realpath(rel, out) == NULL)
-        snprintf(out, cap, "%s", rel);
 }
 
 /* No whitespace: libpam splits module arguments on it (and [..] quoting
@@ -707,7 +634,9 @@ main(int argc, char **argv)
         load_config(&cfg_plain, argc_plain, argv_plain);
     }
     if (active[L_SYSLOG]) {
-        static const struct pam_conv no_conv = { conversation, NULL };
+        /* Only logs through this handle: any prompt is refused. */
+        static struct conv_answers refuse = { .mode = CONV_SAME, .refuse = 1 };
+        static const struct pam_conv no_conv = { conv_answers, &refuse };
         int rc = pam_start_confdir(file_names[F_SVC_PLAIN], user, &no_conv, tmpdir, &log_handle);
         if (rc != PAM_SUCCESS)
             die("pam_start_confdir for the log handle");

@@ -182,25 +182,6 @@ copy_file(const char *from, const char *to)
 }
 
 /* Where libpam finds "pam_permit.so" (its default module directory). */
-static const char *
-find_permit(void)
-{
-    static const char *const dirs[] = {
-        "/usr/lib/x86_64-linux-gnu/security", "/lib/x86_64-linux-gnu/security",
-        "/usr/lib/aarch64-linux-gnu/security", "/lib/aarch64-linux-gnu/security",
-        "/usr/lib64/security", "/lib64/security", "/usr/lib/security", "/lib/security",
-    };
-    static char path[PATH_MAX];
-    struct stat st;
-
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        snprintf(path, sizeof(path), "%s/pam_permit.so", dirs[i]);
-        if (stat(path, &st) == 0)
-            return path;
-    }
-    return NULL;
-}
-
 /* The fresh-process logins' zygote: requests in, results out. */
 struct fresh_request {
     int loop;
@@ -352,44 +333,34 @@ tv_us(struct timeval tv)
     return (double) tv.tv_sec * 1e6 + (double) tv.tv_usec;
 }
 
-static double
-clock_us(clockid_t id)
+/* All of len bytes through fd, read or written, across EINTR and short
+ * transfers; 0 on end of file or error. */
+static int
+transfer_full(int fd, char *buf, size_t len, int writing)
 {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+    size_t off = 0;
+
+    while (off < len) {
+        ssize_t n = writing ? write(fd, buf + off, len - off) : read(fd, buf + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        off += (size_t) n;
+    }
+    return 1;
 }
 
 static int
 read_full(int fd, void *buf, size_t len)
 {
-    size_t off = 0;
-
-    while (off < len) {
-        ssize_t n = read(fd, (char *) buf + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return 0;
-        off += (size_t) n;
-    }
-    return 1;
+    return transfer_full(fd, buf, len, 0);
 }
 
 static int
 write_full(int fd, const void *buf, size_t len)
 {
-    size_t off = 0;
-
-    while (off < len) {
-        ssize_t n = write(fd, (const char *) buf + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return 0;
-        off += (size_t) n;
-    }
-    return 1;
+    return transfer_full(fd, (char *) buf, len, 1);
 }
 
 /* The zygote: forked before this process first loads the module, so its
@@ -545,27 +516,6 @@ run_loop(int which, long n)
     }
 }
 
-static void
-default_module(char *out, size_t cap, const char *argv0)
-{
-    const char *env = getenv("PAM_BEARER_MODULE");
-    char self[PATH_MAX], rel[PATH_MAX + 64];
-    ssize_t len;
-
-    if (env != NULL && env[0] != '\0') {
-        snprintf(out, cap, "%s", env);
-        return;
-    }
-    len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (len > 0)
-        self[len] = '\0';
-    else
-        snprintf(self, sizeof(self), "%s", argv0);
-    snprintf(rel, sizeof(rel), "%s/../build/pam/.libs/pam_bearer.so", dirname(self));
-    if (realpath(rel, out) == NULL)
-        snprintf(out, cap, "%s", rel);
-}
-
 /* What the timed fork-bearer-url loops saw: children with libcurl or the
  * HTTP plugin mapped after their warm login. */
 static long fresh_url_logins, fresh_url_curl, fresh_url_plugin;
@@ -628,6 +578,20 @@ print_ratio(double ratio, const double *per_round, int rounds, double extra_us)
     printf("  %-48s %10.3f   (goal <= %.2f: %s; rounds %.3f..%.3f; %+.2f us/login)\n",
            "ratio warm-cache/file", ratio, GOAL_CACHE_RATIO, ratio <= GOAL_CACHE_RATIO ? "met" : "MISSED",
            quantile(per_round, rounds, 0.1), quantile(per_round, rounds, 0.9), extra_us);
+}
+
+/* One block of the -A table: the permit reference, jwks=FILE, jwks=URL with
+ * a warm cache and, for a full run, their ratio. */
+static void
+print_cache_block(const char *heading, const char *permit_label, double permit, double file, double cached,
+                  int full, double ratio, const double *per_round, int rounds)
+{
+    printf("  %-48s %10s %10s\n", heading, "us/login", "logins/s");
+    print_row(permit_label, permit);
+    print_row("token login, jwks=FILE (baseline)", file);
+    print_row("token login, jwks=URL, warm cache", cached);
+    if (full)
+        print_ratio(ratio, per_round, rounds, cached - file);
 }
 
 static void
@@ -894,18 +858,11 @@ main(int argc, char **argv)
                "  against keys from a file (jwks=DIR/jwks.json), interleaved in %d rounds;\n"
                "median %s microseconds per login (Linux-PAM, OpenSSL %s)\n\n",
                url, rounds, clock_name(), OpenSSL_version(OPENSSL_VERSION_STRING));
-        printf("  %-48s %10s %10s\n", "in this process (module kept mapped)", "us/login", "logins/s");
-        print_row("permit login, module kept mapped (reference)", held_us);
-        print_row("token login, jwks=FILE (baseline)", file);
-        print_row("token login, jwks=URL, warm cache", cached);
-        if (full)
-            print_ratio(rc, ratio_url, rounds, cached - file);
-        printf("\n  %-48s %10s %10s\n", "one fresh process per login (fork, 1 at a time)", "us/login", "logins/s");
-        print_row("permit login (reference)", fpermit);
-        print_row("token login, jwks=FILE (baseline)", ffile);
-        print_row("token login, jwks=URL, warm cache", fcached);
-        if (full)
-            print_ratio(rf, ratio_fork, rounds, fcached - ffile);
+        print_cache_block("in this process (module kept mapped)", "permit login, module kept mapped (reference)",
+                          held_us, file, cached, full, rc, ratio_url, rounds);
+        printf("\n");
+        print_cache_block("one fresh process per login (fork, 1 at a time)", "permit login (reference)", fpermit,
+                          ffile, fcached, full, rf, ratio_fork, rounds);
         printf("\n  %-48s %10s   (/proc/self/maps after warm-up, every round and the end;\n"
                "  %-48s %10s   pam_bearer-http.so: %s)\n",
                "libcurl mapped in this process (goal: no)", http_inproc & 1 ? "YES" : "no", "", "",

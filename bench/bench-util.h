@@ -1,11 +1,12 @@
 /*
- * bench-util.h: what bench-verify and bench-pam share: error exits, timing,
- * statistics over rounds, option parsing, and minting RS256 test material
- * (base64url through the core's pb_b64url_encode, signing, the RSA JWK).
+ * bench-util.h: what bench-verify, bench-pam and bench-ldap share: error
+ * exits, timing, statistics over rounds, option parsing, minting RS256 test
+ * material (base64url through the core's pb_b64url_encode, signing, the RSA
+ * JWK), and finding the module and pam_permit.so.
  *
  * Header-only (static functions), so run.sh still compiles each program from
  * one .c file.  Define BENCH_NAME (the program name, for messages) before
- * including it.  Both programs link build/lib/.libs/libbearer.a and are built
+ * including it.  Each program links build/lib/.libs/libbearer.a and is built
  * with -I lib.
  */
 #ifndef BENCH_UTIL_H
@@ -17,6 +18,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +252,58 @@ parse_choice(const char *arg, const char *const *names, int count, const char *u
         if (strcmp(arg, names[i]) == 0)
             return i;
     die(usage);
+}
+
+/* pam_permit.so where the distribution keeps it; NULL if not found. */
+static BENCH_UNUSED const char *
+find_permit(void)
+{
+    static const char *const dirs[] = {
+        "/usr/lib/x86_64-linux-gnu/security", "/lib/x86_64-linux-gnu/security",
+        "/usr/lib/aarch64-linux-gnu/security", "/lib/aarch64-linux-gnu/security",
+        "/usr/lib64/security", "/lib64/security", "/usr/lib/security", "/lib/security",
+    };
+    static char path[PATH_MAX];
+    struct stat st;
+
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        snprintf(path, sizeof(path), "%s/pam_permit.so", dirs[i]);
+        if (stat(path, &st) == 0)
+            return path;
+    }
+    return NULL;
+}
+
+/* A clock other than clock_id, in microseconds. */
+static BENCH_UNUSED double
+clock_us(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+}
+
+/* The module to benchmark: $PAM_BEARER_MODULE, else build/pam/.libs/pam_bearer.so
+ * beside this program's bench/ directory. */
+static BENCH_UNUSED void
+default_module(char *out, size_t cap, const char *argv0)
+{
+    const char *env = getenv("PAM_BEARER_MODULE");
+    char self[PATH_MAX], rel[PATH_MAX + 64];
+    ssize_t len;
+
+    if (env != NULL && env[0] != '\0') {
+        snprintf(out, cap, "%s", env);
+        return;
+    }
+    len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (len > 0)
+        self[len] = '\0';
+    else
+        snprintf(self, sizeof(self), "%s", argv0);
+    snprintf(rel, sizeof(rel), "%s/../build/pam/.libs/pam_bearer.so", dirname(self));
+    if (realpath(rel, out) == NULL)
+        snprintf(out, cap, "%s", rel);
 }
 
 #endif

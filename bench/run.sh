@@ -91,7 +91,7 @@ needs() {
     return 1
 }
 
-# Both programs include bench-util.h and take pb_b64url_encode from the library.
+# The programs include bench-util.h and take pb_b64url_encode from the library.
 if needs "$bench/bench-verify" "$bench/bench-verify.c" "$bench/bench-util.h" "$lib"; then
     echo "run.sh: building bench-verify" >&2
     $CC $CFLAGS_BENCH -I"$build" -I"$top" -I"$top/lib" -o "$bench/bench-verify" "$bench/bench-verify.c" \
@@ -102,10 +102,10 @@ if needs "$bench/bench-pam" "$bench/bench-pam.c" "$bench/bench-util.h" "$top/tes
     $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-pam" "$bench/bench-pam.c" \
         "$top/tests/pam/conv-answers.c" "$lib" -lpam -lcrypto -ldl
 fi
-if needs "$bench/bench-ldap" "$bench/bench-ldap.c" "$bench/bench-util.h" "$lib" "$module" "$plugin"; then
+if needs "$bench/bench-ldap" "$bench/bench-ldap.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module" "$plugin"; then
     echo "run.sh: building bench-ldap" >&2
-    $CC $CFLAGS_BENCH -I"$top/lib" -o "$bench/bench-ldap" "$bench/bench-ldap.c" "$lib" \
-        -lldap -llber -lpam -lcrypto -ldl
+    $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-ldap" "$bench/bench-ldap.c" \
+        "$top/tests/pam/conv-answers.c" "$lib" -lldap -llber -lpam -lcrypto -ldl
 fi
 
 out=$(mktemp)

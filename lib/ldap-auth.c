@@ -42,10 +42,21 @@ describe_warning(struct pb_ldap_note *note, int seconds, int grace)
     }
 }
 
+/* What a login asks of each server. */
+struct login {
+    const char *user;
+    const char *password;
+    struct pb_verdict *verdict;
+    struct pb_ldap_note *note;
+};
+
 static enum pb_ldap_server
-authenticate_on(struct pb_ldap_session *s, const char *user, const char *password, enum pb_status *status,
-                struct pb_verdict *verdict, struct pb_ldap_note *note)
+authenticate_on(struct pb_ldap_session *s, void *ctx, enum pb_status *status)
 {
+    const struct login *l = ctx;
+    const char *user = l->user, *password = l->password;
+    struct pb_verdict *verdict = l->verdict;
+    struct pb_ldap_note *note = l->note;
     struct pb_ldap_bound bound;
     enum pb_ldap_server result = pb_ldap_session_bind_user(s, user, password, &bound, status, verdict);
 
@@ -70,8 +81,6 @@ enum pb_status
 pb_ldap_authenticate(const struct pb_config *cfg, const char *user, const char *password,
                      const struct pb_log *log, struct pb_verdict *verdict, struct pb_ldap_note *note)
 {
-    enum pb_status status = PB_UNAVAILABLE;
-
     memset(note, 0, sizeof(*note));
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
@@ -82,19 +91,22 @@ pb_ldap_authenticate(const struct pb_config *cfg, const char *user, const char *
         pb_verdict_set(verdict, PB_R_EMPTY_PASSWORD, "empty password never goes to LDAP");
         return PB_REJECTED;
     }
-    for (size_t i = 0; i < cfg->ldap_uris.count; i++) {
-        struct pb_ldap_session s = { cfg, log, cfg->ldap_uris.items[i], NULL };
-        if (authenticate_on(&s, user, password, &status, verdict, note) == PB_LDAP_SERVER_DONE)
-            return status;
-        status = PB_UNAVAILABLE;
-    }
-    pb_log(log, LOG_ERR, "unavailable: no LDAP server could be reached (%zu tried)", cfg->ldap_uris.count);
-    return status;
+    struct login l = { user, password, verdict, note };
+    return pb_ldap_session_each(cfg, log, authenticate_on, &l);
 }
 
+/* What the group check asks of each server. */
+struct group_check {
+    const char *user;
+    struct pb_verdict *verdict;
+};
+
 static enum pb_ldap_server
-check_group_on(struct pb_ldap_session *s, const char *user, enum pb_status *status, struct pb_verdict *verdict)
+check_group_on(struct pb_ldap_session *s, void *ctx, enum pb_status *status)
 {
+    const struct group_check *g = ctx;
+    const char *user = g->user;
+    struct pb_verdict *verdict = g->verdict;
     struct timeval timeout = { s->cfg->ldap_timeout, 0 };
     char *attrs[] = { LDAP_NO_ATTRS, NULL }, *dn = NULL, *fdn = NULL, *fuser = NULL, *filter = NULL;
     LDAPMessage *result = NULL;
@@ -155,20 +167,12 @@ enum pb_status
 pb_ldap_check_group(const struct pb_config *cfg, const char *user, const struct pb_log *log,
                     struct pb_verdict *verdict)
 {
-    enum pb_status status = PB_UNAVAILABLE;
-
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
     if (!pb_ldap_session_user_ok(user, verdict)) {
         verdict->reason = PB_R_NOT_IN_GROUP;
         return PB_REJECTED;
     }
-    for (size_t i = 0; i < cfg->ldap_uris.count; i++) {
-        struct pb_ldap_session s = { cfg, log, cfg->ldap_uris.items[i], NULL };
-        if (check_group_on(&s, user, &status, verdict) == PB_LDAP_SERVER_DONE)
-            return status;
-        status = PB_UNAVAILABLE;
-    }
-    pb_log(log, LOG_ERR, "unavailable: no LDAP server could be reached (%zu tried)", cfg->ldap_uris.count);
-    return status;
+    struct group_check g = { user, verdict };
+    return pb_ldap_session_each(cfg, log, check_group_on, &g);
 }

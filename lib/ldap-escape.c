@@ -9,8 +9,16 @@
 
 static const char hexdigits[] = "0123456789abcdef";
 
-char *
-pb_ldap_escape_dn(const char *value, size_t len)
+/* How one byte of a value is written out. */
+enum form {
+    AS_IS,
+    BACKSLASH,      /* "\c" */
+    HEX,            /* "\xx" */
+};
+
+/* The value in a fresh string, each byte written as form_of says. */
+static char *
+escape_with(const char *value, size_t len, enum form (*form_of)(unsigned char c, size_t i, size_t len))
 {
     /* Worst case every byte becomes "\xx". */
     char *out = malloc(len * 3 + 1), *p = out;
@@ -19,44 +27,56 @@ pb_ldap_escape_dn(const char *value, size_t len)
         return NULL;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) value[i];
-        int special = strchr(",+\"\\<>;=", c) != NULL && c != '\0';
-        /* A leading space or '#', and a trailing space, are escaped too. */
-        if ((i == 0 && (c == ' ' || c == '#')) || (i == len - 1 && c == ' '))
-            special = 1;
-        if (c < 0x20 || c == 0x7f) {
+        switch (form_of(c, i, len)) {
+        case HEX:
             *p++ = '\\';
             *p++ = hexdigits[c >> 4];
             *p++ = hexdigits[c & 15];
-        } else if (special) {
+            break;
+        case BACKSLASH:
             *p++ = '\\';
             *p++ = (char) c;
-        } else {
+            break;
+        default:
             *p++ = (char) c;
+            break;
         }
     }
     *p = '\0';
     return out;
 }
 
+/* RFC 4514 2.4: control bytes in hex, the specials after a backslash, and a
+ * leading space or '#', and a trailing space, too. */
+static enum form
+dn_form(unsigned char c, size_t i, size_t len)
+{
+    if (c < 0x20 || c == 0x7f)
+        return HEX;
+    if (strchr(",+\"\\<>;=", c) != NULL || (i == 0 && (c == ' ' || c == '#')) || (i == len - 1 && c == ' '))
+        return BACKSLASH;
+    return AS_IS;
+}
+
+/* RFC 4515 3: the filter's specials and control bytes, in hex. */
+static enum form
+filter_form(unsigned char c, size_t i, size_t len)
+{
+    (void) i;
+    (void) len;
+    return c == '*' || c == '(' || c == ')' || c == '\\' || c < 0x20 || c == 0x7f ? HEX : AS_IS;
+}
+
+char *
+pb_ldap_escape_dn(const char *value, size_t len)
+{
+    return escape_with(value, len, dn_form);
+}
+
 char *
 pb_ldap_escape_filter(const char *value, size_t len)
 {
-    char *out = malloc(len * 3 + 1), *p = out;
-
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) value[i];
-        if (c == '*' || c == '(' || c == ')' || c == '\\' || c < 0x20 || c == 0x7f) {
-            *p++ = '\\';
-            *p++ = hexdigits[c >> 4];
-            *p++ = hexdigits[c & 15];
-        } else {
-            *p++ = (char) c;
-        }
-    }
-    *p = '\0';
-    return out;
+    return escape_with(value, len, filter_form);
 }
 
 int

@@ -53,9 +53,7 @@ password_modify(struct pb_ldap_session *s, const char *old_password, const char 
     struct berval old_bv = { (ber_len_t) strlen(old_password), (char *) old_password };
     struct berval new_bv = { (ber_len_t) strlen(new_password), (char *) new_password };
     struct berval request = { 0, NULL };
-    struct timeval timeout = { s->cfg->ldap_timeout, 0 };
-    LDAPControl *control = NULL, *controls[2] = { NULL, NULL }, **response = NULL, *pp;
-    LDAPMessage *result = NULL;
+    LDAPControl *control = NULL, *controls[2] = { NULL, NULL };
     BerElement *ber;
     char *text = NULL;
     int msgid = 0, rc, err = LDAP_OTHER;
@@ -78,21 +76,7 @@ password_modify(struct pb_ldap_session *s, const char *old_password, const char 
         err = rc;
         goto done;
     }
-    rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &timeout, &result);
-    if (rc <= 0) {
-        err = rc == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN;
-        goto done;
-    }
-    rc = ldap_parse_result(s->ld, result, &err, NULL, &text, NULL, &response, 0);
-    if (rc != LDAP_SUCCESS) {
-        err = rc;
-        goto done;
-    }
-    pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, response, NULL);
-    if (pp != NULL) {
-        ber_int_t expire = -1, grace = -1;
-        ldap_parse_passwordpolicy_control(s->ld, pp, &expire, &grace, pp_error);
-    }
+    err = pb_ldap_session_wait(s, msgid, &text, pp_error, NULL, NULL);
     if (text != NULL)
         pb_log_sanitize(diag, diag_cap, text, strnlen(text, diag_cap));
 done:
@@ -101,8 +85,6 @@ done:
         explicit_bzero(request.bv_val, request.bv_len);
     ber_free(ber, 1);
     ldap_memfree(text);
-    ldap_msgfree(result);
-    ldap_controls_free(response);
     ldap_control_free(control);
     return err;
 }
@@ -144,10 +126,22 @@ tell_refusal(const struct pb_verdict *verdict, struct pb_ldap_note *note)
         tell(note, 1, "Your current password was not accepted.");
 }
 
+/* What a password change asks of each server. */
+struct change {
+    const char *user;
+    const char *old_password;
+    const char *new_password;
+    struct pb_verdict *verdict;
+    struct pb_ldap_note *note;
+};
+
 static enum pb_ldap_server
-change_on(struct pb_ldap_session *s, const char *user, const char *old_password, const char *new_password,
-          enum pb_status *status, struct pb_verdict *verdict, struct pb_ldap_note *note)
+change_on(struct pb_ldap_session *s, void *ctx, enum pb_status *status)
 {
+    const struct change *c = ctx;
+    const char *user = c->user, *old_password = c->old_password, *new_password = c->new_password;
+    struct pb_verdict *verdict = c->verdict;
+    struct pb_ldap_note *note = c->note;
     LDAPPasswordPolicyError pp;
     struct pb_ldap_bound bound;
     char diag[128];
@@ -180,8 +174,6 @@ pb_ldap_change_password(const struct pb_config *cfg, const char *user, const cha
                         const char *new_password, const struct pb_log *log, struct pb_verdict *verdict,
                         struct pb_ldap_note *note)
 {
-    enum pb_status status = PB_UNAVAILABLE;
-
     memset(note, 0, sizeof(*note));
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
@@ -201,12 +193,6 @@ pb_ldap_change_password(const struct pb_config *cfg, const char *user, const cha
         tell(note, 1, "The password is too long.");
         return PB_REJECTED;
     }
-    for (size_t i = 0; i < cfg->ldap_uris.count; i++) {
-        struct pb_ldap_session s = { cfg, log, cfg->ldap_uris.items[i], NULL };
-        if (change_on(&s, user, old_password, new_password, &status, verdict, note) == PB_LDAP_SERVER_DONE)
-            return status;
-        status = PB_UNAVAILABLE;
-    }
-    pb_log(log, LOG_ERR, "unavailable: no LDAP server could be reached (%zu tried)", cfg->ldap_uris.count);
-    return status;
+    struct change c = { user, old_password, new_password, verdict, note };
+    return pb_ldap_session_each(cfg, log, change_on, &c);
 }

@@ -120,49 +120,80 @@ pb_ldap_session_close(struct pb_ldap_session *s)
     s->ld = NULL;
 }
 
-/* A simple bind, reading the password-policy response control (RFC draft
- * behera, as slapd's ppolicy overlay sends it).  Returns the LDAP result code. */
+/* Wait for the answer to msgid and read its password-policy response
+ * control (RFC draft behera, as slapd's ppolicy overlay sends it).  Returns
+ * the LDAP result code; the policy's error, seconds to expiry and grace
+ * logins left (-1: none) come back, and the server's diagnostic in *text
+ * when text is not NULL (the caller frees it with ldap_memfree). */
 int
-pb_ldap_session_bind(struct pb_ldap_session *s, const char *dn, const char *password, size_t password_len,
-            LDAPPasswordPolicyError *pp_error, int *pp_expire, int *pp_grace)
+pb_ldap_session_wait(struct pb_ldap_session *s, int msgid, char **text, LDAPPasswordPolicyError *pp_error,
+                     int *pp_expire, int *pp_grace)
 {
-    struct berval cred = { (ber_len_t) password_len, (char *) password };
     struct timeval timeout = { s->cfg->ldap_timeout, 0 };
-    LDAPControl *request = NULL, *controls[2] = { NULL, NULL }, **response = NULL, *pp;
+    LDAPControl **response = NULL, *pp;
     LDAPMessage *result = NULL;
-    int msgid = 0, rc, err = LDAP_OTHER;
+    ber_int_t expire = -1, grace = -1;
+    int rc, err = LDAP_OTHER;
 
     *pp_error = PP_noError;
-    *pp_expire = *pp_grace = -1;
-    if (ldap_create_passwordpolicy_control(s->ld, &request) == LDAP_SUCCESS)
-        controls[0] = request;
-    rc = ldap_sasl_bind(s->ld, dn, LDAP_SASL_SIMPLE, &cred, controls, NULL, &msgid);
-    if (rc != LDAP_SUCCESS) {
-        err = rc;
-        goto done;
-    }
     rc = ldap_result(s->ld, msgid, LDAP_MSG_ALL, &timeout, &result);
     if (rc <= 0) {
         err = rc == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN;
         goto done;
     }
-    rc = ldap_parse_result(s->ld, result, &err, NULL, NULL, NULL, &response, 0);
+    rc = ldap_parse_result(s->ld, result, &err, NULL, text, NULL, &response, 0);
     if (rc != LDAP_SUCCESS) {
         err = rc;
         goto done;
     }
     pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, response, NULL);
-    if (pp != NULL) {
-        ber_int_t expire = -1, grace = -1;
+    if (pp != NULL)
         ldap_parse_passwordpolicy_control(s->ld, pp, &expire, &grace, pp_error);
-        *pp_expire = expire;
-        *pp_grace = grace;
-    }
 done:
+    if (pp_expire != NULL)
+        *pp_expire = expire;
+    if (pp_grace != NULL)
+        *pp_grace = grace;
     ldap_msgfree(result);
     ldap_controls_free(response);
+    return err;
+}
+
+/* A simple bind, reading the password-policy response control.  Returns
+ * the LDAP result code. */
+int
+pb_ldap_session_bind(struct pb_ldap_session *s, const char *dn, const char *password, size_t password_len,
+            LDAPPasswordPolicyError *pp_error, int *pp_expire, int *pp_grace)
+{
+    struct berval cred = { (ber_len_t) password_len, (char *) password };
+    LDAPControl *request = NULL, *controls[2] = { NULL, NULL };
+    int msgid = 0, err;
+
+    *pp_error = PP_noError;
+    *pp_expire = *pp_grace = -1;
+    if (ldap_create_passwordpolicy_control(s->ld, &request) == LDAP_SUCCESS)
+        controls[0] = request;
+    err = ldap_sasl_bind(s->ld, dn, LDAP_SASL_SIMPLE, &cred, controls, NULL, &msgid);
+    if (err == LDAP_SUCCESS)
+        err = pb_ldap_session_wait(s, msgid, NULL, pp_error, pp_expire, pp_grace);
     ldap_control_free(request);
     return err;
+}
+
+/* Ask each ldap_uri in turn until one gives a final answer. */
+enum pb_status
+pb_ldap_session_each(const struct pb_config *cfg, const struct pb_log *log, pb_ldap_server_fn ask, void *ctx)
+{
+    enum pb_status status = PB_UNAVAILABLE;
+
+    for (size_t i = 0; i < cfg->ldap_uris.count; i++) {
+        struct pb_ldap_session s = { cfg, log, cfg->ldap_uris.items[i], NULL };
+        if (ask(&s, ctx, &status) == PB_LDAP_SERVER_DONE)
+            return status;
+        status = PB_UNAVAILABLE;
+    }
+    pb_log(log, LOG_ERR, "unavailable: no LDAP server could be reached (%zu tried)", cfg->ldap_uris.count);
+    return status;
 }
 
 /* Bind as the service account (its password read from its file and wiped). */

@@ -38,6 +38,24 @@ void pb_ldap_session_close(struct pb_ldap_session *s);
 int pb_ldap_session_bind(struct pb_ldap_session *s, const char *dn, const char *password, size_t password_len,
                          LDAPPasswordPolicyError *pp_error, int *pp_expire, int *pp_grace);
 
+/* Wait (ldap_timeout) for the answer to msgid, read its result code and its
+ * password-policy response control.  Returns the LDAP result code (a
+ * timeout is LDAP_TIMEOUT); *pp_error, and *pp_expire and *pp_grace when not
+ * NULL (-1: none), come back, and the server's diagnostic in *text when text
+ * is not NULL (NULL or freed by the caller with ldap_memfree). */
+int pb_ldap_session_wait(struct pb_ldap_session *s, int msgid, char **text, LDAPPasswordPolicyError *pp_error,
+                         int *pp_expire, int *pp_grace);
+
+/* One server asked one thing: PB_LDAP_SERVER_DOWN to try the next, or
+ * PB_LDAP_SERVER_DONE with *status final.  ctx is the caller's. */
+typedef enum pb_ldap_server (*pb_ldap_server_fn)(struct pb_ldap_session *s, void *ctx, enum pb_status *status);
+
+/* Asks each ldap_uri in turn (a session with s->ld NULL) until one gives a
+ * final answer and returns its status; PB_UNAVAILABLE, logged, when none
+ * could be reached or no ldap_uri is set. */
+enum pb_status pb_ldap_session_each(const struct pb_config *cfg, const struct pb_log *log, pb_ldap_server_fn ask,
+                                    void *ctx);
+
 /* Bind as the service account; PB_OK with the bind's result code in
  * *rc_out, or the status of reading its password file. */
 enum pb_status pb_ldap_session_service_bind(struct pb_ldap_session *s, int *rc_out);

@@ -16,16 +16,11 @@
 #
 # Run by automake from the build directory (abs_top_builddir set).
 
-set -u
-top_builddir=${abs_top_builddir:-$(pwd)}
+. "$(dirname "$0")/lib.sh"
 make=${MAKE:-make}
 
-bail() { echo "Bail out! $*"; exit 99; }
-
 [ -f "$top_builddir/Makefile" ] || bail "no Makefile in $top_builddir"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/pb-install.XXXXXX") || bail "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 98' HUP INT TERM
+scratch install
 dest=$tmp/root
 
 # The directories as configured (make prints them; no guessing).
@@ -36,22 +31,6 @@ EOF
 ) || bail "cannot read the install directories from the Makefile"
 securedir='' pkglibdir='' bindir='' mandir='' docdir='' tmpfilesdir='' cachedir=''
 eval "$vars"
-
-n=0 failed=0
-result() {	# result ok|"not ok" DESCRIPTION [DIAGNOSTIC]
-	n=$((n + 1))
-	echo "$1 $n - $2"
-	if [ "$1" != ok ]; then
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
-	fi
-	return 0
-}
-check() {	# check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then result ok "$d"; else result "not ok" "$d"; fi
-}
 
 echo "1..12"
 
@@ -104,4 +83,4 @@ else
 	result "not ok" "make uninstall removes every installed file" "left: $left"
 fi
 
-[ "$failed" -eq 0 ]
+finish

@@ -98,6 +98,19 @@ need_pamrun() {
 	. "$srcdir/tests/pam/pamwrap.sh"
 }
 
+# pam_wrapper's pam_set_items.so (a PAM item preset before the module), after need_pamrun.
+need_pam_set_items() {
+	# shellcheck disable=SC2154 # pwmods comes from pamwrap.sh
+	[ -f "$pwmods/pam_set_items.so" ] ||
+		bail "pam_wrapper's pam_set_items.so not found in $pwmods"
+}
+
+# What mint.py needs; its absence fails the suite (no quiet skip).
+need_mint() {
+	"$python" -c 'import jwt, cryptography' 2>/dev/null ||
+		bail "$python lacks python3-jwt or python3-cryptography"
+}
+
 need_python() {
 	for _m in "$@"; do
 		"$python" -c "import $_m" 2>/dev/null || skip_all "$python lacks the $_m package"
@@ -144,6 +157,16 @@ scratch() {
 mint_keys() {
 	"$python" "$fixtures/mint.py" keys "$1" >"$1.log" 2>&1 ||
 		{ sed 's/^/# /' "$1.log"; bail "mint.py keys failed"; }
+}
+
+# token_scenarios KEYS DIR OUT: mint.py's token cases into KEYS (call it just
+# before the runs: some cases are 30 s from their limit), then the scenario
+# files of DIR as rows (name, user, codes, reasons, module words) in OUT.
+token_scenarios() {
+	"$python" "$fixtures/mint.py" cases "$1" >"$tmp/mint.log" 2>&1 ||
+		{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py cases failed"; }
+	"$python" "$fixtures/scenarios.py" rows "$2" "$1" >"$3" 2>"$tmp/scenarios.err" ||
+		{ sed 's/^/# /' "$tmp/scenarios.err"; bail "unreadable scenarios in $2"; }
 }
 
 test_pki() {

@@ -31,11 +31,7 @@
 #include "conf.h"
 #include "log.h"
 #include "options.h"
-
-#define FUZZ_EXPORT __attribute__((visibility("default")))
-
-FUZZ_EXPORT int LLVMFuzzerInitialize(int *argc, char ***argv);
-FUZZ_EXPORT int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-util.h"
 
 #define MAX_ARGS 64
 /* Sections loaded by name per input, after the first one. */
@@ -43,12 +39,6 @@ FUZZ_EXPORT int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char tmpdir[PATH_MAX];
 static char conf_path[PATH_MAX + 32], config_arg[PATH_MAX + 40];
-
-static void
-discard_line(void *ctx, int priority, const char *line)
-{
-    (void) ctx, (void) priority, (void) line;
-}
 
 static void
 die(const char *what)
@@ -121,7 +111,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, '\0', size);
     size_t file_len = nul != NULL ? (size_t) (nul - data) : size;
-    struct pb_log log = { discard_line, NULL, 1 };
+    /* Not fuzz_log: loading the options sets its debug flag. */
+    struct pb_log log = { fuzz_discard_line, NULL, 1 };
     struct pb_config cfg;
     const char *argv[MAX_ARGS + 1];
     char *line = NULL, *word, *save = NULL, names[4096];

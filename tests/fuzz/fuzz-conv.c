@@ -58,11 +58,7 @@
 #include "conv-answers.h"
 #include "fuzz-conv.h"
 #include "internal.h"
-
-#define FUZZ_EXPORT __attribute__((visibility("default")))
-
-FUZZ_EXPORT int LLVMFuzzerInitialize(int *argc, char ***argv);
-FUZZ_EXPORT int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-util.h"
 
 #define SERVICE "pam-bearer-fuzz"
 #define FUZZ_USER "alice"
@@ -94,13 +90,7 @@ struct session {
     int preset_authtok;
 };
 
-static void
-die(const char *what)
-{
-    fprintf(stderr, "fuzz-conv: init: %s\n", what);
-    ERR_print_errors_fp(stderr);
-    abort();
-}
+#define die(what) fuzz_die("fuzz-conv", what)
 
 static void
 write_file(const char *path, const void *data, size_t len, mode_t mode)
@@ -264,12 +254,6 @@ conv(int num_msg, const struct pam_message **msg, struct pam_response **resp, vo
     return conv_answers(num_msg, msg, resp, &((struct session *) data)->conv);
 }
 
-static void
-discard_line(void *ctx, int priority, const char *line)
-{
-    (void) ctx, (void) priority, (void) line;
-}
-
 /* Called by fuzz-conv-module.so's pam_sm_authenticate, as a module. */
 static int
 authenticate(pam_handle_t *pamh, int flags, struct fuzz_conv_call *call)
@@ -287,7 +271,7 @@ authenticate(pam_handle_t *pamh, int flags, struct fuzz_conv_call *call)
         fprintf(stderr, "fuzz-conv: pb_pam_args_new: %s\n", pam_strerror(pamh, code));
         abort();   /* the fixed configuration must load */
     }
-    args.log.sink = discard_line;
+    args.log.sink = fuzz_discard_line;
     code = pb_pam_authenticate(&args);
     pb_pam_args_free(&args);
     return code;

@@ -27,11 +27,7 @@
 #include "jws.h"
 #include "keyset.h"
 #include "log.h"
-
-#define FUZZ_EXPORT __attribute__((visibility("default")))
-
-FUZZ_EXPORT int LLVMFuzzerInitialize(int *argc, char ***argv);
-FUZZ_EXPORT int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-util.h"
 
 /* Keys of a JWKS beyond this are not tried one by one (the set caps at 64 anyway). */
 #define MAX_DIRECT_KEYS 16
@@ -45,16 +41,6 @@ struct fixed_token {
 
 static struct fixed_token *tokens;
 static size_t token_count;
-
-static void
-discard_line(void *ctx, int priority, const char *line)
-{
-    (void) ctx;
-    (void) priority;
-    (void) line;
-}
-
-static const struct pb_log fuzz_log = { discard_line, NULL, 1 };
 
 /* Signature length to forge for alg: RSA and EdDSA depend on the key, so pick
  * the common case (2048-bit RSA, Ed25519). */

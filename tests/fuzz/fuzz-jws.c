@@ -49,11 +49,7 @@
 #include "log.h"
 #include "options.h"
 #include "token.h"
-
-#define FUZZ_EXPORT __attribute__((visibility("default")))
-
-FUZZ_EXPORT int LLVMFuzzerInitialize(int *argc, char ***argv);
-FUZZ_EXPORT int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-util.h"
 
 /* 2023-11-14T22:13:20Z; seed tokens carry exp far after it. */
 #define FUZZ_NOW ((time_t) 1700000000)
@@ -70,17 +66,6 @@ static struct pb_keyset *keyset;
 static struct pb_config configs[2];
 
 static void
-discard_line(void *ctx, int priority, const char *line)
-{
-    (void) ctx;
-    (void) priority;
-    (void) line;
-}
-
-/* debug on: the LOG_DEBUG formatting runs too; the lines go nowhere. */
-static const struct pb_log fuzz_log = { discard_line, NULL, 1 };
-
-static void
 discard_check(void *ctx, const char *name, enum pb_check_outcome outcome, const char *detail)
 {
     (void) ctx, (void) name, (void) outcome, (void) detail;
@@ -88,13 +73,7 @@ discard_check(void *ctx, const char *name, enum pb_check_outcome outcome, const 
 
 static const struct pb_trace fuzz_trace = { discard_check, NULL, NULL, NULL, "" };
 
-static void
-die(const char *what)
-{
-    fprintf(stderr, "fuzz-jws: init: %s\n", what);
-    ERR_print_errors_fp(stderr);
-    abort();
-}
+#define die(what) fuzz_die("fuzz-jws", what)
 
 static void
 set_b64_member(json_t *obj, const char *name, const unsigned char *data, size_t len)

@@ -56,11 +56,8 @@ set -f	# module argument lists are split on blanks, never globbed
 # pwmods and pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
 need_pamrun
 need_exec "$helper" helper
-# shellcheck disable=SC2154 # pwmods comes from pamwrap.sh
-[ -f "$pwmods/pam_set_items.so" ] ||
-	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
-$python -c 'import jwt, cryptography' 2>/dev/null ||
-	bail "$python lacks python3-jwt or python3-cryptography"
+need_pam_set_items
+need_mint
 
 scratch verify
 : >"$tmp/empty.conf"
@@ -69,14 +66,9 @@ keys=$tmp/k
 mint_keys "$keys"
 
 # Minted last: some cases are 30 s from their limit.  Module and helper see
-# each token within a fraction of a second of each other.
-$python "$fixtures/mint.py" cases "$keys" >"$tmp/mint.log" 2>&1 ||
-	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py cases failed"; }
-# What the module must answer, from the scenario files (name, user, codes,
-# reasons, module words: see tests/fixtures/scenarios.py).
-"$python" "$fixtures/scenarios.py" rows "$srcdir/tests/pam/scenarios/token" "$keys" \
-	>"$tmp/scenarios.tsv" 2>"$tmp/mint.log" ||
-	{ sed 's/^/# /' "$tmp/mint.log"; bail "unreadable scenarios"; }
+# each token within a fraction of a second of each other.  What the module
+# must answer comes from the scenario files (see tests/fixtures/scenarios.py).
+token_scenarios "$keys" "$srcdir/tests/pam/scenarios/token" "$tmp/scenarios.tsv"
 
 # A few cases of our own, where reading the input differently from the
 # module could matter, in the same five columns plus two: "optional"

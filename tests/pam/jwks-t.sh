@@ -22,8 +22,7 @@ logins=${LOGINS:-$top_builddir/tests/pam/logins}
 need_pamrun
 need_file "$(dirname "$module")/pam_bearer-http.so" "HTTP plugin"
 need_exec "$logins" logins
-$python -c 'import jwt, cryptography' 2>/dev/null ||
-	bail "$python lacks python3-jwt or python3-cryptography"
+need_mint
 
 scratch jwks
 servers=

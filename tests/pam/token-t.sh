@@ -18,11 +18,8 @@ set -f	# module argument lists are split on blanks, never globbed
 # pwmods and pamwrap_run: pamrun under pam_wrapper (sanitizer builds too)
 need_exec "$pamrun" driver
 need_pamrun
-# shellcheck disable=SC2154 # pwmods comes from pamwrap.sh
-[ -f "$pwmods/pam_set_items.so" ] ||
-	bail "pam_wrapper's pam_set_items.so not found in $pwmods"
-$python -c 'import jwt, cryptography' 2>/dev/null ||
-	bail "$python lacks python3-jwt or python3-cryptography"
+need_pam_set_items
+need_mint
 
 scratch token
 : >"$tmp/empty.conf"
@@ -31,15 +28,10 @@ keys=$tmp/k
 
 mint_keys "$keys"
 
-# Minted last, just before the runs: some cases are 30 s from their limit.
-$python "$fixtures/mint.py" cases "$keys" >"$tmp/mint.log" 2>&1 ||
-	{ sed 's/^/# /' "$tmp/mint.log"; bail "mint.py cases failed"; }
-
-# The scenarios, one file each (see tests/pam/README.md), as rows of
-# name, user, expected codes, expected reasons and module words.
+# Minted last, just before the runs; the scenarios, one file each (see
+# tests/pam/README.md), as rows.
 scenarios=$srcdir/tests/pam/scenarios/token
-"$python" "$fixtures/scenarios.py" rows "$scenarios" "$keys" >"$tmp/scenarios.tsv" 2>"$tmp/scenarios.err" ||
-	{ sed 's/^/# /' "$tmp/scenarios.err"; bail "unreadable scenarios in $scenarios"; }
+token_scenarios "$keys" "$scenarios" "$tmp/scenarios.tsv"
 
 ncases=$(wc -l <"$tmp/scenarios.tsv")
 echo "1..$((ncases + 2))"

@@ -9,18 +9,8 @@
 #include "alg.h"
 #include "conf.h"
 #include "options.h"
+#include "log-capture.h"
 #include "tap.h"
-
-static int log_lines;
-static char last_line[1024];
-
-static void
-capture(void *ctx, int priority, const char *line)
-{
-    (void) ctx, (void) priority;
-    log_lines++;
-    snprintf(last_line, sizeof(last_line), "%s", line);
-}
 
 static char empty_arg[64];
 

@@ -7,18 +7,10 @@
 #include "http.h"
 #include "url-policy-curl.h"
 #include "url-policy.h"
+#include "log-capture.h"
 #include "tap.h"
 
 enum { OK = PB_OK, NO = -1 };
-
-static char last_line[1024];
-
-static void
-capture(void *ctx, int priority, const char *line)
-{
-    (void) ctx, (void) priority;
-    snprintf(last_line, sizeof(last_line), "%s", line);
-}
 
 /* The configuration may be stricter than libcurl, never looser. */
 static const struct {
