@@ -35,6 +35,10 @@
 #     option the file accepts, with the default of options.def, none for an
 #     option that does not exist or is module line only, and names every
 #     module-line-only option as such (skipped when it is not built);
+#   - each built page (docs/*.8, *.5, *.1 in the build directory, made by
+#     configure from docs/*.in) carries the build's PACKAGE_VERSION (from its
+#     config.h) in its .TH line, a YYYY-MM-DD date there, and no @NAME@
+#     placeholder left unsubstituted (skipped when not configured);
 #   - all three pages render without a groff warning (skipped without groff).
 #
 # An option entry is a ".TP" line followed by ".B name" or ".BI name= VALUE"
@@ -542,6 +546,34 @@ if [ -s "$conffile" ]; then
 else
 	result ok "# SKIP $conffile not built: the conffile not compared"
 fi
+
+# The built pages: version and date from the build, every placeholder filled.
+builddir=${abs_top_builddir:-$(pwd)}
+version=
+[ -f "$builddir/config.h" ] &&
+	version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$builddir/config.h")
+for page in "$conf5" "$man8" "$man1"; do
+	base=$(basename "$page" .in)
+	built=$builddir/docs/$base
+	if [ -z "$version" ] || [ ! -f "$built" ]; then
+		result ok "# SKIP not configured: $built and its version not checked"
+		result ok "# SKIP not configured: $built not checked for placeholders"
+		continue
+	fi
+	th=$(grep '^\.TH ' "$built")
+	if [ "$(printf '%s\n' "$th" | wc -l)" -eq 1 ] &&
+		printf '%s\n' "$th" | grep -q "^\.TH [^ ]* [0-9] \"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\" \"pam_bearer $version\" "; then
+		result ok "$base: .TH has the build's version $version and a date"
+	else
+		result "not ok" "$base: .TH has the build's version $version and a date" "$th"
+	fi
+	left=$(grep -n '@[A-Za-z_][A-Za-z0-9_]*@' "$built" | head -n 5)
+	if [ -z "$left" ]; then
+		result ok "$base: no @NAME@ placeholder left"
+	else
+		result "not ok" "$base: no @NAME@ placeholder left" "$left"
+	fi
+done
 
 # Rendering: groff with every warning on, at man's usual 80-column width and at
 # groff's default, must say nothing.
