@@ -2,6 +2,8 @@
 # ldap-t.sh: password logins through real libpam (pam_wrapper) against a real
 # slapd started for the test: both DN strategies, TLS, failover, injection
 # attempts, password policy, and the account phase's group check.
+# The cases that need nothing but their options are files in
+# scenarios/ldap (tests/pam/README.md); the rest are written here.
 . "$(dirname "$0")/../lib.sh"
 set -f
 
@@ -123,10 +125,61 @@ check_ops() {
 	fi
 }
 
-# DN template over StartTLS
-pw_case "template: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
-pw_case "template: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $starttls $template
-pw_case "template: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$tmp/wrong.pw" auth $starttls $template
+# subst TEXT: TEXT with each ${LDAP_*} (tests/fixtures/slapd.sh's env) and
+# ${tmp} (this run's scratch directory) replaced by its value.
+subst() {
+	printf '%s\n' "$1" | awk '{
+		out = ""; s = $0
+		while (match(s, /[$][{](LDAP[A-Z_]*|tmp)[}]/)) {
+			name = substr(s, RSTART + 2, RLENGTH - 3)
+			if (!(name in ENVIRON)) { print "no value for ${" name "}" >"/dev/stderr"; exit 1 }
+			out = out substr(s, 1, RSTART - 1) ENVIRON[name]
+			s = substr(s, RSTART + RLENGTH)
+		}
+		print out s
+	}'
+}
+
+# ldap_scenario FILE: one case of scenarios/ldap (see tests/pam/README.md)
+# through pw_case.
+ldap_scenario() {
+	s_name='' s_mode='' s_user=alice s_pw='' s_opts='' s_code='' s_reason=-
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in '#'* | '') continue ;; esac
+		value=${line#*: }
+		case $line in
+		name:*) s_name=$value ;;
+		mode:*) s_mode=$value ;;
+		user:*) s_user=$value ;;
+		password:*) s_pw=$(subst "$value") || bail "$1: $line" ;;
+		options:*) s_opts=$(subst "$value") || bail "$1: $line" ;;
+		code:*) s_code=$value ;;
+		'log: accepted') s_reason=accepted ;;
+		'log: rejected: '*) s_reason=${value#rejected: } ;;
+		*) bail "$1: unknown line: $line" ;;
+		esac
+	done <"$1"
+	case $s_mode in auth | account | account-permit) ;; *) bail "$1: mode must be auth, account or account-permit" ;; esac
+	if [ -z "$s_name" ] || [ -z "$s_code" ] || [ -z "$s_pw" ]; then
+		bail "$1: name, password and code are required"
+	fi
+	case $s_opts in *'${'*) bail "$1: options: an unknown \${...}" ;; esac
+	# shellcheck disable=SC2086 # the options are words
+	pw_case "$s_name" "$s_code" "$s_reason" "$s_user" "$s_pw" "$s_mode" $s_opts
+}
+
+# The plain cases, as data: scenarios/ldap/NAME, one TAP line each.
+# shellcheck disable=SC2046 # the names of slapd.sh's env, one word each
+export tmp $(sed -n 's/^\(LDAP[A-Z_]*\)=.*/\1/p' "$tmp/slapd/env")
+set +f
+set -- "$srcdir"/tests/pam/scenarios/ldap/*
+set -f
+[ -f "$1" ] || bail "no scenarios in $srcdir/tests/pam/scenarios/ldap"
+for f; do
+	ldap_scenario "$f"
+done
+
+# A DN template over StartTLS with an ldaprc in the working directory:
 # libldap reads ldaprc from the working directory and HOME in a process
 # whose real and effective uid are equal (a service run by root): one that
 # another user owns could pick the certificates the bind trusts.
@@ -140,54 +193,12 @@ grep -q "unavailable: ldap: ldaprc would configure libldap, and it is not root's
 chown 0 "$tmp/ldaprc" && chmod 644 "$tmp/ldaprc"
 pw_case "root's own ldaprc there: used as before" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $starttls $template
 rm -f "$tmp/ldaprc"
-pw_case "template: empty password never sent" PAM_AUTH_ERR empty-password alice "$tmp/empty.pw" auth $starttls $template
-pw_case "template: every printable character" PAM_SUCCESS accepted carol "$pw/carol.pw" auth $starttls $template
-pw_case "template: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $starttls $template
-pw_case "template: DN-special user name escaped" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $starttls $template
-pw_case "template: '*' as user" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $starttls $template
-pw_case "template: ',ou=people' injection" PAM_AUTH_ERR bad-password "alice,ou=people" "$pw/alice.pw" auth $starttls $template
-pw_case "template: backslash user" PAM_AUTH_ERR bad-password 'ali\ce' "$pw/alice.pw" auth $starttls $template
-pw_case "plain ldap:// to loopback" PAM_SUCCESS accepted alice "$pw/alice.pw" auth ldap_uri=$LDAP_URI $template
 
-# Search-then-bind over LDAPS
-pw_case "search: right password" PAM_SUCCESS accepted alice "$pw/alice.pw" auth $ldaps $search
-pw_case "search: wrong password" PAM_AUTH_ERR bad-password alice "$tmp/wrong.pw" auth $ldaps $search
-pw_case "search: unknown user" PAM_AUTH_ERR bad-password nosuchuser "$pw/alice.pw" auth $ldaps $search
-pw_case "search: '*' matches nobody" PAM_AUTH_ERR bad-password '*' "$pw/alice.pw" auth $ldaps $search
-pw_case "search: ')(uid=*' filter injection" PAM_AUTH_ERR bad-password ')(uid=*' "$pw/alice.pw" auth $ldaps $search
-pw_case "search: '*)(|(uid=*' filter injection" PAM_AUTH_ERR bad-password '*)(|(uid=*' "$pw/alice.pw" auth $ldaps $search
-pw_case "search: backslash user" PAM_AUTH_ERR bad-password '\' "$pw/alice.pw" auth $ldaps $search
-pw_case "search: DN-special user name" PAM_SUCCESS accepted "o'brien+x,y" "$pw/obrien.pw" auth $ldaps $search
-pw_case "search: several matches is a failed login" PAM_AUTH_ERR bad-password alice "$pw/alice.pw" auth \
-	$ldaps $search "ldap_filter=(|(uid=%u)(uid=bob))"
-pw_case "search: UTF-8 password" PAM_SUCCESS accepted dave "$pw/dave.pw" auth $ldaps $search
-
-# TLS trust
-pw_case "StartTLS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
-	ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_WRONG_CA $template
-pw_case "LDAPS with the wrong CA" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
-	ldap_uri=$LDAPS_URI ldap_ca_file=$LDAP_WRONG_CA $template
-
-# Failover and outages
-pw_case "failover: first server down" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
-	ldap_uri=$dead,$LDAPS_URI ldap_ca_file=$LDAP_CA $template
-pw_case "every server down" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
-	ldap_uri=$dead,ldap://127.0.0.1:2 $template
+# Hung servers (the port of this script's listener)
 pw_case "hung server: unavailable within the timeout" PAM_AUTHINFO_UNAVAIL - alice "$pw/alice.pw" auth \
 	ldap_uri=ldap://127.0.0.1:$hang_port ldap_timeout=1 $template
 pw_case "hung server, then a good one" PAM_SUCCESS accepted alice "$pw/alice.pw" auth \
 	ldap_uri=ldap://127.0.0.1:$hang_port,$LDAPS_URI ldap_ca_file=$LDAP_CA ldap_timeout=2 $template
-
-# Paths
-pw_case "token-shaped input never goes to LDAP" PAM_AUTH_ERR alg-not-allowed alice "$tmp/token.pw" auth $starttls $template
-pw_case "token_only: a password is refused" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth \
-	$starttls $template token_only
-pw_case "password_only: a token is refused" PAM_AUTH_ERR token-not-allowed alice "$tmp/token.pw" auth \
-	$starttls $template password_only
-# (With a key source: with neither, the module is unconfigured and stands
-# aside, tests/pam/unconfigured-t.sh.)
-pw_case "no ldap_uri: a password is not a token" PAM_AUTH_ERR not-a-token alice "$pw/alice.pw" auth \
-	jwks=$tmp/unused-jwks.json
 
 # Password policy (slapd ppolicy overlay)
 pw_case "expired password" PAM_AUTH_ERR password-expired expired "$pw/expired.pw" auth $starttls $template
@@ -271,23 +282,6 @@ check_ops "chauthtok without ldap_uri: no opinion, no prompt" "chauthtok PAM_SUC
 	alice "$tmp/empty.pw" chauthtok
 
 # Account phase: group membership
-pw_case "group: member (groupOfNames)" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
-	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
-pw_case "group: not a member" PAM_PERM_DENIED not-in-group bob "$tmp/empty.pw" account \
-	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
-pw_case "group: uniqueMember" PAM_SUCCESS accepted bob "$tmp/empty.pw" account \
-	$ldaps $search ldap_group=cn=staff,$LDAP_GROUPS
-pw_case "group: memberUid" PAM_SUCCESS accepted carol "$tmp/empty.pw" account \
-	$ldaps $search ldap_group=cn=devs,$LDAP_GROUPS
-pw_case "group: memberUid, not a member" PAM_PERM_DENIED not-in-group alice "$tmp/empty.pw" account \
-	$ldaps $search ldap_group=cn=devs,$LDAP_GROUPS
-pw_case "group: with a DN template" PAM_SUCCESS accepted alice "$tmp/empty.pw" account \
-	$ldaps $template ldap_binddn=$LDAP_READER_DN ldap_bindpw_file=$LDAP_READER_PW_FILE \
-	ldap_group=cn=admins,$LDAP_GROUPS
-pw_case "group: unknown user" PAM_PERM_DENIED not-in-group nosuchuser "$tmp/empty.pw" account \
-	$ldaps $search ldap_group=cn=admins,$LDAP_GROUPS
-pw_case "group: every server down" PAM_AUTHINFO_UNAVAIL - alice "$tmp/empty.pw" account \
-	ldap_uri=$dead $search ldap_group=cn=admins,$LDAP_GROUPS
 pw_case "no ldap_group: no opinion, no LDAP contact" PAM_SUCCESS - alice "$tmp/empty.pw" account-permit \
 	ldap_uri=$dead $search
 
