@@ -187,12 +187,15 @@ size=$(stat -c %s "$tmp/fsize.facts")
 # While it may hold a password, bearer-token is not dumpable: the user's
 # other processes can neither ptrace it nor read its memory or environment.
 mkdir -m 700 "$tmp/dump-cache" && chown 10001 "$tmp/dump-cache"
-{ sleep 3; cat "$tmp/pw"; } | setpriv --reuid=10001 --regid=10001 --clear-groups env -i PATH=/usr/bin:/bin \
+{ sleep 5; cat "$tmp/pw"; } | setpriv --reuid=10001 --regid=10001 --clear-groups env -i PATH=/usr/bin:/bin \
 	BEARER_TOKEN_PLUGIN="$plugin" BEARER_TOKEN_CACHE="$tmp/dump-cache" BEARER_TOKEN_CONFIG="$conf" \
 	"$helper" login --user alice --password-stdin >/dev/null 2>&1 &
 hpid=$!
+# Looked at once it waits for the password (blocked in read(2), syscall 0),
+# not just after the exec: a sanitizer build takes a while to reach main.
 i=0
-while [ $i -lt 40 ] && [ "$(readlink "/proc/$hpid/exe" 2>/dev/null)" != "$(readlink -f "$helper")" ]; do
+while [ $i -lt 80 ] && { [ "$(readlink "/proc/$hpid/exe" 2>/dev/null)" != "$(readlink -f "$helper")" ] ||
+	[ "$(cut -d' ' -f1 "/proc/$hpid/syscall" 2>/dev/null)" != 0 ]; }; do
 	sleep 0.05; i=$((i + 1))
 done
 seen=$(readlink "/proc/$hpid/exe" 2>/dev/null)
