@@ -198,18 +198,18 @@ awk '
 # comes last, when the number of options is known.
 listed() { grep -qx -- "$1" "$2"; }
 
-count=$(wc -l <"$tmp/option-names")
-if [ "$count" -gt 0 ]; then
-	result ok "lib/options.def declares $count options"
-else
-	result "not ok" "lib/options.def declares options (none parsed)"
-fi
-count=$(wc -l <"$tmp/reasons")
-if [ "$count" -gt 0 ]; then
-	result ok "lib/status.c names $count rejection reasons"
-else
-	result "not ok" "lib/status.c names rejection reasons (none parsed)"
-fi
+# A list read from a source file must not be empty: an empty one would make
+# every check against it pass.
+parsed() { # FILE SOURCE WHAT
+	count=$(wc -l <"$1")
+	if [ "$count" -gt 0 ]; then
+		result ok "$2 names $count $3"
+	else
+		result "not ok" "$2 names $3 (none parsed)"
+	fi
+}
+parsed "$tmp/option-names" lib/options.def options
+parsed "$tmp/reasons" lib/status.c "rejection reasons"
 
 while IFS='|' read -r name where default; do
 	check_quiet "pam_bearer.conf.5 documents option $name" listed "$name" "$tmp/conf5-options"
@@ -487,12 +487,7 @@ else
 fi
 
 # Commands: helper/main.c's commands[] against bearer-token.1.
-count=$(wc -l <"$tmp/commands")
-if [ "$count" -gt 0 ]; then
-	result ok "helper/main.c names $count commands"
-else
-	result "not ok" "helper/main.c names commands (none parsed)"
-fi
+parsed "$tmp/commands" helper/main.c commands
 while read -r cmd; do
 	check_quiet "bearer-token.1 SYNOPSIS shows command $cmd" listed "$cmd" "$tmp/man1-synopsis"
 	check_quiet "bearer-token.1 DESCRIPTION describes command $cmd" listed "$cmd" "$tmp/man1-described"
