@@ -120,10 +120,6 @@ parse(const char *token, size_t len, int empty_payload, struct pb_jws *jws, stru
 
     memset(jws, 0, sizeof(*jws));
     jws->token = token;
-    if (len > PB_JWS_MAX_TOKEN) {
-        pb_verdict_set(verdict, PB_R_TOO_LARGE, "token of %zu bytes exceeds %d", len, PB_JWS_MAX_TOKEN);
-        goto done;
-    }
     dot1 = memchr(token, '.', len);
     dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t) (dot1 + 1 - token)) : NULL;
     if (dot1 == NULL || dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t) (dot2 + 1 - token)) != NULL) {

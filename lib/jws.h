@@ -38,7 +38,10 @@ struct pb_jws {
 
 /* Parse the token's structure and header.  Claims are not decoded yet: they are
  * only read once the signature holds.  Returns PB_OK, PB_REJECTED (verdict set)
- * or PB_NOMEM.  Free with pb_jws_clear even on failure. */
+ * or PB_NOMEM.  Free with pb_jws_clear even on failure.  The size is the
+ * caller's to bound: pb_credential_read refuses anything over
+ * PB_JWS_MAX_TOKEN before a token gets here (the one place that checks it);
+ * this allocates at most len bytes. */
 enum pb_status pb_jws_parse(const char *token, size_t len, struct pb_jws *jws,
                             struct pb_verdict *verdict);
 

@@ -1,4 +1,19 @@
-/* Status codes returned by the core, and the fixed vocabulary of rejection reasons. */
+/*
+ * Status codes returned by the core, and the fixed vocabulary of rejection reasons.
+ *
+ * The layering, all of it:
+ *   enum pb_status      what every core call returns: what the caller must do.
+ *                       pam/codes.c maps it to PAM codes (one table per phase),
+ *                       helper/exit.c to bearer-token's exit codes.
+ *   struct pb_verdict   with PB_REJECTED only: why (enum pb_reason, one stable
+ *                       word per reason for the log) and a line of detail.
+ *   enum pb_cache_result  the user's token store only (tokencache.h): the one
+ *                       place where "absent" and "unsafe" must stay apart
+ *                       (log in again, or refuse to touch it); helper/exit.c
+ *                       maps it beside pb_status.
+ * enum pb_check_outcome (trace.h) is not a result: it is what an observer of
+ * the token decision is told about each check (bearer-token verify --trace).
+ */
 #ifndef PB_STATUS_H
 #define PB_STATUS_H
 

@@ -132,12 +132,14 @@ main(void)
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9.eyJzdWIi/OiJhIn0.c2ln"), PB_R_MALFORMED, "'/' in payload");
     tap_is_int(parse_reason("eyJhbGciOiJSUzI1NiJ9 .eyJzdWIiOiJhIn0.c2ln"), PB_R_MALFORMED, "space in header");
 
+    /* The size bound is pb_credential_read's (credential-t); the parser
+     * itself takes any length its caller hands it, without a fixed buffer. */
     big = malloc(PB_JWS_MAX_TOKEN + 2);
     memset(big, 'A', PB_JWS_MAX_TOKEN + 1);
     big[10] = '.';
     big[20] = '.';
     big[PB_JWS_MAX_TOKEN + 1] = '\0';
-    tap_is_int(parse_reason(big), PB_R_TOO_LARGE, "token over 64 KiB refused unread");
+    tap_is_int(parse_reason(big), PB_R_MALFORMED, "a 64 KiB + 1 token of 'A's: parsed, refused as malformed");
     free(big);
 
     tap_ok(pb_credential_is_token_shaped("a.b.c", 5), "a.b.c is token-shaped");
