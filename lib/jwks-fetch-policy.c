@@ -241,7 +241,7 @@ pb_http_date_parse(const char *value, time_t *out)
 {
     const char *p = value;
     struct tm tm;
-    int wday, year;
+    int wday, year, mday;
     time_t t;
 
     memset(&tm, 0, sizeof(tm));
@@ -272,15 +272,11 @@ pb_http_date_parse(const char *value, time_t *out)
         || year < 1970)
         return -1;
     tm.tm_year = year - 1900;
+    mday = tm.tm_mday;
+    /* timegm normalises 31 Feb to 3 Mar (in tm too): such a date is not one. */
     t = timegm(&tm);
-    if (t == (time_t) -1)
+    if (t == (time_t) -1 || tm.tm_mday != mday)
         return -1;
-    /* timegm normalises 31 Feb to 3 Mar: such a date is not one. */
-    {
-        struct tm check;
-        if (gmtime_r(&t, &check) == NULL || check.tm_mday != tm.tm_mday)
-            return -1;
-    }
     *out = t;
     return 0;
 }

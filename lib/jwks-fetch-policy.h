@@ -17,7 +17,7 @@
  * may have happened in step with the whole fleet, so it draws its phase
  * anew from [PB_JWKS_RESYNC_MIN_PCT, 100] % of the lifetime. */
 #define PB_JWKS_SPREAD_PCT 20
-#define PB_JWKS_RESYNC_MIN_PCT 25
+#define PB_JWKS_RESYNC_MIN_PCT 10
 
 struct pb_jwks_limits {
     long ttl;                   /* jwks_ttl: lifetime without max-age */
