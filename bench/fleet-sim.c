@@ -5,7 +5,11 @@
  * how many logins failed, for the scenarios of issue 15, and checks the
  * issue's goals.  Deterministic: a fixed seed, no wall clock.
  *
- *   fleet-sim [-n HOSTS] [-l LOGIN_EVERY_S] [-s SEED] [-r RESYNC_MIN_PCT] [--check] [--tap]
+ *   fleet-sim [-n HOSTS] [-l LOGIN_EVERY_S] [-s SEED] [-r RESYNC_MIN_PCT] [-p SPREAD_PCT] [-b BACKOFF_MAX] [--check] [--tap]
+ *
+ * -r, -p and -b replace PB_JWKS_RESYNC_MIN_PCT, PB_JWKS_SPREAD_PCT and
+ * jwks_backoff_max, for baselines: -p 0 -r 100 -b 60 is the cache as it was
+ * before issue 15 (no spread, a request per refetch interval while failing).
  *
  * Each host sees logins as a Poisson process (mean LOGIN_EVERY_S apart);
  * a login asks pb_jwks_decide, a request goes to the authority, whose
@@ -355,18 +359,23 @@ main(int argc, char **argv)
             seed = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
             lim.resync_min_pct = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+            lim.spread_pct = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc)
+            lim.backoff_max = atol(argv[++i]);
         else if (strcmp(argv[i], "--check") == 0)
             check = 1;
         else if (strcmp(argv[i], "--tap") == 0)
             tap = check = 1;
         else {
-            fprintf(stderr, "usage: %s [-n HOSTS] [-l LOGIN_EVERY_S] [-s SEED] [-r RESYNC_MIN_PCT] [--check] [--tap]\n",
-                    argv[0]);
+            fprintf(stderr, "usage: %s [-n HOSTS] [-l LOGIN_EVERY_S] [-s SEED] [-r RESYNC_MIN_PCT] [-p SPREAD_PCT] "
+                    "[-b BACKOFF_MAX] [--check] [--tap]\n", argv[0]);
             return 2;
         }
     }
-    if (hosts < 1 || hosts > 1000000 || login_every < 1) {
-        fprintf(stderr, "fleet-sim: -n 1..1000000, -l at least 1\n");
+    if (hosts < 1 || hosts > 1000000 || login_every < 1 || lim.spread_pct < 0 || lim.spread_pct > 100
+        || lim.resync_min_pct < 0 || lim.resync_min_pct > 100 || lim.backoff_max < 0 || lim.backoff_max > 86400) {
+        fprintf(stderr, "fleet-sim: -n 1..1000000, -l at least 1, -p and -r 0..100, -b 0..86400\n");
         return 2;
     }
     if (!tap) {
