@@ -68,6 +68,17 @@ parse_number(const char *v, size_t len, long long *out)
     return 0;
 }
 
+/* A header value from the file, checked as the HTTP layer checks it. */
+static int
+copy_valid(char *field, size_t cap, const char *v, size_t len, int (*ok)(const char *, size_t))
+{
+    if (len >= cap || !ok(v, len))
+        return -1;
+    memcpy(field, v, len);
+    field[len] = '\0';
+    return 0;
+}
+
 /* Parse the whole text; -1 at the first thing out of place. */
 static int
 parse(const char *text, size_t len, struct pb_jwks_saved *out)
@@ -104,16 +115,12 @@ parse(const char *text, size_t len, struct pb_jwks_saved *out)
                 return -1;
             break;
         case ETAG:
-            if (!pb_http_etag_ok(v, vlen))
+            if (copy_valid(out->etag, sizeof(out->etag), v, vlen, pb_http_etag_ok) != 0)
                 return -1;
-            memcpy(out->etag, v, vlen);
-            out->etag[vlen] = '\0';
             break;
         case DATE:
-            if (!pb_http_date_ok(v, vlen))
+            if (copy_valid(out->last_modified, sizeof(out->last_modified), v, vlen, pb_http_date_ok) != 0)
                 return -1;
-            memcpy(out->last_modified, v, vlen);
-            out->last_modified[vlen] = '\0';
             break;
         }
         next++;
