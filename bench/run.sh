@@ -15,6 +15,10 @@
 #   bench/run.sh get        bearer-token's part (bench/get.sh): a cached get
 #                           against a minimal JSON reader, the libraries it
 #                           maps, 50 concurrent gets at the renewal point
+#   bench/run.sh fleet      the key cache in a fleet (issue 15): bench/fleet-sim,
+#                           the real decision code for 10,000 simulated hosts on
+#                           a virtual clock, with two baselines (no spread; the
+#                           0-20 % spread alone); seconds, no fixtures
 #   bench/run.sh quick [ldap|jwks]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
@@ -44,9 +48,22 @@ for arg; do
     ldap) part=ldap ;;
     jwks) part=jwks ;;
     get) exec sh "$bench/get.sh" ;;
-    *) echo "usage: $0 [quick] [ldap|jwks|get]" >&2; exit 2 ;;
+    fleet) part=fleet ;;
+    *) echo "usage: $0 [quick] [ldap|jwks|get|fleet]" >&2; exit 2 ;;
     esac
 done
+if [ "$part" = fleet ]; then
+    # Deterministic (a virtual clock and a fixed seed): the numbers are the
+    # policy's, not this machine's.  BENCH_FLEET_HOSTS, BENCH_FLEET_SEED.
+    make -s -C "$build" bench/fleet-sim
+    sim="$build/bench/fleet-sim -n ${BENCH_FLEET_HOSTS:-10000} -s ${BENCH_FLEET_SEED:-1}"
+    $sim --check
+    echo "baseline, the cache before issue 15: no spread, no back-off (-p 0 -r 100 -b 60):"
+    $sim -p 0 -r 100 -b 60 | grep -E '^\| (steady|10,000|1 h)'
+    echo "baseline, the 0-20 % spread on every fill, no new phase (-r 80):"
+    $sim -r 80 | grep -E '^\| 10,000'
+    exit 0
+fi
 if [ "$quick" = 1 ]; then
     : "${BENCH_RS256_N:=2000}" "${BENCH_ES256_N:=2000}" "${BENCH_LOGINS:=1000}" "${BENCH_VERIFIES:=2000}"
     : "${BENCH_LDAP_TLS_N:=200}" "${BENCH_LDAP_PLAIN_N:=1000}"

@@ -56,14 +56,59 @@ on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* Cache-Control: only max-age and the two words that forbid reuse matter. */
+/* The value of a header line "Name: value" when its name is name, without
+ * surrounding white space; NULL otherwise. */
+static const char *
+header_value(const char *ptr, size_t n, const char *name, size_t *len)
+{
+    size_t nlen = strlen(name), start, end;
+
+    if (n <= nlen || strncasecmp(ptr, name, nlen) != 0 || ptr[nlen] != ':')
+        return NULL;
+    for (start = nlen + 1; start < n && (ptr[start] == ' ' || ptr[start] == '\t'); start++)
+        ;
+    for (end = n; end > start && (ptr[end - 1] == '\r' || ptr[end - 1] == '\n' || ptr[end - 1] == ' '
+                                  || ptr[end - 1] == '\t'); end--)
+        ;
+    *len = end - start;
+    return ptr + start;
+}
+
+/* Copy a validated value into a field of the response; one that is too long
+ * or badly formed leaves the field empty (dropped whole, never cut). */
+static void
+keep(char *field, size_t cap, const char *value, size_t len, int (*ok)(const char *, size_t))
+{
+    field[0] = '\0';
+    if (len < cap && ok(value, len)) {
+        memcpy(field, value, len);
+        field[len] = '\0';
+    }
+}
+
+/* Cache-Control (only max-age and the two words that forbid reuse matter),
+ * the validators and Retry-After.  Every value is bounded before it is
+ * copied. */
 static size_t
 on_header(char *ptr, size_t size, size_t nitems, void *userdata)
 {
     struct pb_http_response *resp = userdata;
-    size_t n = size * nitems;
+    size_t n = size * nitems, len;
+    const char *v;
     char line[512], *p;
 
+    if ((v = header_value(ptr, n, "etag", &len)) != NULL) {
+        keep(resp->etag, sizeof(resp->etag), v, len, pb_http_etag_ok);
+        return n;
+    }
+    if ((v = header_value(ptr, n, "last-modified", &len)) != NULL) {
+        keep(resp->last_modified, sizeof(resp->last_modified), v, len, pb_http_date_ok);
+        return n;
+    }
+    if ((v = header_value(ptr, n, "retry-after", &len)) != NULL) {
+        keep(resp->retry_after, sizeof(resp->retry_after), v, len, pb_http_date_ok);
+        return n;
+    }
     if (n < 14 || n >= sizeof(line) || strncasecmp(ptr, "cache-control:", 14) != 0)
         return n;
     memcpy(line, ptr, n);
@@ -71,9 +116,9 @@ on_header(char *ptr, size_t size, size_t nitems, void *userdata)
     for (p = line + 14; *p != '\0'; p++) {
         if (strncasecmp(p, "max-age=", 8) == 0 && (p == line + 14 || p[-1] == ' ' || p[-1] == ',')) {
             char *end;
-            long v = strtol(p + 8, &end, 10);
-            if (end != p + 8 && v >= 0)
-                resp->max_age = v;
+            long age = strtol(p + 8, &end, 10);
+            if (end != p + 8 && age >= 0)
+                resp->max_age = age;
         } else if (strncasecmp(p, "no-store", 8) == 0 || strncasecmp(p, "no-cache", 8) == 0) {
             resp->no_store = 1;
         }
@@ -167,6 +212,8 @@ request_headers(const struct pb_http_request *req, int *failed)
     list = header_add(list, "Content-Type", req->content_type, failed);
     list = header_add(list, "Accept", req->accept, failed);
     list = header_add(list, "Authorization", req->authorization, failed);
+    list = header_add(list, "If-None-Match", req->if_none_match, failed);
+    list = header_add(list, "If-Modified-Since", req->if_modified_since, failed);
     if (req->method != NULL)
         list = header_add(list, "Expect", "", failed);
     return list;
@@ -181,7 +228,7 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
     struct body body = { NULL, 0, 0, req->max_body, 0 };
     enum pb_status status = PB_UNAVAILABLE;
     struct curl_slist *headers = NULL;
-    int headers_failed = 0;
+    int headers_failed = 0, conditional = req->if_none_match != NULL || req->if_modified_since != NULL;
     char safe_url[256];
     struct timespec deadline;
 
@@ -193,6 +240,12 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
     pthread_once(&global_once, global_init);
     if (global_status == CURLE_OK && pb_url_policy_curl(req->url, &url, why, sizeof(why)) == PB_UNAVAILABLE) {
         pb_log(log, LOG_ERR, "unavailable: %s: refused: %s", safe_url, why);
+        goto done;
+    }
+    if ((req->if_none_match != NULL && !pb_http_etag_ok(req->if_none_match, strlen(req->if_none_match)))
+        || (req->if_modified_since != NULL
+            && !pb_http_date_ok(req->if_modified_since, strlen(req->if_modified_since)))) {
+        pb_log(log, LOG_ERR, "unavailable: %s: refused: a malformed validator", safe_url);
         goto done;
     }
     if (global_status != CURLE_OK || url == NULL || (curl = curl_easy_init()) == NULL
@@ -242,6 +295,7 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
         body.too_large = 0;
         resp->max_age = -1;
         resp->no_store = 0;
+        resp->etag[0] = resp->last_modified[0] = resp->retry_after[0] = '\0';
 
         rc = curl_easy_perform(curl);
         if (rc != CURLE_OK) {
@@ -257,7 +311,7 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
             goto done;
         }
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
-        if (resp->status < 300 || resp->status >= 400)
+        if (resp->status < 300 || resp->status >= 400 || (resp->status == 304 && conditional))
             break;
         curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
         if (req->method != NULL) {
@@ -283,7 +337,7 @@ pb_http_curl_get(const struct pb_http_request *req, struct pb_http_response *res
         curl_url_cleanup(url);
         url = next;
     }
-    if (!req->any_status && (resp->status < 200 || resp->status >= 300)) {
+    if (!req->any_status && (resp->status < 200 || resp->status >= 300) && !(resp->status == 304 && conditional)) {
         pb_log(log, LOG_ERR, "unavailable: %s: status: HTTP %ld", safe_url, resp->status);
         goto done;
     }

@@ -35,3 +35,36 @@ pb_http_response_clear(struct pb_http_response *resp)
     memset(resp, 0, sizeof(*resp));
     resp->max_age = -1;
 }
+
+int
+pb_http_etag_ok(const char *value, size_t len)
+{
+    size_t start = 0;
+
+    if (len > PB_HTTP_ETAG_MAX)
+        return 0;
+    if (len >= 2 && value[0] == 'W' && value[1] == '/')
+        start = 2;
+    if (len < start + 2 || value[start] != '"' || value[len - 1] != '"')
+        return 0;
+    /* etagc (RFC 9110, 8.8.3) without obs-text: nothing a header line could
+     * be split or confused at. */
+    for (size_t i = start + 1; i < len - 1; i++)
+        if (value[i] <= 0x20 || value[i] >= 0x7f || value[i] == '"')
+            return 0;
+    return 1;
+}
+
+int
+pb_http_date_ok(const char *value, size_t len)
+{
+    if (len == 0 || len > PB_HTTP_DATE_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = value[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ' '
+              || c == ',' || c == ':' || c == '-'))
+            return 0;
+    }
+    return 1;
+}

@@ -10,6 +10,12 @@
  *   jwks-HASH.lock  0600, flock()ed by whoever fetches.  Once one byte long,
  *                   its mtime is the last attempt, which rate-limits fetches
  *                   (a file just created by a competitor records none).
+ *   jwks-HASH.state 0600, read and written under the lock (jwks-state.c):
+ *                   the set's validators (ETag, Last-Modified) for
+ *                   conditional requests, the fill's lifetime, and the
+ *                   back-off and Retry-After waits after failures.
+ * Whether to ask the authority, and what its answer does to that state, is
+ * decided by jwks-fetch-policy.c, which bench/fleet-sim.c runs too.
  * HASH is the SHA-256 of the source (URL or issuer).  New files are written
  * under a temporary name and renamed: readers see the old set or the new.
  * Earlier versions made the directory 0755 and the files 0644: the module
@@ -23,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +38,9 @@
 #include <openssl/evp.h>
 
 #include "http.h"
+#include "jwks-fetch-policy.h"
 #include "jwks-source.h"
+#include "jwks-state.h"
 #include "url-policy.h"
 
 #define WELL_KNOWN "/.well-known/openid-configuration"
@@ -55,6 +64,7 @@ struct source {
     char what[160];             /* the URL or issuer, safe to log */
     char cache[4096];           /* cache file, "" without a usable cache directory */
     char lock[4096];
+    char state[4096];
     int writable;               /* we may write the cache (we own the directory) */
     struct timespec deadline;   /* of the fetch under way: http_timeout in all */
 };
@@ -116,7 +126,9 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
      * could open is replaced, so a readable directory only shows names. */
     s->writable = st.st_uid == euid;
     if ((size_t) snprintf(s->cache, sizeof(s->cache), "%s/jwks-%.32s.json", cfg->cache_dir, hex) >= sizeof(s->cache)
-        || (size_t) snprintf(s->lock, sizeof(s->lock), "%s/jwks-%.32s.lock", cfg->cache_dir, hex) >= sizeof(s->lock)) {
+        || (size_t) snprintf(s->lock, sizeof(s->lock), "%s/jwks-%.32s.lock", cfg->cache_dir, hex) >= sizeof(s->lock)
+        || (size_t) snprintf(s->state, sizeof(s->state), "%s/jwks-%.32s.state", cfg->cache_dir, hex)
+               >= sizeof(s->state)) {
         pb_log(log, LOG_ERR, "unavailable: cache_dir path too long");
         return PB_UNAVAILABLE;
     }
@@ -221,13 +233,16 @@ take_lock(const struct source *s)
  * left of the fetch's deadline (discovery spent the rest), rounded up to the
  * second the plugin counts in. */
 static enum pb_status
-fetch_url(const struct source *s, const char *url, size_t max, struct pb_http_response *resp)
+fetch_url(const struct source *s, const char *url, size_t max, const struct pb_jwks_saved *cond,
+          struct pb_http_response *resp)
 {
     const struct pb_http_ops *ops;
     long left_ms = pb_http_left_ms(&s->deadline);
     struct pb_http_request req = {
         .url = url, .ca_file = s->cfg->ca_file, .connect_timeout = s->cfg->http_connect_timeout,
         .timeout = (left_ms + 999) / 1000, .max_body = max,
+        .if_none_match = cond != NULL && cond->etag[0] ? cond->etag : NULL,
+        .if_modified_since = cond != NULL && cond->last_modified[0] ? cond->last_modified : NULL,
     };
     char why[160], safe[256];
 
@@ -257,7 +272,7 @@ discover_jwks_uri(const struct source *s, char **jwks_uri)
     const char *issuer = s->cfg->issuer;
     size_t ilen = strlen(issuer);
     char *url = NULL;
-    struct pb_http_response resp = { 0, NULL, 0, -1, 0 };
+    struct pb_http_response resp = { .max_age = -1 };
     json_t *doc = NULL, *iss, *uri;
     json_error_t jerr;
     enum pb_status status = PB_UNAVAILABLE;
@@ -268,7 +283,7 @@ discover_jwks_uri(const struct source *s, char **jwks_uri)
         return PB_NOMEM;
     memcpy(url, issuer, ilen);
     memcpy(url + ilen, WELL_KNOWN, sizeof(WELL_KNOWN));
-    if (fetch_url(s, url, DISCOVERY_MAX_BYTES, &resp) != PB_OK)
+    if (fetch_url(s, url, DISCOVERY_MAX_BYTES, NULL, &resp) != PB_OK)
         goto done;
     doc = json_loadb((const char *) resp.body, resp.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!json_is_object(doc)) {
@@ -298,20 +313,6 @@ done:
     pb_http_response_clear(&resp);
     free(url);
     return status;
-}
-
-/* How long a fetched set stays fresh: the authority's max-age if it sent
- * one, else jwks_ttl, always within [jwks_min_ttl, jwks_max_ttl]. */
-static long
-freshness(const struct pb_config *cfg, const struct pb_http_response *resp)
-{
-    long ttl = resp->no_store ? 0 : resp->max_age >= 0 ? resp->max_age : cfg->jwks_ttl;
-
-    if (ttl < cfg->jwks_min_ttl)
-        ttl = cfg->jwks_min_ttl;
-    if (ttl > cfg->jwks_max_ttl)
-        ttl = cfg->jwks_max_ttl;
-    return ttl;
 }
 
 /* Write the set under a temporary name, date it, and rename it into place. */
@@ -352,41 +353,101 @@ failed:
            strerror(errno));
 }
 
-/* One fetch: discovery if configured, then the key set, checked before it
- * replaces anything.  One deadline for all of it, redirects included: the
- * lock budget of those waiting for it is counted from the same number. */
+/* One request: discovery if configured, then the key set (conditional
+ * when cond holds validators), checked before anything uses it.  One
+ * deadline for all of it, redirects included: the lock budget of those
+ * waiting for it is counted from the same number.  *ans says what came
+ * back for the policy; *out is the new set after a 200; resp keeps the
+ * body and headers for the caller (pb_http_response_clear). */
 static enum pb_status
-fetch(struct source *s, struct pb_keyset **out)
+fetch(struct source *s, const struct pb_jwks_saved *cond, struct pb_http_response *resp,
+      struct pb_jwks_answer *ans, struct pb_keyset **out)
 {
-    struct pb_http_response resp = { 0, NULL, 0, -1, 0 };
     char *jwks_uri = NULL;
     const char *url = s->cfg->jwks;
     enum pb_status status;
-    long ttl;
 
+    *out = NULL;
+    memset(ans, 0, sizeof(*ans));
+    ans->max_age = ans->retry_after = -1;
     pb_http_deadline(&s->deadline, s->cfg->http_timeout);
     if (s->cfg->discovery) {
         if ((status = discover_jwks_uri(s, &jwks_uri)) != PB_OK)
             return status;
         url = jwks_uri;
     }
-    status = fetch_url(s, url, PB_KEYSET_MAX_BYTES, &resp);
+    status = fetch_url(s, url, PB_KEYSET_MAX_BYTES, cond, resp);
+    ans->status = resp->status;
+    ans->max_age = resp->max_age;
+    ans->no_store = resp->no_store;
+    ans->retry_after = pb_jwks_retry_after(resp->retry_after, s->now);
+    if (resp->retry_after[0] != '\0' && ans->retry_after < 0)
+        pb_log(s->log, LOG_WARNING, "%s: ignoring a Retry-After that is neither seconds nor a date", s->what);
     if (status != PB_OK)
         goto done;
-    status = pb_keyset_parse(resp.body, resp.len, out, s->log, s->what);
+    if (resp->status == 304) {
+        /* The set cached is current: nothing to parse. */
+        ans->usable = cond != NULL;
+        status = ans->usable ? PB_OK : PB_UNAVAILABLE;
+        goto done;
+    }
+    status = pb_keyset_parse(resp->body, resp->len, out, s->log, s->what);
     if (status != PB_OK) {
         pb_log(s->log, LOG_ERR, "unavailable: %s: JSON: the response is not a usable key set", s->what);
         status = PB_UNAVAILABLE;
         goto done;
     }
-    ttl = freshness(s->cfg, &resp);
-    pb_log(s->log, LOG_INFO, "fetched %zu key(s) from %s, fresh for %ld s", (*out)->count, s->what, ttl);
-    if (s->writable && s->cache[0] != '\0')
-        store(s, resp.body, resp.len, s->now + ttl);
+    ans->usable = 1;
 done:
-    pb_http_response_clear(&resp);
     free(jwks_uri);
     return status;
+}
+
+/* Fetch for a caller that keeps no cache (no usable directory, or one it
+ * may not write): no state, no validators, the set into memory only. */
+static enum pb_status
+fetch_uncached(struct source *s, struct pb_keyset **out)
+{
+    struct pb_http_response resp = { .max_age = -1 };
+    struct pb_jwks_answer ans;
+    enum pb_status status = fetch(s, NULL, &resp, &ans, out);
+
+    if (status == PB_OK)
+        pb_log(s->log, LOG_INFO, "fetched %zu key(s) from %s (not cached)", (*out)->count, s->what);
+    pb_http_response_clear(&resp);
+    return status;
+}
+
+/* Uniform random bits for the spread and the jitter.  Not a secret, but
+ * hosts must not agree on it: the kernel's generator, or the clock and the
+ * process if it cannot answer without blocking (early boot). */
+static uint32_t
+random_u32(void)
+{
+    uint32_t r;
+    struct timespec ts;
+
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == (ssize_t) sizeof(r))
+        return r;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t) ts.tv_nsec * 2654435761u ^ (uint32_t) getpid() ^ (uint32_t) ts.tv_sec;
+}
+
+/* A 304: the cached set is fresh again, dated without being rewritten.
+ * The file is opened as the set is read: no links, ours, a regular file. */
+static int
+touch_cache(const struct source *s, time_t fresh_until)
+{
+    struct timespec times[2] = { { s->now, 0 }, { fresh_until, 0 } };
+    struct stat st;
+    int fd = open(s->cache, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), rc = -1;
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 077) == 0)
+        rc = futimens(fd, times);
+    close(fd);
+    return rc;
 }
 
 /* A key set cached by an earlier version is 0644: make it the owner's
@@ -413,6 +474,80 @@ same_version(const struct stat *a, const struct stat *b)
         && a->st_size == b->st_size;
 }
 
+/* Why the policy said not to ask, for the log. */
+static const char *
+why_not(const struct pb_jwks_limits *lim, const struct pb_jwks_state *st, time_t now)
+{
+    if (st->retry_until > now)
+        return "the authority's Retry-After";
+    if (st->last_attempt != 0 && st->last_attempt <= now && now - st->last_attempt < lim->refetch_interval)
+        return "jwks_refetch_interval since the last attempt";
+    return "back-off after failures";
+}
+
+/* Ask the authority, under the lock, and apply its answer: a 200 replaces
+ * the set, a 304 dates the cached one fresh again, anything else changes
+ * nothing but the back-off.  The state is written in every case.  *out: the
+ * new set after a 200, the cached one after a 304 (NULL for a refresh: it
+ * is the set the caller has), else NULL; PB_OK or PB_UNAVAILABLE. */
+static enum pb_status
+ask(struct source *s, const struct pb_jwks_limits *lim, struct pb_jwks_saved *saved, int have_set, int refresh,
+    struct pb_keyset **out)
+{
+    struct pb_http_response resp = { .max_age = -1 };
+    struct pb_jwks_answer ans;
+    struct pb_keyset *fetched = NULL;
+    enum pb_jwks_result result;
+    enum pb_status status;
+
+    status = fetch(s, have_set ? saved : NULL, &resp, &ans, &fetched);
+    if (status == PB_NOMEM) {
+        pb_http_response_clear(&resp);
+        return PB_NOMEM;
+    }
+    result = pb_jwks_update(lim, &saved->st, s->now, random_u32(), &ans);
+    switch (result) {
+    case PB_JWKS_STORE:
+        /* Validators of this set only: an older one's would be wrong. */
+        memcpy(saved->etag, resp.etag, sizeof(saved->etag));
+        memcpy(saved->last_modified, resp.last_modified, sizeof(saved->last_modified));
+        store(s, resp.body, resp.len, saved->st.fresh_until);
+        pb_log(s->log, LOG_INFO, "fetched %zu key(s) from %s, fresh for %lld s (lifetime %ld s)", fetched->count,
+               s->what, (long long) (saved->st.fresh_until - s->now), saved->st.lifetime);
+        *out = fetched;
+        fetched = NULL;
+        break;
+    case PB_JWKS_REVALIDATED:
+        if (resp.etag[0] != '\0')
+            memcpy(saved->etag, resp.etag, sizeof(saved->etag));
+        if (resp.last_modified[0] != '\0')
+            memcpy(saved->last_modified, resp.last_modified, sizeof(saved->last_modified));
+        if (touch_cache(s, saved->st.fresh_until) != 0)
+            pb_log(s->log, LOG_WARNING, "cannot date the key cache %s: %s", s->cache, strerror(errno));
+        pb_log(s->log, LOG_INFO, "%s: key set not modified (304), fresh for %lld s (lifetime %ld s)", s->what,
+               (long long) (saved->st.fresh_until - s->now), saved->st.lifetime);
+        if (!refresh && pb_keyset_get(s->cache, out, s->log) != PB_OK)
+            status = PB_UNAVAILABLE;
+        break;
+    case PB_JWKS_FAILED:
+        if (status == PB_OK) {
+            /* A 304 to a request that was not conditional: not an answer. */
+            pb_log(s->log, LOG_ERR, "unavailable: %s: status: HTTP %ld to an unconditional request", s->what,
+                   ans.status);
+        }
+        status = PB_UNAVAILABLE;
+        pb_log(s->log, LOG_INFO, "%s: failed attempt %u, next one in %lld s at the earliest", s->what,
+               saved->st.failures,
+               (long long) ((saved->st.retry_until > saved->st.next_attempt ? saved->st.retry_until
+                                                                           : saved->st.next_attempt) - s->now));
+        break;
+    }
+    pb_jwks_state_write(s->state, saved, s->log);
+    pb_keyset_release(fetched);
+    pb_http_response_clear(&resp);
+    return status;
+}
+
 enum pb_status
 pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
 {
@@ -420,10 +555,12 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
     const struct pb_log *log = ctx->log;
     time_t now = ctx->now;
     struct source s;
-    struct stat st, again;
+    struct stat st, again, lst;
     int have_file, corrupt = 0, lock_fd = -1;
     enum pb_status status;
     struct pb_keyset *fetched = NULL;
+    struct pb_jwks_limits lim;
+    struct pb_jwks_saved saved;
 
     *out = NULL;
     if (!pb_jwks_is_remote(cfg))
@@ -431,9 +568,11 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
     if ((status = source_init(&s, cfg, now, log)) != PB_OK)
         return status;
     s.http = ctx->http;
+    pb_jwks_limits_from_config(&lim, cfg);
+    memset(&saved, 0, sizeof(saved));
     if (s.cache[0] == '\0') {
         /* No cache directory at all: every call fetches (the helper only). */
-        return fetch(&s, out);
+        return fetch_uncached(&s, out);
     }
 
     have_file = lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode);
@@ -449,16 +588,19 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
     if (!s.writable) {
         /* Read-only cache (the helper as a user), not usable as it is:
          * fetch into memory.  A failed refresh returns no new set. */
-        status = fetch(&s, &fetched);
+        status = fetch_uncached(&s, &fetched);
         if (status == PB_OK || refresh) {
             *out = fetched;
             return PB_OK;
         }
+        saved.st.fresh_until = have_file ? st.st_mtime : 0;
         goto stale;
     }
 
-    if ((lock_fd = take_lock(&s)) < 0)
+    if ((lock_fd = take_lock(&s)) < 0) {
+        saved.st.fresh_until = have_file ? st.st_mtime : 0;
         goto stale;
+    }
     /* Someone else may have fetched while we waited. */
     if (lstat(s.cache, &again) == 0 && S_ISREG(again.st_mode) && again.st_mtime > now
         && !(have_file && same_version(&st, &again))) {
@@ -468,29 +610,38 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
         }
     }
     have_file = lstat(s.cache, &st) == 0 && S_ISREG(st.st_mode);
-    {
-        struct stat lst;
-        time_t last_attempt = (fstat(lock_fd, &lst) == 0 && lst.st_size > 0) ? lst.st_mtime : 0;
-        if (!corrupt && last_attempt != 0 && now - last_attempt < cfg->jwks_refetch_interval
-            && last_attempt <= now) {
-            pb_log(log, refresh ? LOG_INFO : LOG_DEBUG,
-                   "%s: not asking the authority again within %ld s of the last attempt", s.what,
-                   cfg->jwks_refetch_interval);
-            goto stale_locked;
+    /* The state under the lock; the set's own mtime says when it stops
+     * being fresh, the lock's when the last attempt was. */
+    pb_jwks_state_read(s.state, &saved, log);
+    saved.st.fresh_until = have_file && !corrupt ? st.st_mtime : 0;
+    saved.st.last_attempt = (fstat(lock_fd, &lst) == 0 && lst.st_size > 0) ? lst.st_mtime : 0;
+    switch (pb_jwks_decide(&lim, &saved.st, now, refresh, corrupt)) {
+    case PB_JWKS_USE:
+        if (pb_keyset_get(s.cache, out, log) == PB_OK) {
+            status = PB_OK;
+            goto done;
         }
+        corrupt = 1;
+        break;
+    case PB_JWKS_STALE:
+    case PB_JWKS_NONE:
+        pb_log(log, refresh ? LOG_INFO : LOG_DEBUG, "%s: not asking the authority yet: %s", s.what,
+               why_not(&lim, &saved.st, now));
+        goto stale_locked;
+    case PB_JWKS_FETCH:
+        break;
     }
     /* This attempt, for the rate limit: the byte says the date is one. */
     if (ftruncate(lock_fd, 1) == 0)
         futimens(lock_fd, NULL);
-    status = fetch(&s, &fetched);
-    if (status == PB_OK) {
-        *out = fetched;
+    status = ask(&s, &lim, &saved, have_file && !corrupt, refresh, out);
+    if (status == PB_OK || status == PB_NOMEM)
         goto done;
-    }
     if (corrupt) {
         pb_log(log, LOG_WARNING, "discarding the unreadable key cache %s", s.cache);
         unlink(s.cache);
         have_file = 0;
+        saved.st.fresh_until = 0;
     }
 stale_locked:
     close(lock_fd);
@@ -498,7 +649,7 @@ stale_locked:
 stale:
     if (refresh)
         return PB_OK;   /* nothing new: the caller keeps what it has */
-    if (have_file && !corrupt && now < st.st_mtime + cfg->jwks_stale_limit) {
+    if (have_file && !corrupt && pb_jwks_usable(&lim, &saved.st, now)) {
         if (pb_keyset_get(s.cache, out, log) == PB_OK) {
             if (st.st_mtime <= now)
                 pb_log(log, LOG_WARNING, "%s: using keys stale for %lld s (jwks_stale_limit %ld s)", s.what,

@@ -37,6 +37,7 @@ struct pb_config {
     long http_timeout;
     char *issuer;
     char *jwks;
+    long jwks_backoff_max;
     long jwks_max_ttl;
     long jwks_min_ttl;
     long jwks_refetch_interval;

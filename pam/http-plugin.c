@@ -3,7 +3,7 @@
 
 #include "http.h"
 
-__attribute__((visibility("default"))) const struct pb_http_ops pb_http_ops_v1 = {
+__attribute__((visibility("default"))) const struct pb_http_ops pb_http_ops_v2 = {
     PB_HTTP_OPS_VERSION,
     pb_http_curl_get,
 };

@@ -205,6 +205,8 @@ $KEYS/jwks-*.json               root   0600     rename        yes      none    a
 $KEYS/jwks-*.json.??????        root   0600     tmp           yes      none    ... written under a temporary name (mkstemp)
 $KEYS/jwks-*.lock               root   0600     open,rename   yes      none    the fetch lock (flock); replaced if others could open it
 $KEYS/jwks-*.lock.??????        root   0600     tmp           yes      none    ... its replacement (mkostemp)
+$KEYS/jwks-*.state              root   0600     rename        yes      none    back-off, Retry-After and validators (issue 15)
+$KEYS/jwks-*.state.??????       root   0600     tmp           yes      none    ... written under a temporary name (mkostemp)
 $RUN                            root   0755     mkdir         no       read    session_cache_dir
 $RUN/10001                      alice  0700     mkdir         no       none    the user's session directory (created, then chowned)
 $RUN/10001/corp.json            alice  0600     no            yes      none    the session token, read by root (use_session_token, account)

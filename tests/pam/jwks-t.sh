@@ -130,6 +130,11 @@ date_file() { touch -d "@$(($(date +%s) + $2))" "$1"; }
 newcache() { c=$tmp/cache-$1; mkdir -m 0755 "$c"; echo "$c"; }
 cachefile() { ls "$1"/jwks-*.json 2>/dev/null | head -1; }
 lockfile() { ls "$1"/jwks-*.lock 2>/dev/null | head -1; }
+statefile() { ls "$1"/jwks-*.state 2>/dev/null | head -1; }
+# stateval CACHEDIR KEY: the value of KEY in the cache's state file ("" if none).
+stateval() { awk -v k="$2" '$1 == k { sub(/^[^ ]+ /, ""); print; f = 1 } END { if (!f) print "" }' "$(statefile "$1")"; }
+# granted CACHEDIR: the freshness the last fill granted (fresh_until - fetched).
+granted() { echo $(( $(stat -c %Y "$(cachefile "$1")") - $(stateval "$1" fetched) )); }
 
 base="ca_file=$pki/ca.pem"
 
@@ -141,9 +146,10 @@ check_log "cold cache: exactly 1 request (saw $(requests main))" "" [ "$(request
 F=$(cachefile "$C")
 check_log "the key set is cached, 0600, same bytes as served" "" \
 	sh -c "[ -f '$F' ] && [ \$(stat -c %a '$F') = 600 ] && cmp -s '$F' '$tmp/auth-main/jwks.json'"
-age=$(( $(stat -c %Y "$F") - $(date +%s) ))
-check_log "fresh for jwks_ttl (3600 s): mtime is now+$age" "" [ "$age" -ge 3590 -a "$age" -le 3600 ]
-check_log "the fetch is logged" "$tmp/run/cold.log" grep -q "fetched .* key(s) from $A/jwks.json, fresh for 3600 s" "$tmp/run/cold.log"
+age=$(granted "$C")
+check_log "a cold fill: lifetime jwks_ttl (3600 s) in the state, fresh for a random 10-100 % of it ($age s)" "" \
+	[ "$(stateval "$C" lifetime)" = 3600 -a "$age" -ge 360 -a "$age" -le 3600 ]
+check_log "the fetch is logged" "$tmp/run/cold.log" grep -q "fetched .* key(s) from $A/jwks.json, fresh for [0-9]* s (lifetime 3600 s)" "$tmp/run/cold.log"
 
 # 2. 1,000 logins within the TTL: no request at all, libcurl never mapped.
 many thousand 1000 2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C
@@ -174,9 +180,9 @@ for case in "120 60 120" "999999 600 7200" "10 600 600" "no-store 600 600"; do
 	C=$(newcache "maxage-$1")
 	echo "$1" >"$tmp/auth-main/max-age"
 	login "maxage-$1" "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_min_ttl=$2 jwks_max_ttl=7200
-	age=$(( $(stat -c %Y "$(cachefile "$C")") - $(date +%s) ))
-	check_log "Cache-Control $1, jwks_min_ttl $2, jwks_max_ttl 7200: fresh for ~$3 s (got $age)" "" \
-		[ "$age" -le "$3" -a "$age" -ge $(($3 - 10)) ]
+	age=$(granted "$C")
+	check_log "Cache-Control $1, jwks_min_ttl $2, jwks_max_ttl 7200: lifetime $3 s ($(stateval "$C" lifetime)), fresh for 10-100 % of it ($age)" "" \
+		[ "$(stateval "$C" lifetime)" = "$3" -a "$age" -le "$3" -a "$age" -ge $(($3 / 10)) ]
 done
 rm -f "$tmp/auth-main/max-age"
 
@@ -396,6 +402,216 @@ check_log "discovery and the key set, each answered in 2 s, http_timeout=3: PAM_
 	"$tmp/run/discovery-slow.log" sh -c "[ '$result' = PAM_AUTHINFO_UNAVAIL ] && grep -q ': timeout: ' '$tmp/run/discovery-slow.log'"
 rm -f "$tmp/auth-main/delay"
 
+# 21. Kind to the authority (issue 15): conditional requests, the spread of
+# freshness, Retry-After, back-off, every bound on what the authority sends.
+# An authority of its own, so its request, header and response logs are
+# these tests' alone.  Time is moved by dating files and editing the state
+# file (root's, 0600): never by sleeping.
+start kind server
+K=https://127.0.0.1:$(port kind)/jwks.json
+KS=$tmp/auth-kind
+# lastheader NAME: header NAME of the last request to "kind" ("" if absent).
+lastheader() {
+	tail -1 "$KS/headers.log" | $python -c 'import json, sys
+print(json.loads(sys.stdin.read())["headers"].get(sys.argv[1], ""))' "$1"
+}
+lastresponse() { tail -1 "$KS/responses.log" | cut -d' ' -f1; }
+# expire CACHEDIR: the cached set stale by 10 s, the last attempt long ago.
+expire() { date_file "$(cachefile "$1")" -10; date_file "$(lockfile "$1")" -1000; }
+# setstate CACHEDIR KEY VALUE: change one number in the state file.
+setstate() { sed -i "s/^$2 .*/$2 $3/" "$(statefile "$1")"; }
+# waits CACHEDIR KEY: KEY's time in the state less now.
+waits() { echo $(( $(stateval "$1" "$2") - $(date +%s) )); }
+kind() { login "$@" jwks=$K $base cache_dir=$C; }
+LM='Sun, 06 Nov 1994 08:49:37 GMT'
+printf '"v1-abc"\n' >"$KS/etag"
+printf '%s\n' "$LM" >"$KS/last-modified"
+
+C=$(newcache kind)
+kind kind-0 "$tmp/good.tok"
+check_log "kind: a cold fetch: PAM_SUCCESS ($result), 1 request, no validators sent" "$tmp/run/kind-0.log" \
+	[ "$result" = PAM_SUCCESS -a "$(requests kind)" = 1 -a -z "$(lastheader if-none-match)$(lastheader if-modified-since)" ]
+check_log "... the state file is root's and 0600 ($(stat -c '%a %u' "$(statefile "$C")"))" "" \
+	[ "$(stat -c '%a %u' "$(statefile "$C")")" = "600 0" ]
+check_log "... it keeps the ETag ($(stateval "$C" etag)) and the Last-Modified" "$(statefile "$C")" \
+	[ "$(stateval "$C" etag)" = '"v1-abc"' -a "$(stateval "$C" last_modified)" = "$LM" ]
+F=$(cachefile "$C")
+cp "$F" "$tmp/kind-set.json"
+inode=$(stat -c %i "$F")
+expire "$C"
+before=$(requests kind)
+kind kind-304 "$tmp/good.tok"
+check_log "stale set: PAM_SUCCESS ($result) after 1 request ($(($(requests kind) - before)))" "$tmp/run/kind-304.log" \
+	[ "$result" = PAM_SUCCESS -a "$(($(requests kind) - before))" = 1 ]
+check_log "... sending If-None-Match: $(lastheader if-none-match)" "$KS/headers.log" [ "$(lastheader if-none-match)" = '"v1-abc"' ]
+check_log "... and If-Modified-Since: $(lastheader if-modified-since)" "$KS/headers.log" [ "$(lastheader if-modified-since)" = "$LM" ]
+check_log "... answered 304 ($(lastresponse))" "$KS/responses.log" [ "$(lastresponse)" = 304 ]
+check_log "... the set not rewritten: the same file, the same bytes" "" \
+	sh -c "[ \$(stat -c %i '$F') = $inode ] && cmp -s '$F' '$tmp/kind-set.json'"
+check_log "... but fresh again: its mtime is the state's fresh_until, in the future" "$(statefile "$C")" \
+	[ "$(stat -c %Y "$F")" = "$(stateval "$C" fresh_until)" -a "$(stat -c %Y "$F")" -gt "$(date +%s)" ]
+check_log "... and logged as not modified" "$tmp/run/kind-304.log" grep -q "key set not modified (304), fresh for" "$tmp/run/kind-304.log"
+# Refills at expiry: each fresh for a random 80-100 % of the lifetime.
+spread=
+for i in 1 2 3 4 5 6; do
+	expire "$C"
+	kind "kind-spread-$i" "$tmp/good.tok"
+	spread="$spread $(granted "$C")"
+done
+inrange=$(for g in $spread; do [ "$g" -ge 2880 ] && [ "$g" -le 3600 ] && echo y; done | wc -l)
+distinct=$(for g in $spread; do echo "$g"; done | sort -u | wc -l)
+check_log "six refills at expiry: fresh for 80-100 % of 3600 s, not all alike (${spread# })" "" \
+	[ "$inrange" = 6 -a "$distinct" -gt 1 ]
+check_log "... each revalidated by a 304 ($(tail -6 "$KS/responses.log" | cut -d' ' -f1 | sort -u | tr '\n' ' '))" "" \
+	[ "$(tail -6 "$KS/responses.log" | cut -d' ' -f1 | sort -u)" = 304 ]
+
+# A new set on the authority: a 200, stored with its new validators.
+printf '"v2-def"\n' >"$KS/etag"
+cp "$tmp/jwks-both.json" "$KS/jwks.json"
+expire "$C"
+kind kind-new "$tmp/new.tok"
+check_log "a new ETag on the authority: 200 ($(lastresponse)), the new set stored, its ETag kept" "$tmp/run/kind-new.log" \
+	sh -c "[ '$result' = PAM_SUCCESS ] && [ '$(lastresponse)' = 200 ] && cmp -s '$(cachefile "$C")' '$tmp/jwks-both.json' \
+		&& [ '$(stateval "$C" etag)' = '\"v2-def\"' ]"
+
+# Validators that are too long or not well formed are dropped, never cut.
+etag128=\"$(printf '%0126d' 0)\"
+for case in "weak W/\"v3\" W/\"v3\"" "128-byte $etag128 $etag128" "129-byte \"$(printf '%0127d' 0)\" -" \
+	"unquoted v3 -" "space \"v3 x\" -"; do
+	name=${case%% *} rest=${case#* }
+	sent=${rest% *} kept=${rest##* }
+	[ "$kept" = - ] && kept=
+	printf '%s\n' "$sent" >"$KS/etag"
+	expire "$C"
+	kind "kind-etag-$name" "$tmp/good.tok"
+	check_log "a $name ETag: PAM_SUCCESS, $([ -n "$kept" ] && echo kept || echo dropped)" "$tmp/run/kind-etag-$name.log" \
+		[ "$result" = PAM_SUCCESS -a "$(stateval "$C" etag)" = "$kept" ]
+done
+expire "$C"
+kind kind-no-inm "$tmp/good.tok"
+check_log "... after a dropped one, no If-None-Match is sent ($(lastheader if-none-match))" "" [ -z "$(lastheader if-none-match)" ]
+rm -f "$KS/etag"
+for case in "Sun, 06 Nov 1994 08:49:37 GMT; x" "$(printf '%041d' 0)"; do
+	printf '%s\n' "$case" >"$KS/last-modified"
+	expire "$C"
+	kind kind-lm "$tmp/good.tok" 2>/dev/null || :
+	check_log "a Last-Modified \"$(echo "$case" | cut -c1-20)...\" ($(printf %s "$case" | wc -c) bytes): dropped" "" \
+		[ -z "$(stateval "$C" last_modified)" ]
+	rm -rf "$tmp/svc/kind-lm"
+done
+rm -f "$KS/etag" "$KS/last-modified"
+cp "$keys/jwks.json" "$KS/jwks.json"
+expire "$C"
+kind kind-plain "$tmp/good.tok"
+cp "$(cachefile "$C")" "$tmp/kind-set.json"
+
+# Retry-After on 429 and 503: honoured, bounded, and nothing cached.
+nosuchreq() { [ "$(($(requests kind) - before))" = 0 ]; }
+mode kind error-429
+echo 120 >"$KS/retry-after"
+expire "$C"
+before=$(requests kind)
+kind kind-429 "$tmp/good.tok"
+check_log "429 with Retry-After: 120: the stale set serves (PAM_SUCCESS, $result) after 1 request" "$tmp/run/kind-429.log" \
+	[ "$result" = PAM_SUCCESS -a "$(($(requests kind) - before))" = 1 -a "$(lastresponse)" = 429 ]
+check_log "... no request for 120-144 s ($(waits "$C" retry_until)), 1 failure in the state" "$(statefile "$C")" \
+	[ "$(waits "$C" retry_until)" -ge 115 -a "$(waits "$C" retry_until)" -le 145 -a "$(stateval "$C" failures)" = 1 ]
+check_log "... the error is not cached: the set the same bytes, still dated stale" "" \
+	sh -c "cmp -s '$(cachefile "$C")' '$tmp/kind-set.json' && [ \$(stat -c %Y '$(cachefile "$C")') -lt \$(date +%s) ]"
+date_file "$(lockfile "$C")" -1000
+setstate "$C" next_attempt 0	# the back-off out of the way: Retry-After alone holds
+before=$(requests kind)
+kind kind-429-wait "$tmp/good.tok" debug
+check_log "... a login past jwks_refetch_interval and the back-off but before Retry-After: PAM_SUCCESS ($result), no request" \
+	"$tmp/run/kind-429-wait.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests kind) - before)) = 0 ] \
+		&& grep -q \"not asking the authority yet: the authority's Retry-After\" '$tmp/run/kind-429-wait.log'"
+setstate "$C" retry_until 0
+setstate "$C" next_attempt 0
+date_file "$(lockfile "$C")" -1000
+kind kind-429-again "$tmp/good.tok"
+check_log "... once it has passed: the next request ($(($(requests kind) - before)))" "" [ "$(($(requests kind) - before))" = 1 ]
+retry_case() {	# NAME STATUS VALUE: one attempt answered STATUS with Retry-After: VALUE
+	mode kind "error-$2"
+	printf '%s\n' "$3" >"$KS/retry-after"
+	expire "$C"
+	setstate "$C" retry_until 0
+	setstate "$C" next_attempt 0
+	kind "kind-ra-$1" "$tmp/good.tok"
+}
+retry_case date 503 "$(LC_ALL=C date -u -d "@$(($(date +%s) + 300))" '+%a, %d %b %Y %H:%M:%S GMT')"
+check_log "503 with an HTTP-date 300 s ahead: no request for 300-360 s ($(waits "$C" retry_until)), PAM_SUCCESS ($result)" \
+	"$tmp/run/kind-ra-date.log" [ "$result" = PAM_SUCCESS -a "$(waits "$C" retry_until)" -ge 295 -a "$(waits "$C" retry_until)" -le 362 ]
+retry_case huge 503 999999
+check_log "Retry-After: 999999 is clamped to jwks_backoff_max, 900 s ($(waits "$C" retry_until))" "" \
+	[ "$(waits "$C" retry_until)" -ge 895 -a "$(waits "$C" retry_until)" -le 900 ]
+for bad in soon 99999999999 "-5" "Sun, 31 Feb 2027 08:49:37 GMT"; do
+	retry_case garbage 429 "$bad"
+	check_log "a Retry-After of \"$bad\": ignored and logged, the back-off applies (retry_until $(stateval "$C" retry_until))" \
+		"$tmp/run/kind-ra-garbage.log" sh -c "[ '$(stateval "$C" retry_until)' = 0 ] && [ $(waits "$C" next_attempt) -gt 0 ] \
+			&& grep -q 'ignoring a Retry-After that is neither seconds nor a date' '$tmp/run/kind-ra-garbage.log'"
+	rm -rf "$tmp/svc/kind-ra-garbage"
+done
+retry_case onerror 500 120
+check_log "Retry-After on a 500 is not honoured (retry_until $(stateval "$C" retry_until))" "" [ "$(stateval "$C" retry_until)" = 0 ]
+
+# Back-off: each failure in a row doubles the wait, jittered in its upper
+# half, up to jwks_backoff_max (900 s); the stale set serves throughout.
+C=$(newcache backoff)
+mode kind ok
+kind backoff-0 "$tmp/good.tok"
+mode kind error-500
+before=$(requests kind)
+ok=0 seen=
+for i in 1 2 3 4 5 6 7; do
+	expire "$C"
+	[ "$i" -gt 1 ] && setstate "$C" next_attempt 0
+	kind "backoff-$i" "$tmp/good.tok"
+	w=$(waits "$C" next_attempt)
+	seen="$seen $w"
+	case $i in 1) lo=58 hi=60 ;; 2) lo=58 hi=120 ;; 3) lo=118 hi=240 ;; 4) lo=238 hi=480 ;; *) lo=448 hi=900 ;; esac
+	[ "$result" = PAM_SUCCESS ] && [ "$(stateval "$C" failures)" = "$i" ] && [ "$w" -ge "$lo" ] && [ "$w" -le "$hi" ] &&
+		ok=$((ok + 1))
+done
+check_log "7 failures in a row: waits within 60, 60-120, 120-240, 240-480, then 450-900 s (${seen# }), failures counted, stale keys served" \
+	"$(statefile "$C")" [ "$ok" = 7 -a "$(($(requests kind) - before))" = 7 ]
+date_file "$(lockfile "$C")" -1000
+before=$(requests kind)
+kind backoff-wait "$tmp/good.tok" debug
+check_log "... a login within the back-off, past jwks_refetch_interval: PAM_SUCCESS ($result), no request" \
+	"$tmp/run/backoff-wait.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests kind) - before)) = 0 ] \
+		&& grep -q 'not asking the authority yet: back-off after failures' '$tmp/run/backoff-wait.log'"
+kind backoff-stale-limit "$tmp/good.tok" jwks_stale_limit=5
+check_log "... past jwks_stale_limit the back-off yields: a request, then PAM_AUTHINFO_UNAVAIL ($result)" \
+	"$tmp/run/backoff-stale-limit.log" [ "$result" = PAM_AUTHINFO_UNAVAIL -a "$(($(requests kind) - before))" = 1 ]
+mode kind ok
+setstate "$C" next_attempt 0
+date_file "$(lockfile "$C")" -1000
+kind backoff-end "$tmp/good.tok"
+check_log "the authority back: PAM_SUCCESS ($result), failures 0, fresh for 10-100 % of the lifetime ($(granted "$C"))" "" \
+	[ "$result" = PAM_SUCCESS -a "$(stateval "$C" failures)" = 0 -a "$(granted "$C")" -ge 360 ]
+
+# The state file is trusted only as root's own 0600 file in its format.
+C=$(newcache state)
+kind state-0 "$tmp/good.tok"
+S=$(statefile "$C")
+echo "decoy" >"$tmp/decoy" && chmod 0600 "$tmp/decoy"
+for case in symlink 0644 garbage; do
+	rm -f "$S"
+	case $case in
+	symlink) ln -s "$tmp/decoy" "$S" ;;
+	0644) printf 'pam_bearer-jwks-state 1\nfresh_until 1\nfetched 1\nlifetime 1\nfailures 0\nnext_attempt 9999999999\nretry_until 0\n' >"$S"
+		chmod 0644 "$S" ;;
+	garbage) printf 'pam_bearer-jwks-state 1\nfailures lots\n' >"$S" && chmod 0600 "$S" ;;
+	esac
+	expire "$C"
+	before=$(requests kind)
+	kind "state-$case" "$tmp/good.tok"
+	check_log "a state file that is a $case: ignored and logged, the login fetches ($result), a 0600 regular file again" \
+		"$tmp/run/state-$case.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests kind) - before)) = 1 ] \
+			&& grep -q 'ignoring the key cache state' '$tmp/run/state-$case.log' && [ ! -L '$S' ] \
+			&& [ \$(stat -c %a '$S') = 600 ] && [ \"\$(cat '$tmp/decoy')\" = decoy ]"
+done
+
 # 19. No one but the cache's owner opens anything in cache_dir, and no other
 # user can make a login wait on the fetch lock.  Needs root and setpriv: the
 # other user is uid 10001.
@@ -427,6 +643,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		[ "$(stat -c '%a %u' "$C" "$F" "$L" | tr '\n' ' ')" = "700 0 600 0 600 0 " ]
 	check_log "uid 10001 cannot open the lock file" "" cannot_open "$L"
 	check_log "uid 10001 cannot open the key set" "" cannot_open "$F"
+	check_log "uid 10001 cannot open the state file (back-off, validators)" "" cannot_open "$(statefile "$C")"
 
 	# An older version's layout (0755, 0644 files), the lock already held by
 	# uid 10001, and keys past jwks_stale_limit: the login must not wait
@@ -487,7 +704,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		"$tmp/run/user-verify-own.out" sh -c "[ $rc = 0 ] \
 			&& [ \"\$(stat -c '%a %u' '$U' \"\$(ls '$U'/jwks-*.json)\" | tr '\n' ' ')\" = '700 10001 600 10001 ' ]"
 else
-	for i in 1 2 3 4 5 6 7 8 9; do result ok "# SKIP other users and cache_dir: needs root and setpriv"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do result ok "# SKIP other users and cache_dir: needs root and setpriv"; done
 fi
 
 echo "1..$n"

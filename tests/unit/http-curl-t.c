@@ -1,7 +1,8 @@
 /* HTTP through libcurl against a real loopback HTTPS server: the test
  * starts tests/fixtures/authority.py itself (its own test CA, an ephemeral
  * port) and chooses its behaviour per case through the state directory.
- * Skipped without python3; nothing leaves 127.0.0.1. */
+ * Skipped without python3; nothing leaves 127.0.0.1.  Also: validators and
+ * Retry-After kept within their bounds, conditional requests and 304s. */
 #include "config.h"
 
 #include <errno.h>
@@ -166,6 +167,8 @@ start_server(void)
 
 /* One GET of base + path (or of url when it has a scheme) with ca_file;
  * the status, *resp filled, the log captured. */
+static const char *if_none_match, *if_modified_since;     /* for the next get() */
+
 static enum pb_status
 get(const char *path, const char *ca_file, size_t max_body, long timeout, struct pb_http_response *resp)
 {
@@ -182,6 +185,8 @@ get(const char *path, const char *ca_file, size_t max_body, long timeout, struct
     req.connect_timeout = 5;
     req.timeout = timeout;
     req.max_body = max_body;
+    req.if_none_match = if_none_match;
+    req.if_modified_since = if_modified_since;
     capture_reset();
     return pb_http_curl_get(&req, resp, &test_log);
 }
@@ -330,12 +335,93 @@ test_tls(void)
     pb_http_response_clear(&resp);
 }
 
+/* Validators and Retry-After: kept only when well formed and within their
+ * bounds (dropped whole otherwise); a conditional request takes a 304 as an
+ * answer with no body; an error status keeps its Retry-After. */
+static void
+test_validators(void)
+{
+    static const char lm[] = "Sun, 06 Nov 1994 08:49:37 GMT";
+    char etag[PB_HTTP_ETAG_MAX + 8];
+    struct pb_http_response resp;
+    int before;
+
+    set_state("jwks.json", "{\"keys\": []}", 12);
+    set_state("etag", "\"v1\"", 4);
+    set_state("last-modified", lm, sizeof(lm) - 1);
+    tap_is_int(get("/jwks.json", ca, 4096, 10, &resp), PB_OK, "a 200 with ETag and Last-Modified");
+    tap_ok(strcmp(resp.etag, "\"v1\"") == 0 && strcmp(resp.last_modified, lm) == 0,
+           "... both kept (%s, %s)", resp.etag, resp.last_modified);
+    pb_http_response_clear(&resp);
+
+    if_none_match = "\"v1\"";
+    tap_is_int(get("/jwks.json", ca, 4096, 10, &resp), PB_OK, "If-None-Match of the current ETag: PB_OK");
+    tap_ok(resp.status == 304 && resp.len == 0 && resp.body != NULL && log_lines == 0,
+           "... a 304 with an empty body (status %ld, %zu bytes), nothing logged", resp.status, resp.len);
+    pb_http_response_clear(&resp);
+    if_none_match = NULL;
+    if_modified_since = lm;
+    tap_ok(get("/jwks.json", ca, 4096, 10, &resp) == PB_OK && resp.status == 304,
+           "If-Modified-Since of the current date: a 304");
+    pb_http_response_clear(&resp);
+    if_modified_since = NULL;
+
+    before = requests();
+    if_none_match = "\"v1\"\r\nX-Injected: 1";
+    tap_is_int(get("/jwks.json", ca, 4096, 10, &resp), PB_UNAVAILABLE, "an If-None-Match with CR LF is refused");
+    tap_ok(logged("malformed validator") && requests() == before, "... before any request: %s", last_line);
+    if_none_match = NULL;
+    if_modified_since = "Sun, 06 Nov 1994\nX: 1";
+    tap_is_int(get("/jwks.json", ca, 4096, 10, &resp), PB_UNAVAILABLE, "an If-Modified-Since with a newline is refused");
+    if_modified_since = NULL;
+
+    memset(etag, '7', sizeof(etag));
+    etag[0] = '"';
+    etag[PB_HTTP_ETAG_MAX - 1] = '"';
+    set_state("etag", etag, PB_HTTP_ETAG_MAX);
+    tap_ok(get("/jwks.json", ca, 4096, 10, &resp) == PB_OK && strlen(resp.etag) == PB_HTTP_ETAG_MAX,
+           "an ETag of %d bytes is kept", PB_HTTP_ETAG_MAX);
+    pb_http_response_clear(&resp);
+    etag[PB_HTTP_ETAG_MAX - 1] = '7';
+    etag[PB_HTTP_ETAG_MAX] = '"';
+    set_state("etag", etag, PB_HTTP_ETAG_MAX + 1);
+    tap_ok(get("/jwks.json", ca, 4096, 10, &resp) == PB_OK && resp.etag[0] == '\0',
+           "one of %d bytes is dropped whole", PB_HTTP_ETAG_MAX + 1);
+    pb_http_response_clear(&resp);
+    set_state("etag", "v1", 2);
+    set_state("last-modified", "Sun, 06 Nov 1994 08:49:37 GMT; x=1", 34);
+    tap_ok(get("/jwks.json", ca, 4096, 10, &resp) == PB_OK && resp.etag[0] == '\0' && resp.last_modified[0] == '\0',
+           "an unquoted ETag and a Last-Modified with ; and = are dropped");
+    pb_http_response_clear(&resp);
+    set_state("etag", NULL, 0);
+    set_state("last-modified", NULL, 0);
+
+    set_state("mode", "error-429", 9);
+    set_state("retry-after", "120", 3);
+    tap_is_int(get("/jwks.json", ca, 4096, 10, &resp), PB_UNAVAILABLE, "a 429 is a failure");
+    tap_ok(resp.status == 429 && strcmp(resp.retry_after, "120") == 0 && resp.body == NULL,
+           "... its status and Retry-After kept for the caller (%ld, %s), no body", resp.status, resp.retry_after);
+    set_state("mode", "error-503", 9);
+    set_state("retry-after", lm, sizeof(lm) - 1);
+    tap_ok(get("/jwks.json", ca, 4096, 10, &resp) == PB_UNAVAILABLE && resp.status == 503
+               && strcmp(resp.retry_after, lm) == 0, "a 503 with an HTTP-date Retry-After: kept");
+    set_state("retry-after", "12345678901234567890123456789012345678901", 41);
+    tap_ok(get("/jwks.json", ca, 4096, 10, &resp) == PB_UNAVAILABLE && resp.retry_after[0] == '\0',
+           "a Retry-After of 41 bytes is dropped");
+    set_state("retry-after", "\"soon\"", 6);
+    tap_ok(get("/jwks.json", ca, 4096, 10, &resp) == PB_UNAVAILABLE && resp.retry_after[0] == '\0',
+           "a quoted Retry-After is dropped");
+    set_state("retry-after", NULL, 0);
+    set_state("mode", NULL, 0);
+}
+
 int
 main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     start_server();
     test_body();
+    test_validators();
     test_refused_urls();
     test_redirects();
     test_deadline();

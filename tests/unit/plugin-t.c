@@ -91,7 +91,9 @@ built_plugins(const char *dir)
     }
     {
         struct pb_plugin p = { copy, "pb_no_such_table", PB_HTTP_OPS_VERSION, NULL };
-        refused(&p, "is not a version 1 pam_bearer plugin", "a library without the symbol");
+        char why[64];
+        snprintf(why, sizeof(why), "is not a version %u pam_bearer plugin", PB_HTTP_OPS_VERSION);
+        refused(&p, why, "a library without the symbol");
     }
     {
         struct pb_plugin p = { copy, PB_HTTP_OPS_SYMBOL, PB_HTTP_OPS_VERSION + 41, NULL };
