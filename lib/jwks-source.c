@@ -32,6 +32,7 @@
 
 #include "http.h"
 #include "jwks-source.h"
+#include "metrics.h"
 #include "url-policy.h"
 
 #define WELL_KNOWN "/.well-known/openid-configuration"
@@ -476,6 +477,7 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
             pb_log(log, refresh ? LOG_INFO : LOG_DEBUG,
                    "%s: not asking the authority again within %ld s of the last attempt", s.what,
                    cfg->jwks_refetch_interval);
+            pb_metrics_add(ctx->metrics, PB_M_JWKS_THROTTLED);
             goto stale_locked;
         }
     }
@@ -483,6 +485,7 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
     if (ftruncate(lock_fd, 1) == 0)
         futimens(lock_fd, NULL);
     status = fetch(&s, &fetched);
+    pb_metrics_add(ctx->metrics, status == PB_OK ? PB_M_JWKS_FRESH : PB_M_JWKS_FAILED);
     if (status == PB_OK) {
         *out = fetched;
         goto done;
@@ -500,6 +503,8 @@ stale:
         return PB_OK;   /* nothing new: the caller keeps what it has */
     if (have_file && !corrupt && now < st.st_mtime + cfg->jwks_stale_limit) {
         if (pb_keyset_get(s.cache, out, log) == PB_OK) {
+            if (st.st_mtime <= now)
+                pb_metrics_add(ctx->metrics, PB_M_STALE_KEYS);
             if (st.st_mtime <= now)
                 pb_log(log, LOG_WARNING, "%s: using keys stale for %lld s (jwks_stale_limit %ld s)", s.what,
                        (long long) (now - st.st_mtime), cfg->jwks_stale_limit);
