@@ -210,10 +210,12 @@ pb_cmd_metrics(int argc, char **argv)
     enum pb_status status;
 
     memset(&cfg, 0, sizeof(cfg));
+    if (getenv("BEARER_TOKEN_CONFIG") != NULL && getenv("BEARER_TOKEN_CONFIG")[0] == '/')
+        config = getenv("BEARER_TOKEN_CONFIG");
     pb_flags_begin(&flags, "metrics", argc, argv);
     while ((flag = pb_flags_next(&flags, &arg)) != PB_FLAGS_END) {
         switch (flag) {
-        case PB_FLAG_METRICS_CONFIG: config = arg; break;
+        case PB_FLAG_CONFIG: config = arg; break;
         case PB_FLAG_OUTPUT: output = arg; break;
         case PB_FLAG_SUMMARY: want_summary = 1; break;
         case PB_FLAG_HELP:

@@ -105,7 +105,7 @@ decide(const char *args, pb_ldap_loader_fn ldap, const char *user, const char *t
        struct pb_login_result *out)
 {
     struct pb_config cfg;
-    struct pb_login_ctx ctx;
+    struct pb_login_ctx ctx = { 0 };
     enum pb_status status;
 
     config(&cfg, args);
