@@ -17,7 +17,18 @@ need_pamrun
 need_mint
 [ "$(id -u)" -eq 0 ] || skip_all "the counters are root's: run as root"
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || bail "slapd not installed"
-command -v promtool >/dev/null 2>&1 || bail "promtool not installed (Debian package prometheus)"
+# promtool (Debian package prometheus, installed by ./bootstrap): without
+# it (a package build) only its checks are skipped.
+have_promtool=
+command -v promtool >/dev/null 2>&1 && have_promtool=yes
+# promtool_check DESCRIPTION FILE: promtool check metrics accepts FILE.
+promtool_check() {
+	if [ -n "$have_promtool" ]; then
+		check "$1" sh -c "promtool check metrics <'$2'"
+	else
+		result ok "# SKIP $1: promtool not installed (Debian package prometheus)"
+	fi
+}
 
 scratch metrics
 at_exit 'sh "$fixtures/slapd.sh" stop "$tmp/slapd" >/dev/null 2>&1'
@@ -104,7 +115,7 @@ check "the mix, counted exactly" has \
 	'pam_bearer_helper_runs_total{outcome="ok"} 0'
 nonzero=$(grep -v '^#' "$tmp/metrics.txt" | grep -v '_duration_seconds' | awk '$2 != 0' | wc -l)
 check "nothing else counted ($nonzero non-zero counters, 9 expected)" [ "$nonzero" -eq 9 ]
-check "promtool check metrics accepts the text" promtool check metrics <"$tmp/metrics.txt"
+promtool_check "promtool check metrics accepts the text" "$tmp/metrics.txt"
 
 # A dead server first: one failover, then the bind.
 expect failover PAM_SUCCESS alice "$LDAP_PW_DIR/alice.pw" "ldap_uri=ldap://127.0.0.1:1,$LDAP_URI ldap_user_dn=uid=%u,$LDAP_PEOPLE ldap_timeout=2"
@@ -118,8 +129,8 @@ check "a dead first server: one failover, and counts add up across processes" ha
 out=$tmp/textfile/pam_bearer.prom
 mkdir "$tmp/textfile"
 check "--output writes the file" "$helper" metrics --config "$conf" --output "$out"
-check "the file is the exposition, and promtool accepts it" sh -c \
-	"cmp '$out' '$tmp/metrics.txt' && promtool check metrics <'$out'"
+check "the file is the exposition" cmp "$out" "$tmp/metrics.txt"
+promtool_check "promtool accepts the file" "$out"
 check "--output leaves no temporary file" [ "$(ls "$tmp/textfile")" = pam_bearer.prom ]
 check "--output into a missing directory fails (exit 5)" sh -c \
 	"'$helper' metrics --config '$conf' --output '$tmp/nowhere/x.prom' 2>/dev/null; [ \$? -eq 5 ]"
@@ -129,8 +140,9 @@ check "--summary: the reasons" grep -Eq '^      expired +1$' "$tmp/summary.txt"
 check "--summary and --output together: a usage error (64)" sh -c \
 	"'$helper' metrics --config '$conf' --summary --output '$out' 2>/dev/null; [ \$? -eq 64 ]"
 printf 'metrics_file = %s\n' "$tmp/m/none" >"$tmp/none.conf"
-check "no counters file yet: zeros, exit 0, promtool accepts" sh -c \
-	"'$helper' metrics --config '$tmp/none.conf' | promtool check metrics"
+check "no counters file yet: exit 0" sh -c "'$helper' metrics --config '$tmp/none.conf' >'$tmp/zeros.txt'"
+check "every counter zero" awk '!/^#/ && $NF + 0 != 0 { bad = 1 } END { exit bad }' "$tmp/zeros.txt"
+promtool_check "promtool accepts the zeros" "$tmp/zeros.txt"
 cp "$metrics" "$tmp/m/copy"
 printf 'garbage' >"$tmp/m/bad"
 printf 'metrics_file = %s\n' "$tmp/m/bad" >"$tmp/bad.conf"
