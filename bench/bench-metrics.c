@@ -31,6 +31,7 @@
 #include <security/pam_appl.h>
 
 #include "conv-answers.h"
+#include "journal.h"
 #include "metrics.h"
 
 #define USER "alice"
@@ -64,6 +65,24 @@ loop_count(const char *path, long n)
         sink += (uint64_t) i;
         pb_metrics_login(m, PB_MP_TOKEN, PB_OK, PB_R_NONE, start);
     }
+    return (now_us() - t0) * 1000.0 / (double) n;
+}
+
+/* What a decision's journal record costs where nothing listens (a host
+ * without journald): socket, a failed sendto, close; ns per decision. */
+static double
+loop_journal(long n)
+{
+    char sock[PATH_MAX + 32];
+    const struct pb_journal j = { sock, "bench-metrics", "pam_bearer(bench)" };
+    const struct pb_journal_fields f = { PB_JOURNAL_ID_ACCEPTED, "accepted", NULL, "token", USER,
+                                         "https://bench.example", "-", "rsa-1" };
+    double t0;
+
+    snprintf(sock, sizeof(sock), "%s/no-journal", dir);
+    t0 = now_us();
+    for (long i = 0; i < n; i++)
+        sink += (uint64_t) pb_journal_send(&j, LOG_INFO, "accepted: user alice (alg RS256, kid rsa-1, jti -)", &f);
     return (now_us() - t0) * 1000.0 / (double) n;
 }
 
@@ -181,7 +200,7 @@ main(int argc, char **argv)
     long counts = 2000000, logins = 5000, forks = 200;
     int rounds = 10, opt;
     static double nothing[MAX_ROUNDS], count[MAX_ROUNDS], skip[MAX_ROUNDS], diff[MAX_ROUNDS];
-    static double on[MAX_ROUNDS], off[MAX_ROUNDS], pam_diff[MAX_ROUNDS], cold[MAX_ROUNDS];
+    static double on[MAX_ROUNDS], off[MAX_ROUNDS], pam_diff[MAX_ROUNDS], cold[MAX_ROUNDS], journal[MAX_ROUNDS];
     struct pb_metrics m;
     char err[PATH_MAX + 64];
 
@@ -224,6 +243,7 @@ main(int argc, char **argv)
         count[r] = loop_count(on_path, nc);
         skip[r] = loop_count(off_path, nc);
         diff[r] = count[r] - nothing[r];
+        journal[r] = loop_journal(nc / 100 > 0 ? nc / 100 : 1);
         /* Alternate which login loop goes first. */
         if (r % 2 == 0) {
             off[r] = pam_logins("bearer-off", nl);
@@ -260,6 +280,8 @@ main(int argc, char **argv)
     printf("  %-50s %+9.1f   (goal <= %+.0f: %s; rounds %+.1f..%+.1f)\n", "cost: count - nothing",
            median(diff, rounds), GOAL_NS, median(diff, rounds) <= GOAL_NS ? "met" : "MISSED",
            quantile(diff, rounds, 0.1), quantile(diff, rounds, 0.9));
+    printf("  %-50s %9.1f   (socket, failed sendto, close)\n", "journal record, nothing listening",
+           median(journal, rounds));
     printf("\n  the first login of a process (wall-clock)            us\n");
     printf("  %-50s %9.1f   (median of %ld forks)\n", "open, check and map the file once", cold[0], forks);
     printf("\n  token logins through libpam (module kept mapped)   us/login\n");
@@ -271,8 +293,8 @@ main(int argc, char **argv)
     printf("  %-50s %9llu   (warm-up, timed and count loops)\n", "logins counted in the file",
            (unsigned long long) m.logins[PB_MP_TOKEN][PB_OK][PB_R_NONE]);
     printf("\nbench-metrics.count_ns=%.1f\nbench-metrics.nothing_ns=%.1f\nbench-metrics.cost_ns=%.1f\n"
-           "bench-metrics.cold_map_us=%.1f\nbench-metrics.pam_off_us=%.2f\nbench-metrics.pam_on_us=%.2f\n",
-           median(count, rounds), median(nothing, rounds), median(diff, rounds), cold[0], median(off, rounds),
+           "bench-metrics.journal_none_ns=%.1f\nbench-metrics.cold_map_us=%.1f\nbench-metrics.pam_off_us=%.2f\nbench-metrics.pam_on_us=%.2f\n",
+           median(count, rounds), median(nothing, rounds), median(diff, rounds), median(journal, rounds), cold[0], median(off, rounds),
            median(on, rounds));
     return 0;
 }
