@@ -69,7 +69,7 @@ loop_count(const char *path, long n)
 }
 
 /* What a decision's journal record costs where nothing listens (a host
- * without journald): socket, a failed sendto, close; ns per decision. */
+ * without journald): one stat of the socket that fails; ns per decision. */
 static double
 loop_journal(long n)
 {
@@ -280,7 +280,7 @@ main(int argc, char **argv)
     printf("  %-50s %+9.1f   (goal <= %+.0f: %s; rounds %+.1f..%+.1f)\n", "cost: count - nothing",
            median(diff, rounds), GOAL_NS, median(diff, rounds) <= GOAL_NS ? "met" : "MISSED",
            quantile(diff, rounds, 0.1), quantile(diff, rounds, 0.9));
-    printf("  %-50s %9.1f   (socket, failed sendto, close)\n", "journal record, nothing listening",
+    printf("  %-50s %9.1f   (one stat that fails)\n", "journal record, nothing listening",
            median(journal, rounds));
     printf("\n  the first login of a process (wall-clock)            us\n");
     printf("  %-50s %9.1f   (median of %ld forks)\n", "open, check and map the file once", cold[0], forks);

@@ -146,6 +146,13 @@ main(void)
     close(fd);
     unlink(path);
     tap_ok(pb_journal_send(&j, LOG_INFO, "m", &f) == -1, "no socket: -1 (the caller logs to syslog)");
+    {
+        FILE *plain = fopen(path, "w");
+        if (plain != NULL)
+            fclose(plain);
+        tap_ok(pb_journal_send(&j, LOG_INFO, "m", &f) == -1, "a regular file where the socket was: -1");
+        unlink(path);
+    }
     j.socket = NULL;
     tap_ok(pb_journal_send(&j, LOG_INFO, "m", &f) == -1, "no socket configured: -1");
     memset(big, 'b', 200);
