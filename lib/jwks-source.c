@@ -503,11 +503,11 @@ stale:
         return PB_OK;   /* nothing new: the caller keeps what it has */
     if (have_file && !corrupt && now < st.st_mtime + cfg->jwks_stale_limit) {
         if (pb_keyset_get(s.cache, out, log) == PB_OK) {
-            if (st.st_mtime <= now)
+            if (st.st_mtime <= now) {
                 pb_metrics_add(ctx->metrics, PB_M_STALE_KEYS);
-            if (st.st_mtime <= now)
                 pb_log(log, LOG_WARNING, "%s: using keys stale for %lld s (jwks_stale_limit %ld s)", s.what,
                        (long long) (now - st.st_mtime), cfg->jwks_stale_limit);
+            }
             return PB_OK;
         }
     }

@@ -10,16 +10,21 @@
  * else is replaced: a new file is written whole beside it and renamed over
  * it.  Whatever fails, the login goes on uncounted.
  *
- * The mapping is kept per process in a small table published with atomic
- * compare-and-swap, so threads share it without a lock; the module's
- * destructor unmaps it.  A process that mapped a file that was later
+ * The mapping is kept per process in a small table that counting reads
+ * without a lock; the module's destructor unmaps it.  Only making a
+ * mapping, once per path and process, is serialised between the process's
+ * threads (a bounded wait: a thread that finds another making it for long
+ * skips counting this once).  A process that mapped a file that was later
  * replaced counts into the old one until it ends (login processes are
- * short-lived). */
+ * short-lived); two processes replacing a damaged file at the same moment
+ * may leave one of them counting into the file the other replaced. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,46 +329,59 @@ struct slot {
 };
 
 static struct slot *slots[SLOTS];
+static pthread_mutex_t making = PTHREAD_MUTEX_INITIALIZER;
+
+/* The published slot of path, or NULL; *free_slot: the first empty one. */
+static struct slot *
+lookup(const char *path, int *free_slot)
+{
+    *free_slot = -1;
+    for (int i = 0; i < SLOTS; i++) {
+        struct slot *seen = __atomic_load_n(&slots[i], __ATOMIC_ACQUIRE);
+        if (seen == NULL) {
+            *free_slot = i;
+            return NULL;
+        }
+        if (strcmp(seen->path, path) == 0)
+            return seen;
+    }
+    return NULL;
+}
 
 struct pb_metrics *
 pb_metrics_process(const char *path, const struct pb_log *log)
 {
-    struct slot *mine = NULL, *seen;
+    struct slot *seen, *mine;
     size_t len;
+    int free_slot, tries = 0;
 
     if (path == NULL)
         return NULL;
-    for (unsigned i = 0; i < SLOTS; i++) {
-        seen = __atomic_load_n(&slots[i], __ATOMIC_ACQUIRE);
-        if (seen == NULL) {
-            if (mine == NULL) {
-                len = strlen(path);
-                if ((mine = malloc(sizeof(*mine) + len + 1)) == NULL)
-                    return NULL;
-                memcpy(mine->path, path, len + 1);
-                /* Only root counts: in a user's screen locker the module skips. */
-                mine->map = geteuid() == 0 ? map_path(path, log) : NULL;
-            }
-            if (__atomic_compare_exchange_n(&slots[i], &seen, mine, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-                return mine->map;
-        }
-        /* Another path, or the same one published by another thread first. */
-        if (strcmp(seen->path, path) == 0) {
-            if (mine != NULL) {
-                if (mine->map != NULL)
-                    munmap(mine->map, sizeof(*mine->map));
-                free(mine);
-            }
+    if ((seen = lookup(path, &free_slot)) != NULL)
+        return seen->map;
+    /* Another thread may be making it: wait a little, never long. */
+    while (pthread_mutex_trylock(&making) != 0) {
+        if (++tries > 200)
+            return NULL;
+        sched_yield();
+        if ((seen = lookup(path, &free_slot)) != NULL)
             return seen->map;
-        }
     }
-    /* More paths than slots in one process: count what fits. */
-    if (mine != NULL) {
-        if (mine->map != NULL)
-            munmap(mine->map, sizeof(*mine->map));
-        free(mine);
+    seen = lookup(path, &free_slot);
+    if (seen != NULL || free_slot < 0) {
+        /* Made meanwhile; or more paths than slots: count what fits. */
+        pthread_mutex_unlock(&making);
+        return seen != NULL ? seen->map : NULL;
     }
-    return NULL;
+    len = strlen(path);
+    if ((mine = malloc(sizeof(*mine) + len + 1)) != NULL) {
+        memcpy(mine->path, path, len + 1);
+        /* Only root counts: in a user's screen locker the module skips. */
+        mine->map = geteuid() == 0 ? map_path(path, log) : NULL;
+        __atomic_store_n(&slots[free_slot], mine, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&making);
+    return mine != NULL ? mine->map : NULL;
 }
 
 /* When the module is unloaded, nothing of it stays mapped. */

@@ -56,8 +56,10 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->ctx.http = http_ops;
     args->ctx.ldap = ldap_ops;
     status = pb_conf_load_options(&args->cfg, argc, argv, &args->log);
-    /* Counted by the process's one mapping of the counters (root only). */
-    args->ctx.metrics = pb_metrics_process(args->cfg.metrics_file, &args->log);
+    /* Counted by the process's one mapping of the counters (root only); an
+     * installed but unconfigured module makes no file. */
+    if (status != PB_OK || pb_config_has_source(&args->cfg))
+        args->ctx.metrics = pb_metrics_process(args->cfg.metrics_file, &args->log);
     if (status == PB_CONFIG)
         pb_metrics_add(args->ctx.metrics, PB_M_CONFIG_ERROR);
     if (args->cfg.journal_socket != NULL) {

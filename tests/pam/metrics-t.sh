@@ -182,6 +182,15 @@ check "a directory anyone may write: not counted, nothing created" [ ! -e "$metr
 chmod 0755 "$tmp/m"
 check "the module said why in the log" grep -q 'metrics: .* is not a directory only root may change' "$tmp/open-dir.log"
 
+# Installed but not configured (no key source, no LDAP): no file made.
+mkdir -m 0755 "$tmp/unconf"
+printf 'metrics_file = %s\n' "$tmp/unconf/metrics" >"$tmp/unconf.conf"
+mkdir -p "$tmp/svc-unconf"
+printf 'auth required %s config=%s\nauth required pam_permit.so\n' "$module" "$tmp/unconf.conf" >"$tmp/svc-unconf/bearer"
+got=$(cd "$tmp" && pamwrap_run "$tmp/svc-unconf" bearer alice "$cases/alg-rs256.tok" 2>"$tmp/unconf.log" </dev/null)
+check "an unconfigured module stands aside ($got)" [ "$got" = PAM_SUCCESS ]
+check "and makes no counters file" [ ! -e "$tmp/unconf/metrics" ]
+
 # A full disk: a tmpfs of one page, smaller than the file.
 mkdir "$tmp/full"
 if mount -t tmpfs -o size=4k,mode=0755 tmpfs "$tmp/full" 2>/dev/null; then
