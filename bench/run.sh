@@ -19,7 +19,10 @@
 #                           the real decision code for 10,000 simulated hosts on
 #                           a virtual clock, with two baselines (no spread; the
 #                           0-20 % spread alone); seconds, no fixtures
-#   bench/run.sh quick [ldap|jwks]  small sizes, for a smoke test
+#   bench/run.sh metrics    the host-wide counters (as root): the counting
+#                           path against nothing, a fresh process's first
+#                           mapping, token logins with metrics on and off
+#   bench/run.sh quick [ldap|jwks|metrics]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
 # BENCH_ES256_N, BENCH_LOGINS, BENCH_VERIFIES, BENCH_ROUNDS, BENCH_LDAP_TLS_N
@@ -47,9 +50,10 @@ for arg; do
     quick) quick=1 ;;
     ldap) part=ldap ;;
     jwks) part=jwks ;;
+    metrics) part=metrics ;;
     get) exec sh "$bench/get.sh" ;;
     fleet) part=fleet ;;
-    *) echo "usage: $0 [quick] [ldap|jwks|get|fleet]" >&2; exit 2 ;;
+    *) echo "usage: $0 [quick] [ldap|jwks|metrics|get|fleet]" >&2; exit 2 ;;
     esac
 done
 if [ "$part" = fleet ]; then
@@ -123,6 +127,16 @@ if needs "$bench/bench-ldap" "$bench/bench-ldap.c" "$bench/bench-util.h" "$top/t
     echo "run.sh: building bench-ldap" >&2
     $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-ldap" "$bench/bench-ldap.c" \
         "$top/tests/pam/conv-answers.c" "$lib" -lldap -llber -lpam -lcrypto -ldl
+fi
+if needs "$bench/bench-metrics" "$bench/bench-metrics.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module"; then
+    echo "run.sh: building bench-metrics" >&2
+    $CC $CFLAGS_BENCH -I"$build" -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-metrics" "$bench/bench-metrics.c" \
+        "$top/tests/pam/conv-answers.c" "$lib" -lpam -lcrypto -ljansson -ldl -lpthread -lm
+fi
+# The counters: their own program, side by side in one run (root only).
+if [ "$part" = metrics ]; then
+    exec "$bench/bench-metrics" -m "$module" -n "${BENCH_METRICS_COUNTS:-20000000}" -l "$LOGINS" \
+        -f "${BENCH_METRICS_FORKS:-500}" -R "$ROUNDS"
 fi
 
 out=$(mktemp)

@@ -90,6 +90,7 @@ tmpfiles(const struct pb_option *table, size_t n)
 {
     const char *cache = default_of(table, n, "cache_dir");
     const char *sessions = default_of(table, n, "session_cache_dir");
+    const char *metrics = default_of(table, n, "metrics_file");
 
     if (cache == NULL || sessions == NULL || cache[0] != '/' || sessions[0] != '/') {
         fprintf(stderr, "mkconf: cache_dir or session_cache_dir has no absolute default\n");
@@ -100,6 +101,10 @@ tmpfiles(const struct pb_option *table, size_t n)
     printf("d %s 0700 root root -\n", cache);
     printf("# Session token caches: the module creates one directory per user in it.\n");
     printf("d %s 0755 root root -\n", sessions);
+    if (metrics != NULL && metrics[0] == '/' && strrchr(metrics, '/') != metrics) {
+        printf("# Host-wide counters (metrics_file): root writes, everyone reads.\n");
+        printf("d %.*s 0755 root root -\n", (int) (strrchr(metrics, '/') - metrics), metrics);
+    }
     return 0;
 }
 

@@ -289,7 +289,7 @@ pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http)
     struct pb_verdict verdict = { PB_R_NONE, "" };
     struct pb_token_info info;
     struct pb_credential cred;
-    struct pb_login_ctx ctx = { &cfg, &log, 0, pb_jwks_get, http, NULL };
+    struct pb_login_ctx ctx = { &cfg, &log, 0, pb_jwks_get, http, NULL, NULL, NULL };
     const char *load_argv[MAX_OPTIONS + 1];
     char *config_word = NULL, *token = NULL;
     unsigned char *payload = NULL;

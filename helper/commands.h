@@ -24,6 +24,7 @@ int pb_cmd_refresh(int argc, char **argv);
 int pb_cmd_logout(int argc, char **argv);
 int pb_cmd_askpass(int argc, char **argv);
 int pb_cmd_store(int argc, char **argv);
+int pb_cmd_metrics(int argc, char **argv);
 
 /* exit.c: the one table from an outcome to an exit status. */
 enum pb_helper_step { PB_STEP_VERIFY, PB_STEP_LOGIN, PB_STEP_RENEW, PB_STEP_REVOKE };

@@ -15,6 +15,8 @@ struct pb_keyset;
 struct pb_http_ops;
 struct pb_ldap_ops;
 struct pb_login_ctx;
+struct pb_metrics;
+struct pb_journal;
 
 /* The keys for a token, shared (pb_keyset_release).  refresh: the token
  * names a kid the keys lack; *out is a newer set or NULL (with PB_OK). */
@@ -31,6 +33,8 @@ struct pb_login_ctx {
     pb_key_source_fn keys;      /* pb_jwks_get (jwks-source.h) */
     pb_http_loader_fn http;     /* NULL: this program fetches nothing over HTTP */
     pb_ldap_loader_fn ldap;     /* NULL: no password backend */
+    struct pb_metrics *metrics; /* host-wide counters (metrics.h); NULL: not counted */
+    const struct pb_journal *journal;   /* decisions with fields (journal.h); NULL: the log only */
 };
 
 #endif

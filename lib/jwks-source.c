@@ -41,6 +41,7 @@
 #include "jwks-fetch-policy.h"
 #include "jwks-source.h"
 #include "jwks-state.h"
+#include "metrics.h"
 #include "url-policy.h"
 
 #define WELL_KNOWN "/.well-known/openid-configuration"
@@ -60,6 +61,7 @@ struct source {
     const struct pb_config *cfg;
     const struct pb_log *log;
     pb_http_loader_fn http;     /* the caller's; NULL: no fetching */
+    struct pb_metrics *metrics; /* the caller's counters; NULL: not counted */
     time_t now;
     char what[160];             /* the URL or issuer, safe to log */
     char cache[4096];           /* cache file, "" without a usable cache directory */
@@ -516,8 +518,10 @@ ask(struct source *s, const struct pb_jwks_limits *lim, struct pb_jwks_saved *sa
                s->what, (long long) (saved->st.fresh_until - s->now), saved->st.lifetime);
         *out = fetched;
         fetched = NULL;
+        pb_metrics_add(s->metrics, PB_M_JWKS_FRESH);
         break;
     case PB_JWKS_REVALIDATED:
+        pb_metrics_add(s->metrics, PB_M_JWKS_NOT_MODIFIED);
         if (resp.etag[0] != '\0')
             memcpy(saved->etag, resp.etag, sizeof(saved->etag));
         if (resp.last_modified[0] != '\0')
@@ -536,6 +540,7 @@ ask(struct source *s, const struct pb_jwks_limits *lim, struct pb_jwks_saved *sa
                    ans.status);
         }
         status = PB_UNAVAILABLE;
+        pb_metrics_add(s->metrics, PB_M_JWKS_FAILED);
         pb_log(s->log, LOG_INFO, "%s: failed attempt %u, next one in %lld s at the earliest", s->what,
                saved->st.failures,
                (long long) ((saved->st.retry_until > saved->st.next_attempt ? saved->st.retry_until
@@ -568,6 +573,7 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
     if ((status = source_init(&s, cfg, now, log)) != PB_OK)
         return status;
     s.http = ctx->http;
+    s.metrics = ctx->metrics;
     pb_jwks_limits_from_config(&lim, cfg);
     memset(&saved, 0, sizeof(saved));
     if (s.cache[0] == '\0') {
@@ -625,6 +631,7 @@ pb_jwks_get(const struct pb_login_ctx *ctx, int refresh, struct pb_keyset **out)
         break;
     case PB_JWKS_STALE:
     case PB_JWKS_NONE:
+        pb_metrics_add(ctx->metrics, PB_M_JWKS_THROTTLED);
         pb_log(log, refresh ? LOG_INFO : LOG_DEBUG, "%s: not asking the authority yet: %s", s.what,
                why_not(&lim, &saved.st, now));
         goto stale_locked;
@@ -651,9 +658,11 @@ stale:
         return PB_OK;   /* nothing new: the caller keeps what it has */
     if (have_file && !corrupt && pb_jwks_usable(&lim, &saved.st, now)) {
         if (pb_keyset_get(s.cache, out, log) == PB_OK) {
-            if (st.st_mtime <= now)
+            if (st.st_mtime <= now) {
+                pb_metrics_add(ctx->metrics, PB_M_STALE_KEYS);
                 pb_log(log, LOG_WARNING, "%s: using keys stale for %lld s (jwks_stale_limit %ld s)", s.what,
                        (long long) (now - st.st_mtime), cfg->jwks_stale_limit);
+            }
             return PB_OK;
         }
     }

@@ -13,6 +13,7 @@
 
 #include "ldap-escape.h"
 #include "ldap-session.h"
+#include "metrics.h"
 #include "secret.h"
 #include "url-policy.h"
 
@@ -191,6 +192,8 @@ pb_ldap_session_each(const struct pb_config *cfg, const struct pb_log *log, pb_l
         if (ask(&s, ctx, &status) == PB_LDAP_SERVER_DONE)
             return status;
         status = PB_UNAVAILABLE;
+        if (i + 1 < cfg->ldap_uris.count)
+            pb_metrics_add(pb_metrics_process(cfg->metrics_file, log), PB_M_LDAP_FAILOVER);
     }
     pb_log(log, LOG_ERR, "unavailable: no LDAP server could be reached (%zu tried)", cfg->ldap_uris.count);
     return status;

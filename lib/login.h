@@ -12,7 +12,12 @@
 #include "status.h"
 #include "token.h"
 
-enum pb_login_kind { PB_LOGIN_TOKEN, PB_LOGIN_PASSWORD };
+enum pb_login_kind {
+    PB_LOGIN_TOKEN,
+    PB_LOGIN_PASSWORD,
+    PB_LOGIN_SESSION_TOKEN,     /* the session's cached token (use_session_token) */
+    PB_LOGIN_ACCOUNT            /* the account phase's check of the login's token */
+};
 
 struct pb_login_result {
     enum pb_login_kind kind;
@@ -36,5 +41,8 @@ enum pb_status pb_login_decide(const struct pb_login_ctx *ctx, const char *user,
  * cached token): the token checks alone, logged the same way. */
 enum pb_status pb_login_token(const struct pb_login_ctx *ctx, const char *user, const char *token,
                               size_t len, struct pb_login_result *out);
+/* The same, counted and logged as a login of kind (the metrics' path). */
+enum pb_status pb_login_token_as(const struct pb_login_ctx *ctx, enum pb_login_kind kind, const char *user,
+                                 const char *token, size_t len, struct pb_login_result *out);
 
 #endif

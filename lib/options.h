@@ -36,6 +36,7 @@ struct pb_config {
     long http_connect_timeout;
     long http_timeout;
     char *issuer;
+    char *journal_socket;
     char *jwks;
     long jwks_backoff_max;
     long jwks_max_ttl;
@@ -56,6 +57,7 @@ struct pb_config {
     char *ldap_user_dn;
     long leeway;
     long max_token_age;
+    char *metrics_file;
     int password_only;
     int obtain_tokens;
     char *prompt;

@@ -15,6 +15,7 @@
 #include "keyset.h"
 #include "secret.h"
 #include "time-limit.h"
+#include "metrics.h"
 #include "token.h"
 
 /* The HMAC key file: a secret, so private to its owner, and small. */
@@ -57,6 +58,7 @@ keys_for(const struct pb_login_ctx *ctx, const struct pb_jws *jws, struct pb_key
     if (status != PB_OK || !pb_jwks_is_remote(ctx->cfg) || !kid_unknown(jws, *set))
         return status;
     pb_log(ctx->log, LOG_INFO, "kid not in the cached keys: asking the authority for its current keys");
+    pb_metrics_add(ctx->metrics, PB_M_UNKNOWN_KID_REFETCH);
     if (ctx->keys(ctx, 1, &newer) == PB_OK && newer != NULL) {
         pb_keyset_release(*set);
         *set = newer;
@@ -204,7 +206,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
 
     memset(&jws, 0, sizeof(jws));
     memset(info, 0, sizeof(*info));
-    info->jti[0] = info->sub[0] = info->kid[0] = info->alg[0] = '-';
+    info->iss[0] = info->jti[0] = info->sub[0] = info->kid[0] = info->alg[0] = '-';
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
 
@@ -303,6 +305,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
                     outcome == PB_OK ? "JSON object" : "JSON object, NOT VERIFIED: shown for information");
     if (trace != NULL)
         trace->claims = json_incref(jws.claims);
+    copy_claim(info->iss, sizeof(info->iss), jws.claims, "iss");
     copy_claim(info->jti, sizeof(info->jti), jws.claims, "jti");
     copy_claim(info->sub, sizeof(info->sub), jws.claims, "sub");
     /* Some authorities (DC/OS) issue tokens without iss or aud: allowed, but said. */
@@ -333,7 +336,7 @@ pb_token_verify(const struct pb_config *cfg, const char *user, const char *token
                 time_t now, const struct pb_log *log, struct pb_verdict *verdict,
                 struct pb_token_info *info)
 {
-    const struct pb_login_ctx ctx = { cfg, log, now, pb_jwks_get, NULL, NULL };
+    const struct pb_login_ctx ctx = { cfg, log, now, pb_jwks_get, NULL, NULL, NULL, NULL };
     struct pb_credential cred;
 
     pb_credential_read(token, len, &cred);

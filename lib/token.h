@@ -16,6 +16,7 @@
 
 /* What may be logged about a token: identifiers, never the token. */
 struct pb_token_info {
+    char iss[256];
     char jti[72];
     char sub[72];
     char kid[72];

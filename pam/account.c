@@ -31,7 +31,7 @@ account_claims(struct pb_pam_args *args, const char *user, struct pb_verdict *ve
             pam_error(args->pamh, "Access denied: this service requires a token.");
         return PB_REJECTED;
     }
-    status = pb_login_token(&args->ctx, user, token, strlen(token), &result);
+    status = pb_login_token_as(&args->ctx, PB_LOGIN_ACCOUNT, user, token, strlen(token), &result);
     *verdict = result.verdict;
     if (status == PB_REJECTED && !(args->flags & PAM_SILENT))
         pam_error(args->pamh, "Access denied: %s.", verdict->reason == PB_R_REQUIRED_CLAIM

@@ -2,6 +2,8 @@
  * log, the clock, and the plugins loaded from the module's own directory. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,6 +13,7 @@
 #include "internal.h"
 #include "jwks-source.h"
 #include "ldap-auth.h"
+#include "metrics.h"
 #include "plugin.h"
 
 /* Loaded on first use, kept for the life of the process: pam_bearer-ldap.so
@@ -53,6 +56,22 @@ pb_pam_args_new(struct pb_pam_args *args, pam_handle_t *pamh, int flags, int arg
     args->ctx.http = http_ops;
     args->ctx.ldap = ldap_ops;
     status = pb_conf_load_options(&args->cfg, argc, argv, &args->log);
+    /* Counted by the process's one mapping of the counters (root only); an
+     * installed but unconfigured module makes no file. */
+    if (status != PB_OK || pb_config_has_source(&args->cfg))
+        args->ctx.metrics = pb_metrics_process(args->cfg.metrics_file, &args->log);
+    if (status == PB_CONFIG)
+        pb_metrics_add(args->ctx.metrics, PB_M_CONFIG_ERROR);
+    if (args->cfg.journal_socket != NULL) {
+        const void *service = NULL;
+        if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
+            service = "?";
+        snprintf(args->journal_prefix, sizeof(args->journal_prefix), "pam_bearer(%.64s)", (const char *) service);
+        args->journal.socket = args->cfg.journal_socket;
+        args->journal.identifier = program_invocation_short_name;
+        args->journal.prefix = args->journal_prefix;
+        args->ctx.journal = &args->journal;
+    }
     if (status == PB_OK && !pb_config_has_source(&args->cfg)) {
         status = PB_UNCONFIGURED;
         if (pb_pam_first_notice(args))

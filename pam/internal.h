@@ -7,6 +7,7 @@
 #include "context.h"
 #include "log.h"
 #include "conf.h"
+#include "journal.h"
 #include "status.h"
 
 struct pb_login_result;
@@ -18,6 +19,8 @@ struct pb_pam_args {
     struct pb_config cfg;
     struct pb_log log;
     struct pb_login_ctx ctx;    /* cfg, log, the clock and the plugins, for lib/ */
+    struct pb_journal journal;  /* where decisions go with their fields */
+    char journal_prefix[96];    /* "pam_bearer(SERVICE)", as pam_syslog starts its lines */
 };
 
 /* Build args from the module line and the configuration file.

@@ -21,6 +21,7 @@
 #include "exit-codes.h"
 #include "internal.h"
 #include "login.h"
+#include "metrics.h"
 #include "tokencache.h"
 #include "spawn.h"
 
@@ -149,6 +150,25 @@ export_session(struct pb_pam_args *args, const char *dir)
     return code;
 }
 
+/* How a run of bearer-token ended, for the counters. */
+static enum pb_metrics_event
+helper_event(int rc, int exit_status)
+{
+    if (rc != PB_SPAWN_OK)
+        return PB_M_HELPER_NOT_RUN;
+    switch (exit_status) {
+    case PB_EXIT_OK:
+        return PB_M_HELPER_OK;
+    case PB_EXIT_REJECTED:
+    case PB_EXIT_LOGIN_REQUIRED:
+        return PB_M_HELPER_REFUSED;
+    case PB_EXIT_UNREACHABLE:
+        return PB_M_HELPER_UNREACHABLE;
+    default:
+        return PB_M_HELPER_FAILED;
+    }
+}
+
 /* Run bearer-token COMMAND as the user with input on its standard input.
  * Returns its exit code, or -1 (logged) when it did not run to the end. */
 static int
@@ -193,6 +213,7 @@ run_helper(struct pb_pam_args *args, const struct passwd *pw, const char *comman
     sp.input_len = input_len;
     sp.timeout = args->cfg.helper_timeout;
     rc = pb_spawn_run(&sp, &exit_status, errbuf, sizeof(errbuf));
+    pb_metrics_add(args->ctx.metrics, helper_event(rc, exit_status));
     /* What the helper said: its first line, made safe for the log. */
     errbuf[strcspn(errbuf, "\n")] = '\0';
     pb_log_sanitize(shown, sizeof(shown), errbuf, strlen(errbuf));
@@ -302,6 +323,7 @@ pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticat
         pb_log(&args->log, LOG_NOTICE, "rejected: not-owner: a session token serves only its owner asking for "
                "themselves; the caller's real uid is %lu (user %s, session token)", (unsigned long) getuid(),
                pw->pw_name);
+        pb_metrics_login(args->ctx.metrics, PB_MP_SESSION_TOKEN, PB_REJECTED, PB_R_NOT_OWNER, pb_metrics_clock());
         goto done;
     }
     if (user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0) {
@@ -318,7 +340,7 @@ pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticat
         goto done;
     }
     pb_log(&args->log, LOG_INFO, "session token: %s/%s.json of %s", dir, name, pw->pw_name);
-    status = pb_login_token(&args->ctx, user, t.access, strlen(t.access), &result);
+    status = pb_login_token_as(&args->ctx, PB_LOGIN_SESSION_TOKEN, user, t.access, strlen(t.access), &result);
 done:
     if (fd >= 0)
         close(fd);

@@ -229,6 +229,7 @@ while IFS='|' read -r name where default; do
 	true) want="Default: on" ;;
 	PB_DEFAULT_CONFIG) want=/etc/security/pam_bearer.conf ;;
 	PB_DEFAULT_CACHE_DIR) want=/var/cache/pam_bearer ;;
+	PB_DEFAULT_METRICS_FILE) want=/var/lib/pam_bearer/metrics ;;
 	PB_DEFAULT_HELPER) want=/bin/bearer-token ;;
 	*) want=$default ;;
 	esac

@@ -80,7 +80,7 @@ traced() {
 	name=$1 mode=$2 answer=$3
 	shift 3
 	mkdir -p "$tmp/svc-$name"
-	opts="config=$conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$run $*"
+	opts="config=$conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$run metrics_file=$tmp/counters/metrics $*"
 	printf 'auth required %s %s\naccount required %s %s\nsession required pam_permit.so\nsession required %s %s\n' \
 		"$module" "$opts" "$module" "$opts" "$module" "$opts" >"$tmp/svc-$name/svc"
 	[ "$mode" = - ] && mode=
@@ -210,6 +210,9 @@ $KEYS/jwks-*.state.??????       root   0600     tmp           yes      none    .
 $RUN                            root   0755     mkdir         no       read    session_cache_dir
 $RUN/10001                      alice  0700     mkdir         no       none    the user's session directory (created, then chowned)
 $RUN/10001/corp.json            alice  0600     no            yes      none    the session token, read by root (use_session_token, account)
+$TMP/counters                   root   0755     mkdir         no       read    metrics_file's directory, created by the module
+$TMP/counters/metrics           root   0644     rename        yes      read    the host-wide counters (metrics_file), mapped shared
+$TMP/counters/.metrics.*.tmp    root   0644     tmp           yes      read    ... written whole under a temporary name
 TABLE
 
 "$python" "$srcdir/tests/pam/files-check.py" --start "$n" --policy "$tmp/policy" --pamrun "$pamrun" \

@@ -50,9 +50,26 @@ fi
 # pam_syslog lines of every priority through pam_wrapper to standard error
 # (see tests/pam/README.md).  The working directory and the redirections
 # are the caller's.
+#
+# Where journald runs, the module sends its decisions to journald's socket
+# instead of pam_syslog (journal_socket in pam_bearer(8)), and the tests
+# would not see them.  As root, pamrun then runs in a mount namespace of its
+# own with an empty /run/systemd/journal: the module falls back to
+# pam_syslog, as on a host without journald.
+pamwrap_nojournal=
+if [ -S /run/systemd/journal/socket ] && [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+	pamwrap_nojournal=yes
+fi
 pamwrap_run() {
 	pamwrap_svc=$1
 	shift
+	if [ -n "$pamwrap_nojournal" ]; then
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		flock "$pwlock" unshare -m sh -c 'mount -t tmpfs -o size=4k tmpfs /run/systemd/journal && exec "$@"' sh \
+			env LD_PRELOAD="$preload" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$pamwrap_svc" \
+			PAM_WRAPPER_DEBUGLEVEL=2 "$pamrun" "$@"
+		return
+	fi
 	flock "$pwlock" env LD_PRELOAD="$preload" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$pamwrap_svc" PAM_WRAPPER_DEBUGLEVEL=2 \
 		"$pamrun" "$@"

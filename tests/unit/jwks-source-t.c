@@ -65,7 +65,7 @@ main(void)
     struct timespec times[2];
     struct stat st;
     time_t now = time(NULL);
-    const struct pb_login_ctx ctx = { &cfg, &quiet, now, pb_jwks_get, NULL, NULL };
+    const struct pb_login_ctx ctx = { &cfg, &quiet, now, pb_jwks_get, NULL, NULL, NULL, NULL };
 
     if (mkdtemp(dir) == NULL || pb_config_init(&cfg) != PB_OK)
         abort();

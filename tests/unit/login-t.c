@@ -105,7 +105,7 @@ decide(const char *args, pb_ldap_loader_fn ldap, const char *user, const char *t
        struct pb_login_result *out)
 {
     struct pb_config cfg;
-    struct pb_login_ctx ctx;
+    struct pb_login_ctx ctx = { 0 };
     enum pb_status status;
 
     config(&cfg, args);
@@ -295,7 +295,7 @@ main(void)
     /* --- pb_login_token: the token checks alone */
     {
         struct pb_config cfg;
-        struct pb_login_ctx ctx = { &cfg, &log_, 0, test_keys, NULL, fake_ldap };
+        struct pb_login_ctx ctx = { &cfg, &log_, 0, test_keys, NULL, fake_ldap, NULL, NULL };
         config(&cfg, LDAP_ARGS);
         ctx.now = time(NULL);
         reset();
