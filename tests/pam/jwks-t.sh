@@ -422,7 +422,14 @@ expire() { date_file "$(cachefile "$1")" -10; date_file "$(lockfile "$1")" -1000
 setstate() { sed -i "s/^$2 .*/$2 $3/" "$(statefile "$1")"; }
 # waits CACHEDIR KEY: KEY's time in the state less now.
 waits() { echo $(( $(stateval "$1" "$2") - $(date +%s) )); }
-kind() { login "$@" jwks=$K $base cache_dir=$C; }
+kind() { login "$@" jwks=$K $base cache_dir=$C metrics_file=$tmp/kind-metrics/counters; }
+mkdir -m 0755 "$tmp/kind-metrics"
+printf 'metrics_file=%s\n' "$tmp/kind-metrics/counters" >"$tmp/kind-metrics.conf"
+# fetches OUTCOME: the host-wide counter of key-set fetches with that outcome
+fetches() {
+	"$helper" metrics --config "$tmp/kind-metrics.conf" 2>/dev/null |
+		sed -n "s/^pam_bearer_jwks_fetches_total{outcome=\"$1\"} //p"
+}
 LM='Sun, 06 Nov 1994 08:49:37 GMT'
 printf '"v1-abc"\n' >"$KS/etag"
 printf '%s\n' "$LM" >"$KS/last-modified"
@@ -464,6 +471,8 @@ check_log "six refills at expiry: fresh for 80-100 % of 3600 s, not all alike ($
 	[ "$inrange" = 6 -a "$distinct" -gt 1 ]
 check_log "... each revalidated by a 304 ($(tail -6 "$KS/responses.log" | cut -d' ' -f1 | sort -u | tr '\n' ' '))" "" \
 	[ "$(tail -6 "$KS/responses.log" | cut -d' ' -f1 | sort -u)" = 304 ]
+check_log "the counters: 1 fresh fetch, 7 not modified ($(fetches fresh), $(fetches not_modified))" "" \
+	[ "$(fetches fresh)" = 1 -a "$(fetches not_modified)" = 7 -a "$(fetches failed)" = 0 ]
 
 # A new set on the authority: a 200, stored with its new validators.
 printf '"v2-def"\n' >"$KS/etag"
