@@ -308,7 +308,7 @@ pb_sref_prune(int dirfd, long long now, long grace, int *refused, char *err, siz
     int fd, live = 0, bad = 0;
 
     /* A descriptor of its own for reading: dirfd keeps its lock and offset. */
-    if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL) {
+    if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL) {
         snprintf(err, errlen, "cannot read the session references: %s", strerror(errno));
         if (fd >= 0)
             close(fd);

@@ -1,6 +1,7 @@
 /* Session tokens: after a successful login the module runs bearer-token as
- * the user to obtain (password) or keep (token) the session's tokens, and
- * exports where they are; when the session closes it has them revoked. */
+ * the user to obtain (password) or keep (token) the session's tokens, or to
+ * reuse what the user's store already holds, and exports where they are;
+ * when the user's last session closes it has them revoked (refs.c). */
 #include "config.h"
 
 #include <dirent.h>

@@ -208,6 +208,9 @@ $KEYS/jwks-*.lock.??????        root   0600     tmp           yes      none    .
 $RUN                            root   0755     mkdir         no       read    session_cache_dir
 $RUN/10001                      alice  0700     mkdir         no       none    the user's session directory (created, then chowned)
 $RUN/10001/corp.json            alice  0600     no            yes      none    the session token, read by root (use_session_token, account)
+$RUN/sessions                   root   0700     mkdir         yes      none    the session references, root's only
+$RUN/sessions/10001             root   0700     mkdir         yes      none    ... the user's (flock: their lock)
+$RUN/sessions/10001/*           root   0600     tmp           yes      none    ... one per login or session, gone at its end
 TABLE
 
 "$python" "$srcdir/tests/pam/files-check.py" --start "$n" --policy "$tmp/policy" --pamrun "$pamrun" \
