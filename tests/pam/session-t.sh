@@ -10,8 +10,9 @@
 #   1. a password login obtains tokens: PAM_SUCCESS, the environment names
 #      the cache, the cache is alice's (0700/0600), bearer-token get as alice
 #      prints a token the authority accepts, the password is in no log line;
-#   2. close_session with revoke_on_logout revokes at the authority and
-#      removes the cache; without it the cache stays;
+#   2. a second login reuses the first one's token (no grant), and its
+#      close_session with revoke_on_logout, the last, revokes it at the
+#      authority and removes the cache; without it the cache stays;
 #   3. a token login keeps that token in the cache (bearer-token store);
 #   5. sudo by the session token (use_session_token): with and without the
 #      required scope, a linked or foreign token file, no token (prompt);
@@ -96,7 +97,7 @@ grep -q "close PAM_SUCCESS" "$tmp/pw.out" && [ -f "$cache/corp.json" ] && ! grep
 	|| result "not ok" "close without revoke_on_logout" "$(cat "$tmp/pw.out")"
 
 # --- 2. revoke_on_logout ----------------------------------------------------------------
-before=$(revokes)
+before=$(revokes) granted=$(grants)
 login revoke "$tmp/pw" obtain_tokens revoke_on_logout
 if grep -q "close PAM_SUCCESS" "$tmp/revoke.out" && [ "$(revokes)" = $((before + 1)) ] && [ ! -e "$cache/corp.json" ] \
 	&& grep -q "session tokens: revoked and removed for alice" "$tmp/revoke.log"; then
@@ -104,8 +105,11 @@ if grep -q "close PAM_SUCCESS" "$tmp/revoke.out" && [ "$(revokes)" = $((before +
 else
 	result "not ok" "revoke_on_logout" "$(cat "$tmp/revoke.out" "$tmp/revoke.log")"
 fi
-[ "$(whoami "Authorization: Bearer $token")" = 200 ] && result ok "the first session's token is still valid (another grant)" \
-	|| result "not ok" "revocation reached another session's grant"
+# The store is the user's, shared by their sessions: the second login reused
+# the first one's token (no grant), and its logout, the last, revoked it.
+[ "$(grants)" = "$granted" ] && [ "$(whoami "Authorization: Bearer $token")" = 401 ] \
+	&& result ok "the second login reused the store's token (no grant); the last logout revoked it" \
+	|| result "not ok" "reuse, then revocation at the last logout" "grants $granted -> $(grants)"
 
 # --- 3. a token login keeps the token -----------------------------------------------------
 curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode "username=alice" \
@@ -121,6 +125,7 @@ else
 fi
 
 # --- 4. failures of the helper --------------------------------------------------------------
+rm -f "$cache/corp.json"	# nothing to reuse: every login below needs the authority
 echo error-500 >"$state/mode"
 login down "$tmp/pw" obtain_tokens
 [ "$(head -1 "$tmp/down.out")" = PAM_SUCCESS ] && grep -q "bearer-token login for alice exited 4" "$tmp/down.log" \
