@@ -15,6 +15,8 @@
 #   bench/run.sh get        bearer-token's part (bench/get.sh): a cached get
 #                           against a minimal JSON reader, the libraries it
 #                           maps, 50 concurrent gets at the renewal point
+#   bench/run.sh logins     what N logins of one user cost the authority with the
+#                           store shared by their sessions (bench/logins.sh)
 #   bench/run.sh quick [ldap|jwks]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
@@ -44,7 +46,8 @@ for arg; do
     ldap) part=ldap ;;
     jwks) part=jwks ;;
     get) exec sh "$bench/get.sh" ;;
-    *) echo "usage: $0 [quick] [ldap|jwks|get]" >&2; exit 2 ;;
+    logins) exec sh "$bench/logins.sh" ;;
+    *) echo "usage: $0 [quick] [ldap|jwks|get|logins]" >&2; exit 2 ;;
     esac
 done
 if [ "$quick" = 1 ]; then
