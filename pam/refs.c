@@ -90,7 +90,10 @@ pb_pam_refs_login(struct pb_pam_args *args, const struct passwd *pw)
 }
 
 /* Drop the login's reference named in the PAM environment (if any) and
- * remove the variable. */
+ * remove the variable.  Whoever could set the variable (a module, the
+ * application, pam_env with user_readenv) reaches only login references of
+ * this user, by a name checked for their form: at worst the user's own
+ * concurrent login loses its protection against their own last logout. */
 static void
 drop_login(struct pb_pam_args *args, const struct passwd *pw, int fd)
 {

@@ -269,6 +269,9 @@ pb_pam_open_session(struct pb_pam_args *args)
     int counts = args->cfg.obtain_tokens || args->cfg.revoke_on_logout;
     struct stat st;
 
+    /* Nobody is looked up for nothing: NSS costs a long-running host. */
+    if (!counts && pam_getenv(args->pamh, "PAM_BEARER_LOGIN") == NULL)
+        return PAM_IGNORE;
     if (pam_get_user(args->pamh, &user, NULL) != PAM_SUCCESS || (pw = pam_modutil_getpwnam(args->pamh, user)) == NULL)
         return counts ? PAM_SUCCESS : PAM_IGNORE;
     /* A session that may use the store counts until it closes; the login's

@@ -664,8 +664,8 @@ fi
 m=$(mark)
 release s5 "$p5"
 settle "$m" "session tokens: revoked and removed for alice"
-[ "$(revokes)" = $((r0 + 1)) ] && [ "$(whoami "$t5")" = 401 ] && [ "$(nrefs)" = 0 ] \
-	&& result ok "the holding session's logout, the last, revokes" \
+[ "$(revokes)" = $((r0 + 1)) ] && [ "$(whoami "$t5")" = 401 ] && [ -z "$(ls -A "$refdir")" ] \
+	&& result ok "the holding session's logout, the last, revokes; no reference is left (sessions' nor logins')" \
 	|| result "not ok" "final logout" "revokes $r0 -> $(revokes); refs $(ls "$refdir")"
 
 [ $n = 27 ] || echo "# planned 27, ran $n"
