@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@
 
 struct ref {
     char kind;                  /* 'a', 'p' or 'l' */
-    unsigned long long sid, pid, start;
+    unsigned long long sid, pid, start, nonce;
 };
 
 /* A small /proc file into buf (NUL-terminated); its length or -1. */
@@ -92,6 +93,22 @@ start_time(const char *pid, unsigned long long *out)
     return errno == 0 && end != p && (*end == ' ' || *end == '\n' || *end == '\0') ? 0 : -1;
 }
 
+/* Tells apart sessions that one process holds at once (a long-running
+ * service that opens several sessions of a user through PAM): random, else
+ * the monotonic clock's nanoseconds and the thread.  No state is kept. */
+static unsigned long long
+nonce(void)
+{
+    unsigned long long v = 0;
+    struct timespec ts;
+
+    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t) sizeof(v))
+        return v;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((unsigned long long) ts.tv_sec * 1000000000ULL + (unsigned long long) ts.tv_nsec)
+           ^ ((unsigned long long) gettid() << 40);
+}
+
 int
 pb_sref_self_name(enum pb_sref_kind kind, uid_t uid, char *out, size_t cap, char *err, size_t errlen)
 {
@@ -110,8 +127,10 @@ pb_sref_self_name(enum pb_sref_kind kind, uid_t uid, char *out, size_t cap, char
         && read_number("/proc/self/loginuid", &loginuid) == 0 && loginuid == (unsigned long long) uid
         && (read_number(path, &parent_sid) != 0 || parent_sid != sid))
         n = snprintf(out, cap, "a%llu.%ld.%llu", sid, (long) getpid(), start);
+    else if (kind == PB_SREF_SESSION)
+        n = snprintf(out, cap, "p%ld.%llu.%llu", (long) getpid(), start, nonce());
     else
-        n = snprintf(out, cap, "%c%ld.%llu", kind == PB_SREF_SESSION ? 'p' : 'l', (long) getpid(), start);
+        n = snprintf(out, cap, "l%ld.%llu", (long) getpid(), start);
     if (n < 0 || (size_t) n >= cap) {
         snprintf(err, errlen, "reference name too long");
         return -1;
@@ -149,7 +168,11 @@ parse(const char *name, struct ref *r)
     if (r->kind == 'a' && ((p = parse_digits(p, 10, &r->sid)) == NULL || *p++ != '.' || r->sid >= AUDIT_UNSET))
         return -1;
     if ((p = parse_digits(p, 10, &r->pid)) == NULL || *p++ != '.' || r->pid == 0 || r->pid > INT32_MAX
-        || (p = parse_digits(p, 20, &r->start)) == NULL || *p != '\0')
+        || (p = parse_digits(p, 20, &r->start)) == NULL)
+        return -1;
+    if (r->kind == 'p' && (*p++ != '.' || (p = parse_digits(p, 20, &r->nonce)) == NULL))
+        return -1;
+    if (*p != '\0')
         return -1;
     return 0;
 }

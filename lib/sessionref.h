@@ -5,7 +5,8 @@
  * A name carries everything that says whether its session still lives, so
  * creating a reference is one atomic openat (nothing half-written exists):
  *   aSID.PID.START   a session with an audit session of its own (pam_loginuid);
- *   pPID.START       a session without one;
+ *   pPID.START.N     a session without one (N random: one process may hold
+ *                    several sessions);
  *   lPID.START       a login between authentication and its session.
  * PID and START are the pid and start time (clock ticks after boot, field 22
  * of /proc/PID/stat) of the process that took the reference: a reused pid
@@ -16,8 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* "a" + 10 + "." + 10 + "." + 20 digits, and the NUL. */
-#define PB_SREF_NAME_MAX 48
+/* "p" + 10 + "." + 20 + "." + 20 digits, and the NUL. */
+#define PB_SREF_NAME_MAX 56
 
 enum pb_sref_kind {
     PB_SREF_SESSION,            /* open_session to close_session */
@@ -27,7 +28,7 @@ enum pb_sref_kind {
 /* The name of a reference of KIND for the calling process, which works for
  * UID.  A session is named by its audit session id only when that id is its
  * own: set for UID (loginuid is UID) and not inherited (the parent's differs).
- * 0, or -1 with err set. */
+ * A session's name without one differs at each call.  0, or -1 with err set. */
 int pb_sref_self_name(enum pb_sref_kind kind, uid_t uid, char *out, size_t cap, char *err, size_t errlen);
 
 /* Non-zero when NAME is a well-formed reference name (of KIND, unless kind is

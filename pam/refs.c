@@ -148,7 +148,9 @@ pb_pam_refs_close(struct pb_pam_args *args, const struct passwd *pw, int *last)
 
     *last = 1;
     /* This handle's own name; else (close_session in a handle that did
-     * not open the session) the one this process would have taken. */
+     * not open the session) the one this process would have taken, which
+     * finds an audit session's reference; any other stays until its process
+     * ends, and until then this close is not the last. */
     if (kept != NULL)
         snprintf(name, sizeof(name), "%s", kept);
     else if (pb_sref_self_name(PB_SREF_SESSION, pw->pw_uid, name, sizeof(name), err, sizeof(err)) != 0)

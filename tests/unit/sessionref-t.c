@@ -142,15 +142,16 @@ main(void)
 
     /* --- names */
     tap_ok(pb_sref_valid_name("a12.345.678", -1), "aSID.PID.START is a name");
-    tap_ok(pb_sref_valid_name("p345.678", PB_SREF_SESSION), "pPID.START is a session's name");
+    tap_ok(pb_sref_valid_name("p345.678.9", PB_SREF_SESSION), "pPID.START.N is a session's name");
     tap_ok(pb_sref_valid_name("l345.0", PB_SREF_LOGIN), "lPID.START is a login's name");
     tap_ok(!pb_sref_valid_name("l345.678", PB_SREF_SESSION), "... and not a session's");
-    tap_ok(!pb_sref_valid_name("p345.678", PB_SREF_LOGIN), "a session's name is not a login's");
+    tap_ok(!pb_sref_valid_name("p345.678.9", PB_SREF_LOGIN), "a session's name is not a login's");
     {
         static const char *const bad[] = {
-            "", "p", "p.1", "p1.", "p01.2", "p1.02", "p0.5", "p1.2.3", "x1.2", "p1.2 ", "p-1.2", "p+1.2",
-            "a4294967295.1.2", "a1.2", "p99999999999.1", "p1.123456789012345678901", "../p1.2", "p1.2/x",
-            "P1.2", "p1,2", "p2147483648.1",
+            "", "p", "p.1.1", "p1.2", "p1.2.", "p01.2.3", "p1.02.3", "p1.2.03", "p0.5.1", "p1.2.3.4", "l1.2.3",
+            "a1.2.3.4", "x1.2", "p1.2.3 ", "p-1.2.3", "p+1.2.3", "a4294967295.1.2", "a1.2", "p99999999999.1.1",
+            "p1.123456789012345678901.1", "p1.2.123456789012345678901", "p1.2.18446744073709551616", "../p1.2.3",
+            "p1.2/x", "P1.2.3", "p1,2.3", "p2147483648.1.1",
         };
         int refused_all = 1;
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -167,8 +168,10 @@ main(void)
            "... is l, its pid and its start time (%s)", name);
     tap_is_int(pb_sref_self_name(PB_SREF_SESSION, 4242, name, sizeof(name), err, sizeof(err)), 0, "a session's own name");
     snprintf(path, sizeof(path), "p%ld.", (long) getpid());
-    tap_ok(strncmp(name, path, strlen(path)) == 0,
-           "... is p, pid, start: no audit session of its own for uid 4242 (%s)", name);
+    tap_ok(strncmp(name, path, strlen(path)) == 0 && pb_sref_valid_name(name, PB_SREF_SESSION),
+           "... is p, pid, start, random: no audit session of its own for uid 4242 (%s)", name);
+    pb_sref_self_name(PB_SREF_SESSION, 4242, other, sizeof(other), err, sizeof(err));
+    tap_ok(strcmp(name, other) != 0, "... and another for a second session of the same process (%s)", other);
     tap_is_int(pb_sref_self_name(PB_SREF_SESSION, 4242, name, 6, err, sizeof(err)), -1, "a name too long for the buffer");
 
     /* --- the directories */
@@ -214,13 +217,13 @@ main(void)
     tap_is_int(pb_sref_prune(fd, now, 0, NULL, err, sizeof(err)), 1, "the child killed: its session no longer counts");
     tap_ok(!exists(fd, other), "... and its reference was pruned");
     /* Our pid with another start time: a reused pid. */
-    snprintf(other, sizeof(other), "p%ld.1", (long) getpid());
+    snprintf(other, sizeof(other), "p%ld.1.7", (long) getpid());
     pb_sref_add(fd, other, err, sizeof(err));
     tap_is_int(pb_sref_prune(fd, now, 0, NULL, err, sizeof(err)), 1, "our pid with another start time: pruned");
     tap_ok(!exists(fd, other), "... gone");
     /* Our pid and start time in an audit session we are not in. */
-    snprintf(other, sizeof(other), "a77.%s", name + 1);
-    pb_sref_add(fd, other, err, sizeof(err));
+    snprintf(other, sizeof(other), "a77.%.*s", (int) (strrchr(name, '.') - name - 1), name + 1);
+    tap_is_int(pb_sref_add(fd, other, err, sizeof(err)), 0, "our pid and start in audit session 77 (%s)", other);
     tap_is_int(pb_sref_prune(fd, now, 0, NULL, err, sizeof(err)), 1, "a live process, but another audit session: pruned");
     if (geteuid() == 0 && access("/proc/self/loginuid", W_OK) == 0) {
         pid = child_named(PB_SREF_SESSION, 1, 1, other, sizeof(other));
