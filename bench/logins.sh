@@ -27,42 +27,13 @@ export BEARER_TOKEN_PLUGIN=$build/helper/.libs/bearer-token-net.so
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-logins.XXXXXX")
 emulator_pid=
 trap '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-"$python" "$top/tests/fixtures/authority.py" pki "$tmp/pki"
-mkdir "$tmp/state"
-echo "alice:bench-password" >"$tmp/state/users"
-"$python" "$top/tests/fixtures/emulator.py" serve "$tmp/state" --cert "$tmp/pki/server.pem" \
-    --key "$tmp/pki/server.key" 2>"$tmp/emulator.err" &
-emulator_pid=$!
-port=$("$python" "$top/tests/fixtures/emulator.py" wait "$tmp/state")
-log=$tmp/state/requests.log
-printf 'testsecret' >"$tmp/secret"
-cat >"$tmp/conf" <<CONF
-[authority bench]
-preset = oauth2
-url = https://127.0.0.1:$port
-ca_file = $tmp/pki/ca.pem
-client_id = testclient
-client_secret_file = $tmp/secret
-CONF
+. ./emulator.sh
+bench_emulator
 printf 'bench-password\n' >"$tmp/pw"
 
 count() { c=$(grep -c -F "$1" "$log" 2>/dev/null || true); echo "${c:-0}"; }
 requests() { if [ -f "$log" ]; then wc -l <"$log"; else echo 0; fi; }
 now_ns() { date +%s%N; }
-# due CACHE-DIR: move the cached token into its renewal window.
-due() {
-    "$python" - "$1/bench.json" <<'PY'
-import json, os, sys, time
-p = sys.argv[1]
-c = json.load(open(p))
-now = int(time.time())
-c["obtained"], c["expires"] = now - 3590, now + 10
-fd = os.open(p + ".e", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-os.write(fd, json.dumps(c).encode())
-os.close(fd)
-os.rename(p + ".e", p)
-PY
-}
 # logins NAME FLAGS [due]: N logins into a fresh cache; prints "grants refreshes requests ns".
 logins() {
     cache=$tmp/cache-$1
@@ -71,7 +42,7 @@ logins() {
     t0=$(now_ns)
     i=0
     while [ $i -lt "$N" ]; do
-        [ "${3:-}" = due ] && [ $i -gt 0 ] && due "$cache"
+        [ "${3:-}" = due ] && [ $i -gt 0 ] && bench_due "$cache/bench.json"
         BEARER_TOKEN_CACHE=$cache "$helper" login $2 --config "$tmp/conf" --user alice --password-stdin \
             <"$tmp/pw" 2>>"$tmp/helper.err"
         i=$((i + 1))

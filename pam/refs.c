@@ -130,6 +130,9 @@ pb_pam_refs_open(struct pb_pam_args *args, const struct passwd *pw, int count)
         /* The session's reference before the login's goes: never a moment
          * with neither. */
         add(args, pw, fd, name);
+        /* Sessions that died without closing go whenever one is found. */
+        if (locked)
+            (void) pb_sref_prune(fd, (long long) time(NULL), LOGIN_GRACE, NULL, err, sizeof(err));
         if (pb_pam_remember_session_ref(args, name) != PAM_SUCCESS)
             pb_log(&args->log, LOG_ERR, "session references of %s: cannot remember %s", pw->pw_name, name);
         pb_log(&args->log, LOG_INFO, "session tokens: session %s of %s registered", name, pw->pw_name);
