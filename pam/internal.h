@@ -84,6 +84,8 @@ int pb_pam_close_session(struct pb_pam_args *args);
  * environment: 0, or -1 (logged) when none was taken. */
 struct passwd;
 int pb_pam_refs_login(struct pb_pam_args *args, const struct passwd *pw);
+/* Non-zero when this handle's login left a reference for open_session. */
+int pb_pam_refs_login_pending(struct pb_pam_args *args);
 /* The login did not go on: its reference goes. */
 void pb_pam_refs_login_failed(struct pb_pam_args *args, const struct passwd *pw);
 /* open_session: take the session's reference when count, and drop the

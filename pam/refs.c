@@ -107,6 +107,12 @@ drop_login(struct pb_pam_args *args, const struct passwd *pw, int fd)
     (void) pam_putenv(args->pamh, LOGIN_ENV);
 }
 
+int
+pb_pam_refs_login_pending(struct pb_pam_args *args)
+{
+    return pam_getenv(args->pamh, LOGIN_ENV) != NULL;
+}
+
 void
 pb_pam_refs_login_failed(struct pb_pam_args *args, const struct passwd *pw)
 {

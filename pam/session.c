@@ -270,7 +270,7 @@ pb_pam_open_session(struct pb_pam_args *args)
     struct stat st;
 
     /* Nobody is looked up for nothing: NSS costs a long-running host. */
-    if (!counts && pam_getenv(args->pamh, "PAM_BEARER_LOGIN") == NULL)
+    if (!counts && !pb_pam_refs_login_pending(args))
         return PAM_IGNORE;
     if (pam_get_user(args->pamh, &user, NULL) != PAM_SUCCESS || (pw = pam_modutil_getpwnam(args->pamh, user)) == NULL)
         return counts ? PAM_SUCCESS : PAM_IGNORE;
@@ -278,7 +278,7 @@ pb_pam_open_session(struct pb_pam_args *args)
      * reference goes either way. */
     if (counts && cache_root(args, 0) == 0)
         pb_pam_refs_open(args, pw, 1);
-    else if (pam_getenv(args->pamh, "PAM_BEARER_LOGIN") != NULL)
+    else if (pb_pam_refs_login_pending(args))
         pb_pam_refs_open(args, pw, 0);
     if (!args->cfg.obtain_tokens)
         return counts ? PAM_SUCCESS : PAM_IGNORE;

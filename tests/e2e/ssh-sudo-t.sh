@@ -553,7 +553,7 @@ nrefs() { c=$(ls "$refdir" 2>/dev/null | grep -c '^[ap]'); echo "${c:-0}"; }
 hold() {
 	_m=$(mark)
 	rm -f "$tmp/release-$1"
-	ssh_pw "$tmp/pw" "$1" "$remote_get; i=0; while [ ! -e $tmp/release-$1 ] && [ \$i -lt 900 ]; do sleep 0.1; i=\$((i + 1)); done" &
+	ssh_pw "$tmp/pw" "$1" "$remote_get; echo login_ref=\${PAM_BEARER_LOGIN:-none}; i=0; while [ ! -e $tmp/release-$1 ] && [ \$i -lt 900 ]; do sleep 0.1; i=\$((i + 1)); done" &
 	held=$!
 	_i=0
 	while [ -z "$(sed -n 3p "$tmp/$1.out" 2>/dev/null)" ] && kill -0 $held 2>/dev/null && [ $_i -lt 300 ]; do
@@ -580,8 +580,9 @@ perms=$(stat -c '%U %a' /run/bearer-token/sessions "$refdir" 2>&1 | tr '\n' ' ')
 peek=$(setpriv --reuid=10001 --regid=10001 --clear-groups ls "$refdir" 2>&1 >/dev/null)
 if [ -n "$t1" ] && [ "$t1" = "$t2" ] && [ "$(grants)" = $((g0 + 1)) ] && [ "$(nrefs)" = 2 ] \
 	&& [ "${ref1#"$kind"}" != "$ref1" ] && [ "${ref2#"$kind"}" != "$ref2" ] && [ "$ref1" != "$ref2" ] \
-	&& [ "$perms" = "root 700 root 700 " ] && [ -n "$peek" ]; then
-	result ok "two ssh sessions of alice: one password grant, one token, two references of root's ($ref1, $ref2) alice cannot read"
+	&& [ "$perms" = "root 700 root 700 " ] && [ -n "$peek" ] && grep -qx "login_ref=none" "$tmp/s1.out" \
+	&& grep -qx "login_ref=none" "$tmp/s2.out"; then
+	result ok "two ssh sessions of alice: one password grant, one token, two references of root's ($ref1, $ref2) alice cannot read; the login's reference is not in the session's environment"
 else
 	result "not ok" "two sessions share the store" "grants $g0 -> $(grants); refs $(ls "$refdir"); $ref1 $ref2; $perms; peek=$peek"
 fi
