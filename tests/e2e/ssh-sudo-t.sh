@@ -617,6 +617,7 @@ pid3=${pid3%%.*}
 comm=$(cat "/proc/$pid3/comm" 2>/dev/null)
 kill -9 "$pid3" 2>/dev/null
 wait "$p3"
+: >"$tmp/release-s3"	# what the killed session left running ends too
 i=0
 while [ -d "/proc/$pid3" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 if [ "$t3" = "$t4" ] && [ -n "$pid3" ] && [ "${comm#sshd}" != "$comm" ] && [ ! -d "/proc/$pid3" ] && [ -e "$refdir/$ref3" ] \
