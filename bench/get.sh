@@ -34,22 +34,8 @@ $CC -O2 -Wall -Wextra -o "$bench/json-field" "$bench/json-field.c" $(pkg-config 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-get.XXXXXX")
 emulator_pid=
 trap '[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-"$python" "$top/tests/fixtures/authority.py" pki "$tmp/pki"
-mkdir "$tmp/state"
-echo "alice:bench-password" >"$tmp/state/users"
-"$python" "$top/tests/fixtures/emulator.py" serve "$tmp/state" --cert "$tmp/pki/server.pem" \
-    --key "$tmp/pki/server.key" 2>"$tmp/emulator.err" &
-emulator_pid=$!
-port=$("$python" "$top/tests/fixtures/emulator.py" wait "$tmp/state")
-printf 'testsecret' >"$tmp/secret"
-cat >"$tmp/conf" <<CONF
-[authority bench]
-preset = oauth2
-url = https://127.0.0.1:$port
-ca_file = $tmp/pki/ca.pem
-client_id = testclient
-client_secret_file = $tmp/secret
-CONF
+. "$bench/emulator.sh"
+bench_emulator
 export BEARER_TOKEN_CACHE=$tmp/cache
 echo bench-password | "$helper" login --config "$tmp/conf" --user alice --password-stdin
 cache=$tmp/cache/bench.json
@@ -65,19 +51,7 @@ sed -n 's/.*calling init: \(.*\)/\1/p' "$tmp/ld.err" | sort -u | sed 's/^/   /'
 heavy=$(grep -Ec 'calling init: .*lib(curl|ssl|crypto|ldap)' "$tmp/ld.err" || true)
 
 echo "== 3. 50 concurrent gets at the renewal point against one ($HERD_ROUNDS rounds)"
-at_renewal() {
-    "$python" - "$cache" <<'PY'
-import json, os, sys, time
-p = sys.argv[1]
-c = json.load(open(p))
-now = int(time.time())
-c["obtained"], c["expires"] = now - 3590, now + 10
-fd = os.open(p + ".edit", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-os.write(fd, json.dumps(c).encode())
-os.close(fd)
-os.rename(p + ".edit", p)
-PY
-}
+at_renewal() { bench_due "$cache"; }
 now_us() { echo $(($(date +%s%N) / 1000)); }
 renewals() { grep -c "oauth2 refresh POST /token 200" "$tmp/state/requests.log" || true; }
 : >"$tmp/one" ; : >"$tmp/herd" ; : >"$tmp/herd-renewals"

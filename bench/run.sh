@@ -22,6 +22,8 @@
 #   bench/run.sh metrics    the host-wide counters (as root): the counting
 #                           path against nothing, a fresh process's first
 #                           mapping, token logins with metrics on and off
+#   bench/run.sh logins     what N logins of one user cost the authority with the
+#                           store shared by their sessions (bench/logins.sh)
 #   bench/run.sh quick [ldap|jwks|metrics]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
@@ -53,7 +55,8 @@ for arg; do
     metrics) part=metrics ;;
     get) exec sh "$bench/get.sh" ;;
     fleet) part=fleet ;;
-    *) echo "usage: $0 [quick] [ldap|jwks|metrics|get|fleet]" >&2; exit 2 ;;
+    logins) exec sh "$bench/logins.sh" ;;
+    *) echo "usage: $0 [quick] [ldap|jwks|metrics|get|fleet|logins]" >&2; exit 2 ;;
     esac
 done
 if [ "$part" = fleet ]; then

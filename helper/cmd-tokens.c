@@ -32,7 +32,7 @@ struct session {
     const char *config;
     const char *authority;      /* NULL: the first section */
     const char *user;
-    int password_stdin, json;
+    int password_stdin, json, reuse;
     struct pb_authority auth;
     char dir[4096];
     int dirfd;
@@ -85,6 +85,7 @@ session_open(struct session *s, const char *command, int argc, char **argv)
         case PB_FLAG_USER: s->user = arg; break;
         case PB_FLAG_PASSWORD_STDIN: s->password_stdin = 1; break;
         case PB_FLAG_JSON: s->json = 1; break;
+        case PB_FLAG_REUSE: s->reuse = 1; break;
         case PB_FLAG_HELP: usage(stdout, command); return HELP_SHOWN;
         default: goto bad;
         }
@@ -154,6 +155,13 @@ static int
 renewable(const struct session *s, const struct pb_tokens *t)
 {
     return s->auth.refresh_path != NULL && t->refresh != NULL;
+}
+
+/* What the cache holds serves USER's login: theirs, and valid or renewable. */
+static int
+usable(const struct session *s, const struct pb_tokens *t, const char *user, long long now)
+{
+    return t->user != NULL && strcmp(t->user, user) == 0 && (now < t->expires || renewable(s, t));
 }
 
 static long
@@ -408,6 +416,46 @@ done:
     return rc;
 }
 
+/* login --reuse, under the lock: the user's tokens in the cache serve this
+ * login as they are while valid and not due, renewed when due.  Returns 1
+ * when they served (*rc set), 0 when a password login is needed: nothing
+ * usable, a refresh token refused, or a token due that cannot be renewed. */
+static int
+reuse(struct session *s, const struct pb_net_plugin *net, const char *user, struct pb_tokens *t, int *rc)
+{
+    struct pb_tokens fresh = { 0 };
+    long long now = (long long) time(NULL);
+    char err[512];
+    enum pb_status status;
+
+    if (pb_cache_read(s->dirfd, s->auth.name, t, err, sizeof(err)) != PB_CACHE_OK || !usable(s, t, user, now))
+        goto grant;
+    if (!needs_renewal(s, t, now)) {
+        say("kept the tokens already cached for %s (valid for %lld s)", user, t->expires - now);
+        *rc = PB_EXIT_OK;
+        return 1;
+    }
+    if (!renewable(s, t))
+        goto grant;
+    status = net->refresh(&s->auth, t, now, &fresh, &s->log);
+    if (status == PB_OK) {
+        *rc = store(s, &fresh);
+        pb_tokens_clear(t);
+        *t = fresh;
+        say("renewed the tokens already cached for %s", user);
+        return 1;
+    }
+    if (status == PB_UNAVAILABLE && now < t->expires) {
+        say("warning: could not renew at \"%s\"; kept the cached token, valid for %lld s", s->auth.name,
+            t->expires - now);
+        *rc = PB_EXIT_OK;
+        return 1;
+    }
+grant:
+    pb_tokens_clear(t);
+    return 0;
+}
+
 int
 pb_cmd_login(int argc, char **argv)
 {
@@ -439,6 +487,8 @@ pb_cmd_login(int argc, char **argv)
         goto done;
     }
     if ((rc = locked(&s, &lockfd)) != PB_EXIT_OK)
+        goto done;
+    if (s.reuse && reuse(&s, net, user, &t, &rc))
         goto done;
     status = net->login(&s.auth, user, password, (long long) time(NULL), &t, &s.log);
     if (status == PB_REJECTED)
@@ -611,6 +661,24 @@ read_token(void)
     return buf;
 }
 
+/* store --reuse, under the lock: the user's other sessions may use what the
+ * cache holds; the token is stored only when nothing there is usable. */
+static int
+store_unless_usable(struct session *s, const struct pb_tokens *t, long long now)
+{
+    struct pb_tokens old = { 0 };
+    char err[512];
+    int keep = pb_cache_read(s->dirfd, s->auth.name, &old, err, sizeof(err)) == PB_CACHE_OK
+               && usable(s, &old, t->user, now);
+
+    pb_tokens_clear(&old);
+    if (keep) {
+        say("kept the tokens already cached for %s; the token was not stored", t->user);
+        return PB_EXIT_OK;
+    }
+    return store(s, t);
+}
+
 /* Put a token the user already holds (e.g. the one they logged in with)
  * into the cache.  It cannot be renewed; it serves until its exp. */
 int
@@ -645,7 +713,7 @@ pb_cmd_store(int argc, char **argv)
         goto done;
     }
     if ((rc = locked(&s, &lockfd)) == PB_EXIT_OK)
-        rc = store(&s, &t);
+        rc = s.reuse ? store_unless_usable(&s, &t, now) : store(&s, &t);
 done:
     if (lockfd >= 0)
         close(lockfd);

@@ -63,6 +63,10 @@ int pb_pam_login_must_change(struct pb_pam_args *args);
 /* Non-zero the first time it is called for this PAM handle (and when that
  * cannot be recorded): what is logged once per handle, not once per phase. */
 int pb_pam_first_notice(struct pb_pam_args *args);
+/* The name of this handle's session reference (refs.c): PAM_SUCCESS, or
+ * PAM_BUF_ERR; and the name, or NULL. */
+int pb_pam_remember_session_ref(struct pb_pam_args *args, const char *name);
+const char *pb_pam_session_ref(struct pb_pam_args *args);
 
 /* Session tokens (session.c): after a successful login with secret (a
  * password, or the token itself when is_token), bearer-token obtains or keeps
@@ -76,6 +80,25 @@ int pb_pam_open_session(struct pb_pam_args *args);
  * authenticated.  PB_OK, or why not (logged). */
 enum pb_status pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticating);
 int pb_pam_close_session(struct pb_pam_args *args);
+
+/* refs.c: the user's session references (lib/sessionref.c), which decide
+ * whether a close is the user's last.  pb_pam_refs_login takes the login's
+ * reference (auth, before the helper runs) and names it in the PAM
+ * environment: 0, or -1 (logged) when none was taken. */
+struct passwd;
+int pb_pam_refs_login(struct pb_pam_args *args, const struct passwd *pw);
+/* Non-zero when this handle's login left a reference for open_session. */
+int pb_pam_refs_login_pending(struct pb_pam_args *args);
+/* The login did not go on: its reference goes. */
+void pb_pam_refs_login_failed(struct pb_pam_args *args, const struct passwd *pw);
+/* open_session: take the session's reference when count, and drop the
+ * login's in any case. */
+void pb_pam_refs_open(struct pb_pam_args *args, const struct passwd *pw, int count);
+/* close_session: drop the session's reference and prune.  *last is non-zero
+ * when no other session or login of the user lives (or nothing is known
+ * about them).  Returns the locked directory's descriptor, which the caller
+ * closes after revoking, or -1. */
+int pb_pam_refs_close(struct pb_pam_args *args, const struct passwd *pw, int *last);
 
 /* conv.c: a first answer ending in a backslash is the start of a token in
  * parts; ask for the rest and point *token at the whole (PAM_AUTHTOK).  An

@@ -1,6 +1,7 @@
 /* Session tokens: after a successful login the module runs bearer-token as
- * the user to obtain (password) or keep (token) the session's tokens, and
- * exports where they are; when the session closes it has them revoked. */
+ * the user to obtain (password) or keep (token) the session's tokens, or to
+ * reuse what the user's store already holds, and exports where they are;
+ * when the user's last session closes it has them revoked (refs.c). */
 #include "config.h"
 
 #include <dirent.h>
@@ -68,10 +69,10 @@ done:
     return over;
 }
 
-/* session_cache_dir must be root's (the module creates it 0755); each
- * user's directory in it is the user's own, 0700. */
+/* session_cache_dir must be root's (the module creates it 0755): 0, or -1
+ * (logged unless it is simply absent). */
 static int
-user_cache_dir(struct pb_pam_args *args, const struct passwd *pw, int create, char *out, size_t cap)
+cache_root(struct pb_pam_args *args, int create)
 {
     const char *root = args->cfg.session_cache_dir;
     struct stat st;
@@ -93,7 +94,17 @@ user_cache_dir(struct pb_pam_args *args, const struct passwd *pw, int create, ch
                "(0755 or 0711)", root, (unsigned) (st.st_mode & 07777));
         return -1;
     }
-    if ((size_t) snprintf(out, cap, "%s/%lu", root, (unsigned long) pw->pw_uid) >= cap)
+    return 0;
+}
+
+/* Each user's directory in session_cache_dir is the user's own, 0700. */
+static int
+user_cache_dir(struct pb_pam_args *args, const struct passwd *pw, int create, char *out, size_t cap)
+{
+    struct stat st;
+
+    if (cache_root(args, create) != 0
+        || (size_t) snprintf(out, cap, "%s/%lu", args->cfg.session_cache_dir, (unsigned long) pw->pw_uid) >= cap)
         return -1;
     if (create && mkdir(out, 0700) == 0 && lchown(out, pw->pw_uid, pw->pw_gid) != 0) {
         pb_log(&args->log, LOG_ERR, "session tokens: cannot give %s to %s: %s", out, pw->pw_name, strerror(errno));
@@ -200,6 +211,10 @@ run_helper(struct pb_pam_args *args, const struct passwd *pw, const char *comman
     }
     if (strcmp(command, "login") == 0)
         argv[n++] = "--password-stdin";
+    /* What the store already holds serves this login too (the user's
+     * other sessions use it): no new grant, nothing replaced. */
+    if (strcmp(command, "login") == 0 || strcmp(command, "store") == 0)
+        argv[n++] = "--reuse";
     argv[n] = NULL;
 
     memset(&sp, 0, sizeof(sp));
@@ -230,7 +245,7 @@ run_helper(struct pb_pam_args *args, const struct passwd *pw, const char *comman
 int
 pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *secret, size_t len, int is_token)
 {
-    const struct passwd *pw;
+    const struct passwd *pw = NULL;
     char dir[4096];
     int status = -1;
 
@@ -244,6 +259,9 @@ pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *sec
     }
     if (user_cache_dir(args, pw, 1, dir, sizeof(dir)) != 0)
         goto done;
+    /* Counted from now: a concurrent last logout must not revoke what this
+     * login is about to reuse. */
+    (void) pb_pam_refs_login(args, pw);
     /* The secret goes over a socket; its end is the end of the input. */
     status = run_helper(args, pw, is_token ? "store" : "login", dir, secret, len);
     if (status == 0) {
@@ -256,6 +274,8 @@ pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *sec
 done:
     if (status == 0 || !args->cfg.require_tokens)
         return PAM_SUCCESS;
+    if (pw != NULL)
+        pb_pam_refs_login_failed(args, pw);
     /* require_tokens: an unreachable authority lets the stack fall through;
      * a refusal is a refusal; anything else is the administrator's to fix. */
     return pb_pam_code(PB_PHASE_AUTH, pb_pam_helper_status(status < 0 ? -1 : status), PB_R_NONE);
@@ -267,14 +287,25 @@ pb_pam_open_session(struct pb_pam_args *args)
     const char *user = NULL;
     const struct passwd *pw;
     char dir[4096], name[PB_SECTION_NAME_MAX + 1], file[4200];
+    int counts = args->cfg.obtain_tokens || args->cfg.revoke_on_logout;
     struct stat st;
 
-    if (!args->cfg.obtain_tokens)
+    /* Nobody is looked up for nothing: NSS costs a long-running host. */
+    if (!counts && !pb_pam_refs_login_pending(args))
         return PAM_IGNORE;
+    if (pam_get_user(args->pamh, &user, NULL) != PAM_SUCCESS || (pw = pam_modutil_getpwnam(args->pamh, user)) == NULL)
+        return counts ? PAM_SUCCESS : PAM_IGNORE;
+    /* A session that may use the store counts until it closes; the login's
+     * reference goes either way. */
+    if (counts && cache_root(args, 0) == 0)
+        pb_pam_refs_open(args, pw, 1);
+    else if (pb_pam_refs_login_pending(args))
+        pb_pam_refs_open(args, pw, 0);
+    if (!args->cfg.obtain_tokens)
+        return counts ? PAM_SUCCESS : PAM_IGNORE;
     /* Where authentication ran in another process, export again, but only
      * when this user's session cache really holds tokens. */
-    if (pam_getenv(args->pamh, CACHE_ENV) != NULL || pam_get_user(args->pamh, &user, NULL) != PAM_SUCCESS
-        || (pw = pam_modutil_getpwnam(args->pamh, user)) == NULL || user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0
+    if (pam_getenv(args->pamh, CACHE_ENV) != NULL || user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0
         || authority_name(args, name, sizeof(name)) != 0
         || (size_t) snprintf(file, sizeof(file), "%s/%s.json", dir, name) >= sizeof(file)
         || lstat(file, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != pw->pw_uid)
@@ -289,16 +320,24 @@ pb_pam_close_session(struct pb_pam_args *args)
     const char *user = NULL;
     const struct passwd *pw;
     char dir[4096];
-    int status;
+    int status, fd = -1, last = 1;
 
-    if (!args->cfg.revoke_on_logout)
+    if (!args->cfg.obtain_tokens && !args->cfg.revoke_on_logout)
         return PAM_IGNORE;
     if (pam_get_user(args->pamh, &user, NULL) != PAM_SUCCESS || (pw = pam_modutil_getpwnam(args->pamh, user)) == NULL
-        || user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0)
+        || cache_root(args, 0) != 0)
         return PAM_SUCCESS;     /* nothing was ever cached for this user */
+    fd = pb_pam_refs_close(args, pw, &last);
+    /* Only the last of the user's sessions revokes, holding the lock so that
+     * no login starts to reuse what is being revoked. */
+    if (!args->cfg.revoke_on_logout || !last || user_cache_dir(args, pw, 0, dir, sizeof(dir)) != 0)
+        goto done;
     status = run_helper(args, pw, "logout", dir, NULL, 0);
     if (status == 0)
         pb_log(&args->log, LOG_INFO, "session tokens: revoked and removed for %s", pw->pw_name);
+done:
+    if (fd >= 0)
+        close(fd);
     /* Logging out cannot be refused; the failure is in the log. */
     return PAM_SUCCESS;
 }

@@ -1,5 +1,6 @@
-/* What the auth phase leaves for the account and password phases: one
- * pam_set_data key, one cleanup that wipes it. */
+/* What the auth phase leaves for the account and password phases, and
+ * open_session for close_session: one pam_set_data key, one cleanup that
+ * wipes it. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -14,6 +15,7 @@ struct login {
     char *token;          /* the accepted token (token logins), wiped */
     int must_change;      /* the password login's bind said: change it first */
     int noticed;          /* the once-per-handle notice has been logged */
+    char *session_ref;    /* open_session's reference, for close_session */
 };
 
 static void
@@ -23,6 +25,7 @@ wipe_login(pam_handle_t *pamh, void *data, int error_status)
 
     (void) pamh, (void) error_status;
     pb_secret_free_str(login->token);
+    free(login->session_ref);
     free(login);
 }
 
@@ -95,4 +98,25 @@ pb_pam_first_notice(struct pb_pam_args *args)
         return 0;
     login->noticed = 1;
     return 1;
+}
+
+int
+pb_pam_remember_session_ref(struct pb_pam_args *args, const char *name)
+{
+    struct login *login = login_get(args, 1);
+    char *copy;
+
+    if (login == NULL || (copy = strdup(name)) == NULL)
+        return PAM_BUF_ERR;
+    free(login->session_ref);
+    login->session_ref = copy;
+    return PAM_SUCCESS;
+}
+
+const char *
+pb_pam_session_ref(struct pb_pam_args *args)
+{
+    struct login *login = login_get(args, 0);
+
+    return login != NULL ? login->session_ref : NULL;
 }

@@ -33,6 +33,15 @@
 #   and after 10, mallory's sudo -u alice under targetpw and mallory's su alice:
 #       alice's valid session token is refused (not-owner: only alice asking
 #       for herself).
+#   sessions that share one store (sshd with pam_loginuid, revoke_on_logout):
+#   20. two sessions: one password grant, one token, two references of
+#       root's named by audit session; 21. the first logout revokes nothing
+#       and the second session's token still works at the authority; 22. the
+#       last logout revokes; 23. a session whose sshd process is killed -9
+#       leaves its reference behind, and 24. the other session's logout,
+#       now the last, prunes it and revokes; 25. 20 more password logins
+#       while a session holds the store cost no password grant; 26. a token
+#       login with a usable store leaves it unchanged; 27. the last revokes.
 #
 # Run from the build directory:
 #   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
@@ -295,7 +304,7 @@ logged() {
 }
 remote_get="echo LOGGED-IN; echo cache=\$BEARER_TOKEN_CACHE; BEARER_TOKEN_PLUGIN=$plugin $helper get"
 
-echo "1..19"
+echo "1..27"
 
 # --- 1. a password login over ssh --------------------------------------------------------
 # The session stays open (until $tmp/release appears) while the token is
@@ -522,5 +531,144 @@ rc=$?
 	&& result ok "a $long_len-byte token pasted on sudo -S in $nparts parts of 400 bytes: allowed" \
 	|| result "not ok" "long token through sudo" "rc=$rc parts=$nparts $(cat "$tmp/sudo-long.err"; syslog_since "$m")"
 
-[ $n = 19 ] || echo "# planned 19, ran $n"
+# --- 20-27. sessions share one store -------------------------------------------------------
+# sshd with pam_loginuid first: each session has an audit session of its own.
+loginuid=
+[ -f "$secdir/pam_loginuid.so" ] && loginuid="session required $secdir/pam_loginuid.so"
+cat >/etc/pam.d/sshd <<PAM
+auth sufficient $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token
+auth requisite $secdir/pam_deny.so
+account required $secdir/pam_permit.so
+$loginuid
+session optional $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token revoke_on_logout
+session required $secdir/pam_permit.so
+PAM
+rm -f "$cache/corp.json"
+refdir=/run/bearer-token/sessions/10001
+grants() { c=$(grep -c -F "oauth2 password POST /token 200" "$log" 2>/dev/null); echo "${c:-0}"; }
+nrefs() { c=$(ls "$refdir" 2>/dev/null | grep -c '^[ap]'); echo "${c:-0}"; }
+# hold NAME: a password login that prints its token (line 3 of $tmp/NAME.out)
+# and stays until $tmp/release-NAME exists; held=its ssh's pid, tok=the token,
+# ref=the session's reference (from the log).
+hold() {
+	_m=$(mark)
+	rm -f "$tmp/release-$1"
+	ssh_pw "$tmp/pw" "$1" "$remote_get; echo login_ref=\${PAM_BEARER_LOGIN:-none}; i=0; while [ ! -e $tmp/release-$1 ] && [ \$i -lt 900 ]; do sleep 0.1; i=\$((i + 1)); done" &
+	held=$!
+	_i=0
+	while [ -z "$(sed -n 3p "$tmp/$1.out" 2>/dev/null)" ] && kill -0 $held 2>/dev/null && [ $_i -lt 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	tok=$(sed -n 3p "$tmp/$1.out")
+	logged "$_m" "session tokens: session .* of alice registered"
+	ref=$(syslog_since "$_m" | sed -n 's/.*session tokens: session \([^ ]*\) of alice registered.*/\1/p' | head -1)
+}
+# release NAME PID: end a held session and wait for its ssh.
+release() { : >"$tmp/release-$1"; wait "$2"; }
+# settle MARK PATTERN: wait until close_session logged PATTERN.
+settle() { logged "$1" "$2" || echo "# waited in vain for: $2"; }
+
+g0=$(grants) r0=$(revokes)
+hold s1
+p1=$held t1=$tok ref1=$ref
+hold s2
+p2=$held t2=$tok ref2=$ref
+kind=p
+[ -n "$loginuid" ] && kind=a
+perms=$(stat -c '%U %a' /run/bearer-token/sessions "$refdir" 2>&1 | tr '\n' ' ')
+peek=$(setpriv --reuid=10001 --regid=10001 --clear-groups ls "$refdir" 2>&1 >/dev/null)
+if [ -n "$t1" ] && [ "$t1" = "$t2" ] && [ "$(grants)" = $((g0 + 1)) ] && [ "$(nrefs)" = 2 ] \
+	&& [ "${ref1#"$kind"}" != "$ref1" ] && [ "${ref2#"$kind"}" != "$ref2" ] && [ "$ref1" != "$ref2" ] \
+	&& [ "$perms" = "root 700 root 700 " ] && [ -n "$peek" ] && grep -qx "login_ref=none" "$tmp/s1.out" \
+	&& grep -qx "login_ref=none" "$tmp/s2.out"; then
+	result ok "two ssh sessions of alice: one password grant, one token, two references of root's ($ref1, $ref2) alice cannot read; the login's reference is not in the session's environment"
+else
+	result "not ok" "two sessions share the store" "grants $g0 -> $(grants); refs $(ls "$refdir"); $ref1 $ref2; $perms; peek=$peek"
+fi
+
+m=$(mark)
+release s1 "$p1"
+settle "$m" "1 other session or login of alice still open: the tokens stay"
+if [ "$(revokes)" = "$r0" ] && [ "$(whoami "$t2")" = 200 ] && [ "$(nrefs)" = 1 ] && [ ! -e "$refdir/$ref1" ]; then
+	result ok "the first logout revokes nothing: the second session's token still works at the authority (whoami 200)"
+else
+	result "not ok" "first logout" "revokes $r0 -> $(revokes); refs $(ls "$refdir"); $(syslog_since "$m" | grep 'session')"
+fi
+
+m=$(mark)
+release s2 "$p2"
+settle "$m" "session tokens: revoked and removed for alice"
+if [ "$(revokes)" = $((r0 + 1)) ] && [ "$(whoami "$t2")" = 401 ] && [ "$(nrefs)" = 0 ] && [ ! -e "$cache/corp.json" ]; then
+	result ok "the last logout revokes (one /revoke, whoami 401) and removes the store"
+else
+	result "not ok" "last logout" "revokes $r0 -> $(revokes); refs $(ls "$refdir"); $(syslog_since "$m" | grep 'session')"
+fi
+
+# A session whose sshd process is killed: it never closes, and stops counting.
+r0=$(revokes)
+hold s3
+p3=$held t3=$tok ref3=$ref
+hold s4
+p4=$held t4=$tok
+pid3=${ref3#?}
+case $ref3 in a*) pid3=${pid3#*.} ;; esac
+pid3=${pid3%%.*}
+comm=$(cat "/proc/$pid3/comm" 2>/dev/null)
+kill -9 "$pid3" 2>/dev/null
+wait "$p3"
+: >"$tmp/release-s3"	# what the killed session left running ends too
+i=0
+while [ -d "/proc/$pid3" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if [ "$t3" = "$t4" ] && [ -n "$pid3" ] && [ "${comm#sshd}" != "$comm" ] && [ ! -d "/proc/$pid3" ] && [ -e "$refdir/$ref3" ] \
+	&& [ "$(nrefs)" = 2 ] && [ "$(revokes)" = "$r0" ] && [ "$(whoami "$t4")" = 200 ]; then
+	result ok "kill -9 of the first session's sshd ($comm, pid $pid3): no close_session, its reference stays behind"
+else
+	result "not ok" "kill -9 of a session's sshd" "pid3=$pid3 comm=$comm refs $(ls "$refdir"); revokes $r0 -> $(revokes)"
+fi
+m=$(mark)
+release s4 "$p4"
+settle "$m" "session tokens: revoked and removed for alice"
+if [ "$(revokes)" = $((r0 + 1)) ] && [ "$(whoami "$t4")" = 401 ] && [ "$(nrefs)" = 0 ]; then
+	result ok "the other session's logout is the last: the killed session no longer counts (pruned), the tokens are revoked"
+else
+	result "not ok" "logout after a killed session" "revokes $r0 -> $(revokes); refs $(ls "$refdir"); $(syslog_since "$m" | grep 'session')"
+fi
+
+# Logins that spare the authority: 20 more while one session holds the store.
+hold s5
+p5=$held t5=$tok
+g0=$(grants) r0=$(revokes) bad=0 i=0
+while [ $i -lt 20 ]; do
+	ssh_pw "$tmp/pw" "n$i" "echo LOGGED-IN" && grep -q LOGGED-IN "$tmp/n$i.out" || bad=$((bad + 1))
+	i=$((i + 1))
+done
+g1=$(grants)
+echo "# 21 ssh password logins of alice within the token's life: $((g1 - g0 + 1)) password grant(s) at the authority (one per login before sessions shared the store)"
+if [ $bad = 0 ] && [ "$g1" = "$g0" ] && [ "$(revokes)" = "$r0" ] && [ "$(whoami "$t5")" = 200 ]; then
+	result ok "20 more ssh logins while a session holds the store: 0 more password grants (1 for 21 logins), no revocation"
+else
+	result "not ok" "repeated logins" "bad=$bad grants $g0 -> $g1 revokes $r0 -> $(revokes)"
+fi
+
+# A token login with a usable store leaves it unchanged.
+grant alice "$tmp/pw" "$tmp/fresh.tok" || bail "no fresh token for alice"
+before=$(sha256sum "$cache/corp.json" | cut -c1-64)
+m=$(mark)
+ssh_ask "$tmp/bin/cat-askpass" "$tmp/fresh.tok" tokl "$remote_get"
+rc=$?
+if [ $rc = 0 ] && [ "$(sed -n 3p "$tmp/tokl.out")" = "$t5" ] && [ "$(sha256sum "$cache/corp.json" | cut -c1-64)" = "$before" ] \
+	&& [ "$(revokes)" = "$r0" ] && logged "$m" "session tokens: kept for alice"; then
+	result ok "a token login with a usable store: the store unchanged, the session uses the shared token"
+else
+	result "not ok" "token login, usable store" "rc=$rc $(cat "$tmp/tokl.out" "$tmp/tokl.err"); revokes $r0 -> $(revokes)"
+fi
+m=$(mark)
+release s5 "$p5"
+settle "$m" "session tokens: revoked and removed for alice"
+[ "$(revokes)" = $((r0 + 1)) ] && [ "$(whoami "$t5")" = 401 ] && [ -z "$(ls -A "$refdir")" ] \
+	&& result ok "the holding session's logout, the last, revokes; no reference is left (sessions' nor logins')" \
+	|| result "not ok" "final logout" "revokes $r0 -> $(revokes); refs $(ls "$refdir")"
+
+[ $n = 27 ] || echo "# planned 27, ran $n"
 finish

@@ -20,6 +20,10 @@
 #      another owner: exit 5, nothing touched.
 #   9. No password or token in /proc/PID/cmdline, /proc/PID/environ or on
 #      standard error; set-user-ID refused; configuration errors exit 6.
+#  10. login --reuse: one grant, then 20 logins with no request at all; a
+#      refresh (no grant) when due; a grant over another user's tokens, an
+#      expired token without refresh, a refused refresh token; store --reuse
+#      keeps usable tokens and replaces dead ones.
 #
 # Environment: abs_top_builddir, abs_top_srcdir, BEARER_TOKEN (the helper),
 # BEARER_TOKEN_PLUGIN, PYTHON3, PB_KEEP_TMP=1 to keep the scratch directory.
@@ -99,7 +103,7 @@ cache_field() {	# cache_field FILE KEY
 	"$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$1" "$2"
 }
 
-echo "1..96"
+echo "1..105"
 
 # --- 1. every dialect: login, get, header, status, refresh, logout ------------------------
 for d in oauth2 mlserver rms arsystem dcos; do
@@ -603,5 +607,93 @@ rc=$?
 [ $rc = 64 ] && grep -q "no terminal" "$tmp/err" && result ok "login without a terminal or --password-stdin: exit 64, says why" \
 	|| result "not ok" "login without a terminal" "rc=$rc; $(cat "$tmp/err")"
 
-[ $n = 96 ] || echo "# planned 96 tests, ran $n"
+# --- 10. --reuse: what pam_bearer passes, so that logins spare the authority ----------------
+export BEARER_TOKEN_CACHE=$tmp/cache-reuse
+grants() { count "oauth2 password POST /token 200"; }
+refreshes() { count "oauth2 refresh POST /token 200"; }
+sum() { sha256sum "$BEARER_TOKEN_CACHE/oauth2.json" 2>/dev/null | cut -c1-64; }
+g0=$(grants)
+bt login --reuse --config "$conf" --user alice --password-stdin <"$alice_pw"
+rc=$?
+[ $rc = 0 ] && [ "$(grants)" = $((g0 + 1)) ] && result ok "login --reuse with an empty cache: one password grant" 	|| result "not ok" "login --reuse, empty cache" "rc=$rc grants $g0 -> $(grants); $(cat "$tmp/err")"
+before=$(sum) g0=$(grants) r0=$(refreshes) lines=$(wc -l <"$log") bad=0 i=0
+while [ $i -lt 20 ]; do
+	bt login --reuse --config "$conf" --user alice --password-stdin <"$alice_pw" || bad=$((bad + 1))
+	i=$((i + 1))
+done
+g1=$(grants)
+echo "# 21 logins of alice with --reuse within the token's life: $((g1 - g0 + 1)) password grant(s) at the authority"
+[ $bad = 0 ] && [ "$g1" = "$g0" ] && [ "$(wc -l <"$log")" = "$lines" ] && [ "$(sum)" = "$before" ] \
+	&& grep -q "kept the tokens already cached for alice" "$tmp/err" \
+	&& result ok "20 more logins --reuse while the token is valid: no request at all, the cache unchanged" \
+	|| result "not ok" "20 logins --reuse" "bad=$bad grants $g0 -> $g1 requests $lines -> $(wc -l <"$log"); $(cat "$tmp/err")"
+old_tok=$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)
+cache_times "$BEARER_TOKEN_CACHE/oauth2.json" -3590 10	# due: inside the renewal window
+g0=$(grants) r0=$(refreshes)
+bt login --reuse --config "$conf" --user alice --password-stdin <"$alice_pw"
+rc=$?
+new_tok=$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)
+[ $rc = 0 ] && [ "$(grants)" = "$g0" ] && [ "$(refreshes)" = $((r0 + 1)) ] && [ "$new_tok" != "$old_tok" ] \
+	&& [ "$(whoami "Authorization: Bearer $new_tok")" = 200 ] \
+	&& result ok "login --reuse when renewal is due: one refresh, no password grant, a new valid token" \
+	|| result "not ok" "login --reuse, due" "rc=$rc grants $g0 -> $(grants) refreshes $r0 -> $(refreshes); $(cat "$tmp/err")"
+# Not usable: another user's, expired without a refresh token, a refresh token refused.
+"$python" - "$BEARER_TOKEN_CACHE/oauth2.json" <<'PY'
+import json, os, sys
+c = json.load(open(sys.argv[1])); c["user"] = "bob"
+open(sys.argv[1] + ".e", "w").write(json.dumps(c)); os.chmod(sys.argv[1] + ".e", 0o600); os.rename(sys.argv[1] + ".e", sys.argv[1])
+PY
+g0=$(grants)
+bt login --reuse --config "$conf" --user alice --password-stdin <"$alice_pw"
+rc=$?
+[ $rc = 0 ] && [ "$(grants)" = $((g0 + 1)) ] && [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" user)" = alice ] \
+	&& result ok "login --reuse over bob's tokens: a password grant for alice replaces them" \
+	|| result "not ok" "login --reuse, another user" "rc=$rc grants $g0 -> $(grants); $(cat "$tmp/err")"
+"$python" - "$BEARER_TOKEN_CACHE/oauth2.json" <<'PY'
+import json, os, sys, time
+c = json.load(open(sys.argv[1])); c.pop("refresh_token"); c["expires"] = int(time.time()) - 5
+open(sys.argv[1] + ".e", "w").write(json.dumps(c)); os.chmod(sys.argv[1] + ".e", 0o600); os.rename(sys.argv[1] + ".e", sys.argv[1])
+PY
+g0=$(grants)
+bt login --reuse --config "$conf" --user alice --password-stdin <"$alice_pw"
+rc=$?
+[ $rc = 0 ] && [ "$(grants)" = $((g0 + 1)) ] \
+	&& result ok "login --reuse over an expired token without a refresh token: a password grant" \
+	|| result "not ok" "login --reuse, expired" "rc=$rc grants $g0 -> $(grants); $(cat "$tmp/err")"
+cache_times "$BEARER_TOKEN_CACHE/oauth2.json" -3590 10
+curl -s -o /dev/null --cacert "$tmp/pki/ca.pem" -u testclient:testsecret -d token_type_hint=refresh_token \
+	--data-urlencode "token=$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" refresh_token)" "$url/revoke"
+g0=$(grants) r0=$(count "oauth2 refresh POST /token 400")
+bt login --reuse --config "$conf" --user alice --password-stdin <"$alice_pw"
+rc=$?
+[ $rc = 0 ] && [ "$(grants)" = $((g0 + 1)) ] && [ "$(count "oauth2 refresh POST /token 400")" = $((r0 + 1)) ] \
+	&& [ "$(whoami "Authorization: Bearer $(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)")" = 200 ] \
+	&& result ok "login --reuse, due, its refresh token revoked behind our back: the refresh is refused, then a password grant" \
+	|| result "not ok" "login --reuse, refresh refused" "rc=$rc grants $g0 -> $(grants); $(cat "$tmp/err")"
+g0=$(grants)
+bt login --config "$conf" --user alice --password-stdin <"$alice_pw"
+[ "$(grants)" = $((g0 + 1)) ] && result ok "login without --reuse still logs in anew (a password grant)" \
+	|| result "not ok" "login without --reuse" "grants $g0 -> $(grants)"
+# store --reuse: a token login's token goes in only when nothing usable is there.
+grant_tok=$(curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode username=alice \
+	--data-urlencode "password@$alice_pw" -d grant_type=password "$url/token" \
+	| "$python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+before=$(sum)
+printf '%s\n' "$grant_tok" | bt store --reuse --config "$conf" --user alice
+rc=$?
+[ $rc = 0 ] && [ "$(sum)" = "$before" ] && grep -q "was not stored" "$tmp/err" \
+	&& result ok "store --reuse with usable tokens cached: exit 0, the cache unchanged" \
+	|| result "not ok" "store --reuse, usable" "rc=$rc; $(cat "$tmp/err")"
+"$python" - "$BEARER_TOKEN_CACHE/oauth2.json" <<'PY'
+import json, os, sys, time
+c = json.load(open(sys.argv[1])); c.pop("refresh_token"); c["expires"] = int(time.time()) - 5
+open(sys.argv[1] + ".e", "w").write(json.dumps(c)); os.chmod(sys.argv[1] + ".e", 0o600); os.rename(sys.argv[1] + ".e", sys.argv[1])
+PY
+printf '%s\n' "$grant_tok" | bt store --reuse --config "$conf" --user alice
+rc=$?
+[ $rc = 0 ] && [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)" = "$grant_tok" ] \
+	&& result ok "store --reuse over an expired, unrenewable token: the presented token is stored" \
+	|| result "not ok" "store --reuse, nothing usable" "rc=$rc; $(cat "$tmp/err")"
+
+[ $n = 105 ] || echo "# planned 105 tests, ran $n"
 finish

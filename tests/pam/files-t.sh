@@ -213,6 +213,9 @@ $RUN/10001/corp.json            alice  0600     no            yes      none    t
 $TMP/counters                   root   0755     mkdir         no       read    metrics_file's directory, created by the module
 $TMP/counters/metrics           root   0644     rename        yes      read    the host-wide counters (metrics_file), mapped shared
 $TMP/counters/.metrics.*.tmp    root   0644     tmp           yes      read    ... written whole under a temporary name
+$RUN/sessions                   root   0700     mkdir         yes      none    the session references, root's only
+$RUN/sessions/10001             root   0700     mkdir         yes      none    ... the user's (flock: their lock)
+$RUN/sessions/10001/*           root   0600     tmp           yes      none    ... one per login or session, gone at its end
 TABLE
 
 "$python" "$srcdir/tests/pam/files-check.py" --start "$n" --policy "$tmp/policy" --pamrun "$pamrun" \

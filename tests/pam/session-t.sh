@@ -10,8 +10,9 @@
 #   1. a password login obtains tokens: PAM_SUCCESS, the environment names
 #      the cache, the cache is alice's (0700/0600), bearer-token get as alice
 #      prints a token the authority accepts, the password is in no log line;
-#   2. close_session with revoke_on_logout revokes at the authority and
-#      removes the cache; without it the cache stays;
+#   2. a second login reuses the first one's token (no grant), and its
+#      close_session with revoke_on_logout, the last, revokes it at the
+#      authority and removes the cache; without it the cache stays;
 #   3. a token login keeps that token in the cache (bearer-token store);
 #   5. sudo by the session token (use_session_token): with and without the
 #      required scope, a linked or foreign token file, no token (prompt);
@@ -26,6 +27,13 @@
 #      cache directory) never fails the login and is logged with the reason;
 #      with require_tokens it does (PAM_AUTHINFO_UNAVAIL); a hung helper is
 #      killed at helper_timeout and nothing of it is left running.
+#   9. the session references: a login's is dropped at close, which revokes;
+#      another live session (a running process) keeps the tokens, and once
+#      its process is gone it is pruned and the next close revokes; a link
+#      and a file of alice's named as live sessions are neither counted nor
+#      touched; a linked reference directory is refused (the close revokes
+#      as before); a lock held past helper_timeout + 5 s keeps the tokens;
+#      a login refused under require_tokens leaves no reference.
 
 . "$(dirname "$0")/../lib.sh"
 . "$fixtures/tokensvc.sh"
@@ -64,7 +72,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..53"
+echo "1..60"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -96,7 +104,7 @@ grep -q "close PAM_SUCCESS" "$tmp/pw.out" && [ -f "$cache/corp.json" ] && ! grep
 	|| result "not ok" "close without revoke_on_logout" "$(cat "$tmp/pw.out")"
 
 # --- 2. revoke_on_logout ----------------------------------------------------------------
-before=$(revokes)
+before=$(revokes) granted=$(grants)
 login revoke "$tmp/pw" obtain_tokens revoke_on_logout
 if grep -q "close PAM_SUCCESS" "$tmp/revoke.out" && [ "$(revokes)" = $((before + 1)) ] && [ ! -e "$cache/corp.json" ] \
 	&& grep -q "session tokens: revoked and removed for alice" "$tmp/revoke.log"; then
@@ -104,8 +112,11 @@ if grep -q "close PAM_SUCCESS" "$tmp/revoke.out" && [ "$(revokes)" = $((before +
 else
 	result "not ok" "revoke_on_logout" "$(cat "$tmp/revoke.out" "$tmp/revoke.log")"
 fi
-[ "$(whoami "Authorization: Bearer $token")" = 200 ] && result ok "the first session's token is still valid (another grant)" \
-	|| result "not ok" "revocation reached another session's grant"
+# The store is the user's, shared by their sessions: the second login reused
+# the first one's token (no grant), and its logout, the last, revoked it.
+[ "$(grants)" = "$granted" ] && [ "$(whoami "Authorization: Bearer $token")" = 401 ] \
+	&& result ok "the second login reused the store's token (no grant); the last logout revoked it" \
+	|| result "not ok" "reuse, then revocation at the last logout" "grants $granted -> $(grants)"
 
 # --- 3. a token login keeps the token -----------------------------------------------------
 curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode "username=alice" \
@@ -121,6 +132,7 @@ else
 fi
 
 # --- 4. failures of the helper --------------------------------------------------------------
+rm -f "$cache/corp.json"	# nothing to reuse: every login below needs the authority
 echo error-500 >"$state/mode"
 login down "$tmp/pw" obtain_tokens
 [ "$(head -1 "$tmp/down.out")" = PAM_SUCCESS ] && grep -q "bearer-token login for alice exited 4" "$tmp/down.log" \
@@ -496,5 +508,86 @@ else
 	result ok "# SKIP valgrind or tests/pam/one-process missing, or a sanitizer build"
 fi
 
-[ $n = 53 ] || echo "# planned 53, ran $n"
+# --- 9. the session references (root's, in $run/sessions/10001) ---------------------------
+refs=$run/sessions/10001
+ls_refs() { ls -A "$refs" 2>/dev/null | tr '\n' ' '; }
+starttime() { awk '{ print $22 }' "/proc/$1/stat"; }
+rm -f "$cache/corp.json"
+before=$(revokes)
+login ref1 "$tmp/pw" obtain_tokens revoke_on_logout
+[ -z "$(ls_refs)" ] && [ "$(revokes)" = $((before + 1)) ] && grep -q "session tokens: session p[0-9.]* of alice registered" "$tmp/ref1.log" \
+	&& [ "$(stat -c '%U %a' "$run/sessions" "$refs" | tr '\n' ' ')" = "root 700 root 700 " ] \
+	&& result ok "a login takes a reference (root's directory, 0700), its close drops it and, the last, revokes" \
+	|| result "not ok" "one login's reference" "refs: $(ls_refs); $(cat "$tmp/ref1.log")"
+# Another session, still open: a running process of root's, its reference as the module would name it.
+sleep 300 &
+holder=$!
+other=p$holder.$(starttime $holder).1
+: >"$refs/$other"
+chmod 600 "$refs/$other"
+before=$(revokes)
+login ref2 "$tmp/pw" obtain_tokens revoke_on_logout
+[ "$(revokes)" = "$before" ] && [ -f "$cache/corp.json" ] && [ "$(ls_refs)" = "$other " ] \
+	&& grep -q "1 other session or login of alice still open: the tokens stay" "$tmp/ref2.log" \
+	&& result ok "with another session open, a close revokes nothing and keeps the store" \
+	|| result "not ok" "close with another session open" "revokes $before -> $(revokes); refs: $(ls_refs); $(cat "$tmp/ref2.log")"
+kill $holder
+wait $holder 2>/dev/null
+before=$(revokes)
+login ref3 "$tmp/pw" obtain_tokens revoke_on_logout
+[ "$(revokes)" = $((before + 1)) ] && [ -z "$(ls_refs)" ] && [ ! -e "$cache/corp.json" ] \
+	&& result ok "that session's process gone without a close: pruned, and the next close is the last (revoked)" \
+	|| result "not ok" "a dead session pruned" "revokes $before -> $(revokes); refs: $(ls_refs); $(cat "$tmp/ref3.log")"
+# Named as a live session (this shell), but a link and a file of alice's: not references of root's.
+live=p$$.$(starttime $$)
+ln -s /etc/passwd "$refs/$live.1"
+: >"$refs/$live.2"
+chown 10001 "$refs/$live.2"
+chmod 600 "$refs/$live.2"
+before=$(revokes)
+login ref4 "$tmp/pw" obtain_tokens revoke_on_logout
+[ "$(revokes)" = $((before + 1)) ] && [ -L "$refs/$live.1" ] && [ -f "$refs/$live.2" ] \
+	&& grep -q "2 entries that are not references of root's were left alone" "$tmp/ref4.log" \
+	&& result ok "a symbolic link and a file of alice's named as live sessions: not counted, left alone, logged; the close revokes" \
+	|| result "not ok" "foreign entries in the references" "revokes $before -> $(revokes); refs: $(ls_refs); $(cat "$tmp/ref4.log")"
+rm -f "$refs/$live.1" "$refs/$live.2"
+# The user's reference directory replaced by a link: refused; nothing known, so every close is the last.
+mv "$refs" "$refs.real"
+ln -s "$refs.real" "$refs"
+before=$(revokes)
+login ref5 "$tmp/pw" obtain_tokens revoke_on_logout
+[ "$(revokes)" = $((before + 1)) ] && [ -z "$(ls -A "$refs.real")" ] \
+	&& grep -q "session references of alice: cannot open 10001: a symbolic link" "$tmp/ref5.log" \
+	&& result ok "the reference directory a symbolic link: refused and logged, nothing written through it; the close revokes as before" \
+	|| result "not ok" "linked reference directory" "revokes $before -> $(revokes); $(cat "$tmp/ref5.log")"
+rm -f "$refs"
+mv "$refs.real" "$refs"
+# The lock held (by another root process): the close cannot count, so it keeps the tokens.
+"$python" -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$refs" "$tmp/locked" &
+locker=$!
+i=0
+while [ ! -e "$tmp/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+before=$(revokes)
+login ref6 "$tmp/pw" obtain_tokens revoke_on_logout helper_timeout=1
+kill $locker 2>/dev/null
+wait $locker 2>/dev/null
+[ "$(revokes)" = "$before" ] && [ -f "$cache/corp.json" ] && grep -q "session references stayed locked for 6000 ms" "$tmp/ref6.log" \
+	&& ! grep -q "revoked and removed" "$tmp/ref6.log" \
+	&& result ok "the references locked past helper_timeout + 5 s: the close waits, then keeps the tokens (logged)" \
+	|| result "not ok" "locked references" "revokes $before -> $(revokes); $(cat "$tmp/ref6.log")"
+rm -f "$refs"/*
+rm -f "$cache/corp.json"
+# A login that fails (require_tokens, authority down) takes its reference with it.
+echo error-500 >"$state/mode"
+login ref7 "$tmp/pw" obtain_tokens require_tokens
+echo ok >"$state/mode"
+[ "$(head -1 "$tmp/ref7.out")" = PAM_AUTHINFO_UNAVAIL ] && [ -z "$(ls_refs)" ] \
+	&& result ok "a login refused under require_tokens leaves no reference behind" \
+	|| result "not ok" "failed login's reference" "refs: $(ls_refs); $(cat "$tmp/ref7.out")"
+
+[ $n = 60 ] || echo "# planned 60, ran $n"
 finish
