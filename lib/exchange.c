@@ -389,6 +389,37 @@ done:
 }
 
 enum pb_status
+pb_exchange_form(const struct pb_http_ops *http, const struct pb_authority *a, const char *what, const char *endpoint,
+                 const char *const *fields, struct pb_http_response *resp, const struct pb_log *log)
+{
+    struct text auth = { 0 };
+    struct body b;
+    enum pb_status r = PB_OK;
+
+    memset(resp, 0, sizeof(*resp));
+    body_init(&b, PB_BODY_FORM);
+    for (; fields[0] != NULL; fields += 2)
+        body_field(&b, fields[0], fields[1], strlen(fields[0]));
+    if (a->client_auth == PB_CLIENT_BASIC)
+        r = client_basic(a, &auth, log);
+    else if (a->client_id != NULL)
+        body_field(&b, "client_id", a->client_id, 9);
+    if (r == PB_OK)
+        r = post(http, a, what, endpoint, "POST", &b, auth.p, resp, log);
+    text_free(&auth);
+    body_free(&b);
+    return r;
+}
+
+enum pb_status
+pb_exchange_tokens(const struct pb_authority *a, const struct pb_http_response *resp, long long now,
+                   struct pb_tokens *out, const struct pb_log *log)
+{
+    memset(out, 0, sizeof(*out));
+    return parse_reply(a, resp, now, out, log);
+}
+
+enum pb_status
 pb_exchange_login(const struct pb_http_ops *http, const struct pb_authority *a, const char *user, const char *password, long long now,
                   struct pb_tokens *out, const struct pb_log *log)
 {
