@@ -311,7 +311,10 @@ pb_device_wait(const struct pb_http_ops *http, const struct pb_authority *a, str
                const struct pb_device_waiter *w, long long deadline, struct pb_tokens *out,
                const struct pb_log *log)
 {
-    long long next = pb_time_add(g->started, g->interval), limit = deadline < g->expires ? deadline : g->expires;
+    /* The clock counts whole seconds: a second more than the interval, so
+     * that a poll read late in one second and the next read early in
+     * another are never closer than the interval. */
+    long long next = pb_time_add(g->started, g->interval + 1), limit = deadline < g->expires ? deadline : g->expires;
     long long now;
     enum pb_device_outcome o;
     int round = 0, polls = 0;
@@ -345,7 +348,7 @@ pb_device_wait(const struct pb_http_ops *http, const struct pb_authority *a, str
         case POLL_PENDING:
             break;
         }
-        next = pb_time_add(now, g->interval);
+        next = pb_time_add(now, g->interval + 1);
     }
 done:
     pb_log(log, o == PB_DEVICE_APPROVED ? LOG_INFO : LOG_NOTICE, "authority \"%s\": device login %s after %d "

@@ -68,7 +68,8 @@ struct pb_device_waiter {
 
 /* Poll g's token endpoint until the code is approved, refused or expired,
  * or deadline (the waiter's clock) passes, never sooner than g->interval
- * after the last poll (or the start).  slow_down adds PB_DEVICE_SLOW_DOWN
+ * after the last poll (or the start): the clock counts whole seconds, so
+ * the next poll waits for interval + 1 seconds on it.  slow_down adds PB_DEVICE_SLOW_DOWN
  * seconds to g->interval.  APPROVED with out filled (pb_tokens_clear). */
 enum pb_device_outcome pb_device_wait(const struct pb_http_ops *http, const struct pb_authority *a,
                                       struct pb_device_grant *g, const struct pb_device_waiter *w,

