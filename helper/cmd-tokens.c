@@ -64,7 +64,7 @@ static int
 session_open(struct session *s, const char *command, int argc, char **argv)
 {
     struct pb_flag_parser flags;
-    const char *arg;
+    const char *arg, *timeout = NULL;
     char err[512];
     enum pb_cache_result r;
     int flag;
@@ -89,22 +89,22 @@ session_open(struct session *s, const char *command, int argc, char **argv)
         case PB_FLAG_PASSWORD_STDIN: s->password_stdin = 1; break;
         case PB_FLAG_JSON: s->json = 1; break;
         case PB_FLAG_DEVICE: s->device = 1; break;
-        case PB_FLAG_DEVICE_TIMEOUT: {
-            char *end;
-            errno = 0;
-            s->device_timeout = strtol(arg, &end, 10);
-            if (errno != 0 || end == arg || *end != '\0' || s->device_timeout < 1 || s->device_timeout > 86400) {
-                say("error: --timeout takes 1 to 86400 seconds");
-                goto bad;
-            }
-            break;
-        }
+        case PB_FLAG_DEVICE_TIMEOUT: timeout = arg; break;
         case PB_FLAG_HELP: usage(stdout, command); return HELP_SHOWN;
         default: goto bad;
         }
     }
     if (optind != argc || (s->device && s->password_stdin))
         goto bad;
+    if (timeout != NULL) {
+        char *end;
+        errno = 0;
+        s->device_timeout = strtol(timeout, &end, 10);
+        if (errno != 0 || end == timeout || *end != '\0' || s->device_timeout < 1 || s->device_timeout > 86400) {
+            say("error: --timeout takes 1 to 86400 seconds");
+            goto bad;
+        }
+    }
     if (pb_conf_load_authority(s->config, s->authority, &s->auth, &s->log) != PB_OK)
         return PB_EXIT_CONFIG;
     if (pb_cache_dir_path(s->dir, sizeof(s->dir), err, sizeof(err)) != 0) {
