@@ -33,6 +33,13 @@
 #   and after 10, mallory's sudo -u alice under targetpw and mallory's su alice:
 #       alice's valid session token is refused (not-owner: only alice asking
 #       for herself).
+#   device login (device_login, the emulator's RFC 8628 endpoints, ssh on a
+#   pseudo-terminal driven by tests/e2e/ssh-device.py):
+#   20. the URL, code and QR code arrive in the keyboard-interactive prompt;
+#       approved by alice, the session holds her token; 21. slow_down obeyed;
+#   22. approved by bob: refused; 23. never approved: refused at
+#       device_timeout; 24. sudo -n: refused at once, no code asked for;
+#   25. no poll ever sooner than the interval.
 #
 # Run from the build directory:
 #   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
@@ -295,7 +302,7 @@ logged() {
 }
 remote_get="echo LOGGED-IN; echo cache=\$BEARER_TOKEN_CACHE; BEARER_TOKEN_PLUGIN=$plugin $helper get"
 
-echo "1..19"
+echo "1..25"
 
 # --- 1. a password login over ssh --------------------------------------------------------
 # The session stays open (until $tmp/release appears) while the token is
@@ -522,5 +529,75 @@ rc=$?
 	&& result ok "a $long_len-byte token pasted on sudo -S in $nparts parts of 400 bytes: allowed" \
 	|| result "not ok" "long token through sudo" "rc=$rc parts=$nparts $(cat "$tmp/sudo-long.err"; syslog_since "$m")"
 
-[ $n = 19 ] || echo "# planned 19, ran $n"
+# --- device login (device_login) over ssh and sudo -n -----------------------------------
+# tests/e2e/ssh-device.py plays the user at a terminal: Enter at the first
+# prompt, the code read from the next prompt's text and approved in the
+# emulator's /device/approve as a browser would, Enter after.
+printf '1\n' >"$state/device-interval"
+sshd_device() {
+	cat >/etc/pam.d/sshd <<PAM
+auth sufficient $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token device_login $*
+auth requisite $secdir/pam_deny.so
+account required $secdir/pam_permit.so
+session optional $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token
+session required $secdir/pam_permit.so
+PAM
+}
+# ssh_device NAME APPROVE ENTERS: a device login as alice printing her session token.
+ssh_device() {
+	HOME=$tmp/roothome timeout 90 "$python" "$srcdir/tests/e2e/ssh-device.py" "$tmp/$1.out" "$2" "$url" \
+		"$tmp/pki/ca.pem" "$3" -- ssh $sshopts "echo LOGGED-IN; echo TOKEN=\$(BEARER_TOKEN_PLUGIN=$plugin $helper get)"
+}
+fast() { c=$(grep -c -F "device_code-too-fast" "$log" 2>/dev/null); echo "${c:-0}"; }
+devices() { c=$(grep -c -F "oauth2 device POST /device" "$log" 2>/dev/null); echo "${c:-0}"; }
+
+sshd_device
+printf '1\n' >"$state/device-slow-down"
+m=$(mark)
+ssh_device dev-alice "alice:$tmp/pw" 20
+rc=$?
+rm -f "$state/device-slow-down"
+token=$(sed -n 's/^TOKEN=\([^[:space:]]*\).*/\1/p' "$tmp/dev-alice.out" | head -1)
+code=$(whoami "$token")
+if [ $rc = 0 ] && grep -q "open $url/device/verify?user_code=" "$tmp/dev-alice.out" \
+	&& grep -q "and enter the code" "$tmp/dev-alice.out" && grep -q "$(printf '\342\226\210')" "$tmp/dev-alice.out" \
+	&& [ "$code" = 200 ] && grep -q '"sub": *"alice"' "$tmp/whoami.json" \
+	&& logged "$m" "accepted: user alice" && logged "$m" "session tokens: kept for alice"; then
+	result ok "ssh device login: URL, code and QR code in the keyboard-interactive prompt; approved by alice; the session's bearer-token get is hers"
+else
+	result "not ok" "ssh device login" "rc=$rc whoami=$code $(cat "$tmp/dev-alice.out"; syslog_since "$m" | tail -20)"
+fi
+slow=$(grep -c -F "device_code-slow_down" "$log" 2>/dev/null)
+[ "$(fast)" = 0 ] && [ "${slow:-0}" -ge 1 ] && logged "$m" "slow_down: polling every 6 s" \
+	&& result ok "polling: slow_down obeyed (interval 1 s -> 6 s), no poll sooner than the interval" \
+	|| result "not ok" "polling interval" "too-fast=$(fast) slow_down=$slow"
+
+m=$(mark)
+ssh_device dev-bob "bob:$LDAP_PW_DIR/bob.pw" 20
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/dev-bob.out" && logged "$m" "rejected: user-mismatch" \
+	&& result ok "a code approved by bob does not log alice in (user-mismatch)" \
+	|| result "not ok" "device login approved by another user" "rc=$rc $(cat "$tmp/dev-bob.out"; syslog_since "$m" | tail -20)"
+
+sshd_device device_timeout=3
+m=$(mark)
+ssh_device dev-none none 50
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/dev-none.out" && logged "$m" "device login timed out" \
+	&& result ok "never approved: refused at device_timeout, no hang (exit $rc)" \
+	|| result "not ok" "device login without approval" "rc=$rc $(cat "$tmp/dev-none.out"; syslog_since "$m" | tail -20)"
+
+sudo_pam device_login
+asked=$(devices)
+start=$(date +%s)
+as_sudo_n sudo-n-device
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc != 0 ] && [ $rc != 124 ] && [ $took -lt 10 ] && [ "$(devices)" = "$asked" ] \
+	&& result ok "sudo -n with device_login: refused at once (${took} s), no device code asked for" \
+	|| result "not ok" "sudo -n with device_login" "rc=$rc took=$took devices $asked -> $(devices) $(cat "$tmp/sudo-n-device.err")"
+[ "$(fast)" = 0 ] && result ok "no device poll ever came sooner than the interval" \
+	|| result "not ok" "device polls too soon: $(fast)"
+
+[ $n = 25 ] || echo "# planned 25, ran $n"
 finish
