@@ -8,7 +8,9 @@ the first "Password: " prompt gets an empty answer (the device login's
 trigger); at the first "approved the login: " prompt the user code is read
 from the prompt's text and, when APPROVE is USER:PASSWORD-FILE (or
 deny:USER:PASSWORD-FILE), sent to the emulator's /device/approve at URL
-(trusting CA) as that user's browser would; every such prompt is answered
+(trusting CA) as that user's browser would; when APPROVE is "cmd:COMMAND"
+COMMAND (split like a shell's words) runs with the code as its last
+argument (tests/fixtures/glewlwyd.py approve ...); every such prompt is answered
 with Enter, at most MAX_ENTERS times (then the driver stops answering and
 ssh is killed after 60 s).  Everything read is written to TRANSCRIPT.
 Exits with ssh's exit status (124 when it had to be killed).
@@ -17,8 +19,10 @@ import os
 import pty
 import re
 import select
+import shlex
 import signal
 import ssl
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -26,6 +30,8 @@ import urllib.request
 
 
 def approve(spec, url, ca, code):
+    if spec.startswith("cmd:"):
+        return subprocess.run(shlex.split(spec[4:]) + [code], stdout=subprocess.DEVNULL).returncode
     action = "approve"
     if spec.startswith("deny:"):
         action, spec = "deny", spec[5:]
