@@ -39,7 +39,11 @@
 #       approved by alice, the session holds her token; 21. slow_down obeyed;
 #   22. approved by bob: refused; 23. never approved: refused at
 #       device_timeout; 24. sudo -n: refused at once, no code asked for;
-#   25. no poll ever sooner than the interval.
+#   25. no poll ever sooner than the interval;
+#   against glewlwyd (tests/fixtures/glewlwyd.py; skipped without it):
+#   26. approved by alice, the session's token is accepted by glewlwyd's
+#       userinfo; 27. approved by bob: refused; 28. glewlwyd, which checks
+#       the interval itself, never answered slow_down.
 #
 # Run from the build directory:
 #   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
@@ -302,7 +306,7 @@ logged() {
 }
 remote_get="echo LOGGED-IN; echo cache=\$BEARER_TOKEN_CACHE; BEARER_TOKEN_PLUGIN=$plugin $helper get"
 
-echo "1..25"
+echo "1..28"
 
 # --- 1. a password login over ssh --------------------------------------------------------
 # The session stays open (until $tmp/release appears) while the token is
@@ -599,5 +603,60 @@ took=$(($(date +%s) - start))
 [ "$(fast)" = 0 ] && result ok "no device poll ever came sooner than the interval" \
 	|| result "not ok" "device polls too soon: $(fast)"
 
-[ $n = 25 ] || echo "# planned 25, ran $n"
+# The same over ssh against a real OpenID Connect server: glewlwyd, the
+# approval through its own API with the user's session.
+if command -v glewlwyd >/dev/null 2>&1 && [ -f /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz ] \
+	&& "$python" "$fixtures/glewlwyd.py" start "$tmp/glew" >"$tmp/glew.start" 2>&1; then
+	at_exit '"$python" "$fixtures/glewlwyd.py" stop "$tmp/glew" >/dev/null 2>&1'
+	. "$tmp/glew/env"
+	chmod 755 "$tmp/glew" "$tmp/glew/pki"
+	chmod 644 "$GLEW_CA" "$tmp/glew/jwks.json"
+	cat >"$tmp/glew.conf" <<CONF
+jwks = $tmp/glew/jwks.json
+issuer = $GLEW_ISSUER
+audience = openid
+user_claim = username
+
+[authority glew]
+preset = oauth2
+url = $GLEW_ISSUER
+ca_file = $GLEW_CA
+client_auth = none
+client_id = ssh-hosts
+scope = openid
+revoke = none
+CONF
+	chmod 644 "$tmp/glew.conf"
+	cat >/etc/pam.d/sshd <<PAM
+auth sufficient $module config=$tmp/glew.conf session_cache_dir=/run/bearer-token obtain_tokens bearer_token=$tmp/bin/bearer-token device_login
+auth requisite $secdir/pam_deny.so
+account required $secdir/pam_permit.so
+session optional $module config=$tmp/glew.conf session_cache_dir=/run/bearer-token obtain_tokens bearer_token=$tmp/bin/bearer-token
+session required $secdir/pam_permit.so
+PAM
+	glew_approve="cmd:$python $fixtures/glewlwyd.py approve $tmp/glew"
+	m=$(mark)
+	ssh_device glew-alice "$glew_approve alice" 20
+	rc=$?
+	token=$(sed -n 's/^TOKEN=\([^[:space:]]*\).*/\1/p' "$tmp/glew-alice.out" | head -1)
+	code=$(printf 'Authorization: Bearer %s\n' "$token" | curl -s -o /dev/null -w '%{http_code}' --cacert "$GLEW_CA" \
+		-H @- "$GLEW_ISSUER/userinfo")
+	[ $rc = 0 ] && grep -q "open $GLEW_ISSUER/device" "$tmp/glew-alice.out" && [ "$code" = 200 ] \
+		&& logged "$m" "accepted: user alice" && logged "$m" "session tokens: kept for alice" \
+		&& result ok "glewlwyd: ssh device login approved by alice; the session's token is accepted by glewlwyd's userinfo" \
+		|| result "not ok" "glewlwyd ssh device login" "rc=$rc userinfo=$code $(cat "$tmp/glew-alice.out"; syslog_since "$m" | tail -20)"
+	m2=$(mark)
+	ssh_device glew-bob "$glew_approve bob" 20
+	rc=$?
+	[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/glew-bob.out" && logged "$m2" "rejected: user-mismatch" \
+		&& result ok "glewlwyd: a code approved by bob does not log alice in (user-mismatch)" \
+		|| result "not ok" "glewlwyd: approved by another user" "rc=$rc $(cat "$tmp/glew-bob.out"; syslog_since "$m2" | tail -20)"
+	! syslog_since "$m" | grep -q "slow_down" \
+		&& result ok "glewlwyd, which checks the interval itself, never answered slow_down" \
+		|| result "not ok" "glewlwyd answered slow_down" "$(syslog_since "$m" | grep slow_down)"
+else
+	for i in 1 2 3; do result ok "# SKIP glewlwyd is not installed or did not start: $(tail -1 "$tmp/glew.start" 2>/dev/null)"; done
+fi
+
+[ $n = 28 ] || echo "# planned 28, ran $n"
 finish
