@@ -49,18 +49,6 @@ pb_device_clear(struct pb_device_grant *g)
     memset(g, 0, sizeof(*g));
 }
 
-/* Visible ASCII only, 1..max bytes: it is shown in prompts and sent in forms. */
-static int
-visible(const char *s, size_t len, size_t max)
-{
-    if (len == 0 || len > max)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f)
-            return 0;
-    return 1;
-}
-
 /* A string member of root within the bounds, copied to out (cap bytes);
  * absent is 1 when it may be missing.  0 when fine. */
 static int
@@ -71,7 +59,7 @@ take_string(const struct pb_authority *a, json_t *root, const char *name, char *
 
     if (v == NULL && optional)
         return 0;
-    if (!json_is_string(v) || !visible(json_string_value(v), json_string_length(v), cap - 1)) {
+    if (!json_is_string(v) || !pb_exchange_visible(json_string_value(v), json_string_length(v), cap - 1)) {
         pb_log(log, LOG_ERR, "authority \"%s\": the device answer's %s is missing, too long, or not visible ASCII",
                a->name, name);
         return -1;
@@ -180,7 +168,8 @@ parse_grant(const struct pb_authority *a, const struct pb_http_response *resp, l
         goto done;
     }
     code = json_object_get(root, "device_code");
-    if (!json_is_string(code) || !visible(json_string_value(code), json_string_length(code), PB_DEVICE_MAX_CODE)) {
+    if (!json_is_string(code)
+        || !pb_exchange_visible(json_string_value(code), json_string_length(code), PB_DEVICE_MAX_CODE)) {
         pb_log(log, LOG_ERR, "authority \"%s\": the device answer's device_code is missing, over %d bytes, or "
                "not visible ASCII", a->name, PB_DEVICE_MAX_CODE);
         goto done;

@@ -210,16 +210,22 @@ pb_exchange_jwt_exp(const char *token)
     return value;
 }
 
-/* A token goes into HTTP headers and shell variables: visible ASCII only. */
-static int
-token_ok(const char *s, size_t len)
+int
+pb_exchange_visible(const char *s, size_t len, size_t max)
 {
-    if (len == 0 || len > PB_JWS_MAX_TOKEN)
+    if (len == 0 || len > max)
         return 0;
     for (size_t i = 0; i < len; i++)
         if ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f)
             return 0;
     return 1;
+}
+
+/* A token goes into HTTP headers and shell variables: visible ASCII only. */
+static int
+token_ok(const char *s, size_t len)
+{
+    return pb_exchange_visible(s, len, PB_JWS_MAX_TOKEN);
 }
 
 static int

@@ -44,6 +44,11 @@ enum pb_status pb_exchange_form(const struct pb_http_ops *http, const struct pb_
 enum pb_status pb_exchange_tokens(const struct pb_authority *a, const struct pb_http_response *resp, long long now,
                                   struct pb_tokens *out, const struct pb_log *log);
 
+/* Non-zero when s (len bytes) is 1 to max bytes of visible ASCII, as a
+ * token or a code from an authority must be before it goes into a header,
+ * a form or a prompt. */
+int pb_exchange_visible(const char *s, size_t len, size_t max);
+
 /* The token's own exp claim (no signature check: the token came over TLS
  * from the authority), or -1. */
 long long pb_exchange_jwt_exp(const char *token);

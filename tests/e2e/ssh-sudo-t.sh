@@ -538,12 +538,14 @@ rc=$?
 # prompt, the code read from the next prompt's text and approved in the
 # emulator's /device/approve as a browser would, Enter after.
 printf '1\n' >"$state/device-interval"
+# sshd_device EXTRA-AUTH-OPTIONS: the sshd service with device_login, trusting $devtrust.
+devtrust=$common
 sshd_device() {
 	cat >/etc/pam.d/sshd <<PAM
-auth sufficient $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token device_login $*
+auth sufficient $module $devtrust obtain_tokens bearer_token=$tmp/bin/bearer-token device_login $*
 auth requisite $secdir/pam_deny.so
 account required $secdir/pam_permit.so
-session optional $module $common obtain_tokens bearer_token=$tmp/bin/bearer-token
+session optional $module $devtrust obtain_tokens bearer_token=$tmp/bin/bearer-token
 session required $secdir/pam_permit.so
 PAM
 }
@@ -609,31 +611,8 @@ if command -v glewlwyd >/dev/null 2>&1 && [ -f /usr/share/doc/glewlwyd/database/
 	&& "$python" "$fixtures/glewlwyd.py" start "$tmp/glew" >"$tmp/glew.start" 2>&1; then
 	at_exit '"$python" "$fixtures/glewlwyd.py" stop "$tmp/glew" >/dev/null 2>&1'
 	. "$tmp/glew/env"
-	chmod 755 "$tmp/glew" "$tmp/glew/pki"
-	chmod 644 "$GLEW_CA" "$tmp/glew/jwks.json"
-	cat >"$tmp/glew.conf" <<CONF
-jwks = $tmp/glew/jwks.json
-issuer = $GLEW_ISSUER
-audience = openid
-user_claim = username
-
-[authority glew]
-preset = oauth2
-url = $GLEW_ISSUER
-ca_file = $GLEW_CA
-client_auth = none
-client_id = ssh-hosts
-scope = openid
-revoke = none
-CONF
-	chmod 644 "$tmp/glew.conf"
-	cat >/etc/pam.d/sshd <<PAM
-auth sufficient $module config=$tmp/glew.conf session_cache_dir=/run/bearer-token obtain_tokens bearer_token=$tmp/bin/bearer-token device_login
-auth requisite $secdir/pam_deny.so
-account required $secdir/pam_permit.so
-session optional $module config=$tmp/glew.conf session_cache_dir=/run/bearer-token obtain_tokens bearer_token=$tmp/bin/bearer-token
-session required $secdir/pam_permit.so
-PAM
+	devtrust="config=$tmp/glew/pam_bearer.conf session_cache_dir=/run/bearer-token"
+	sshd_device
 	glew_approve="cmd:$python $fixtures/glewlwyd.py approve $tmp/glew"
 	m=$(mark)
 	ssh_device glew-alice "$glew_approve alice" 20

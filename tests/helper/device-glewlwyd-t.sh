@@ -27,20 +27,9 @@ at_exit '"$python" "$fixtures/glewlwyd.py" stop "$tmp/glew" >/dev/null 2>&1'
 "$python" "$fixtures/glewlwyd.py" start "$tmp/glew" >"$tmp/start.log" 2>&1 || bail "glewlwyd: $(cat "$tmp/start.log")"
 . "$tmp/glew/env"
 conf=$tmp/pam_bearer.conf
-cat >"$conf" <<CONF
-jwks = $tmp/glew/jwks.json
-issuer = $GLEW_ISSUER
-audience = openid
-user_claim = username
-
-[authority public]
-preset = oauth2
-url = $GLEW_ISSUER
-ca_file = $GLEW_CA
-client_auth = none
-client_id = ssh-hosts
-scope = openid
-revoke = none
+{
+	cat "$tmp/glew/pam_bearer.conf"
+	cat <<CONF
 
 [authority conf]
 preset = oauth2
@@ -52,39 +41,24 @@ device_path = /device_authorization
 scope = openid
 revoke = none
 CONF
+} >"$conf"
 BEARER_TOKEN_CACHE=$tmp/cache
 export BEARER_TOKEN_CACHE
 
-device() {
-	name=$1
-	shift
-	"$helper" login --device --config "$conf" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	device_pid=$!
-}
-code_of() {
-	i=0
-	while [ $i -lt 100 ]; do
-		c=$(sed -n 's/^and enter the code \(.*\)$/\1/p' "$tmp/$1.out" 2>/dev/null)
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-waited() { wait "$device_pid"; rc=$?; }
+. "$srcdir/tests/helper/device-lib.sh"
 approve() { "$python" "$fixtures/glewlwyd.py" approve "$tmp/glew" "$@" >"$tmp/approve.out" 2>&1; }
 verify_as() { "$helper" verify --config "$conf" --user "$1" --token-file "$2" >"$tmp/verify.out" 2>&1; }
 
 # --- 1. discovery, public client, alice -----------------------------------------------
-device one --authority public --user alice
+device one --authority glew --user alice
 code=$(code_of one) || bail "no code: $(cat "$tmp/one.err")"
 check "discovery: the URL is glewlwyd's device page" grep -q -x "To log in, open $GLEW_ISSUER/device" "$tmp/one.out"
 check "alice approves through glewlwyd's API" approve alice "$code"
 waited
 check_log "login --device exits 0" "$tmp/one.err" test "$rc" = 0
-"$helper" get --config "$conf" --authority public >"$tmp/alice.tok" 2>"$tmp/get.err"
+"$helper" get --config "$conf" --authority glew >"$tmp/alice.tok" 2>"$tmp/get.err"
 check "bearer-token get prints the token" test -s "$tmp/alice.tok"
-check "a refresh token was stored" sh -c "'$helper' status --json --config '$conf' --authority public | grep -q '\"refresh_token\":true'"
+check "a refresh token was stored" sh -c "'$helper' status --json --config '$conf' --authority glew | grep -q '\"refresh_token\":true'"
 check_log "the token passes verify as alice (glewlwyd's keys, iss, aud, username)" "$tmp/verify.out" verify_as alice "$tmp/alice.tok"
 verify_as bob "$tmp/alice.tok"
 check_log "and is refused for bob (user-mismatch)" "$tmp/verify.out" grep -q "rejected: user-mismatch" "$tmp/verify.out"
@@ -99,7 +73,7 @@ check_log "login --device (HTTP Basic) exits 0" "$tmp/two.err" test "$rc" = 0
 check_log "the token is bob's" "$tmp/verify.out" verify_as bob "$tmp/bob.tok"
 
 # --- 3. never approved ------------------------------------------------------------------------
-device three --authority public --user alice --timeout 5
+device three --authority glew --user alice --timeout 5
 code_of three >/dev/null || bail "no code"
 waited
 check_log "never approved: exit 1 at --timeout" "$tmp/three.err" test "$rc" = 1

@@ -61,25 +61,7 @@ approve() {
 		--data-urlencode "username=$1" --data-urlencode "password=$2" \
 		--data-urlencode "user_code=$3" --data-urlencode "action=${4:-approve}" "$url/device/approve"
 }
-# device NAME ARGS...: login --device in the background, its output in $tmp/NAME.*
-device() {
-	name=$1
-	shift
-	"$helper" login --device --config "$conf" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	device_pid=$!
-}
-# code_of NAME: the user code once the helper has printed it (10 s at most).
-code_of() {
-	i=0
-	while [ $i -lt 100 ]; do
-		c=$(sed -n 's/^and enter the code \(.*\)$/\1/p' "$tmp/$1.out" 2>/dev/null)
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-waited() { wait "$device_pid"; rc=$?; }
+. "$srcdir/tests/helper/device-lib.sh"
 
 # --- 1. device_path, confidential client ----------------------------------------------
 device one --authority corp --user alice
