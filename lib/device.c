@@ -16,7 +16,6 @@
 #include "url-policy.h"
 
 #define WELL_KNOWN "/.well-known/openid-configuration"
-#define MAX_DISCOVERY (64 * 1024)
 
 static const char *const outcome_names[] = {
     [PB_DEVICE_APPROVED] = "approved", [PB_DEVICE_DENIED] = "denied", [PB_DEVICE_EXPIRED] = "expired",
@@ -86,9 +85,7 @@ static enum pb_status
 endpoints(const struct pb_http_ops *http, const struct pb_authority *a, char *device, size_t cap,
           struct pb_device_grant *g, const struct pb_log *log)
 {
-    struct pb_http_request req = { 0 };
     struct pb_http_response resp = { 0 };
-    char url[PB_DEVICE_MAX_URI + 1];
     json_t *root = NULL;
     enum pb_status r = PB_CONFIG;
 
@@ -100,17 +97,10 @@ endpoints(const struct pb_http_ops *http, const struct pb_authority *a, char *de
         }
         return PB_OK;
     }
-    if (pb_authority_url(a, WELL_KNOWN, url, sizeof(url)) != 0)
-        return PB_CONFIG;
-    if (http == NULL)
-        return PB_UNAVAILABLE;
-    req.url = url;
-    req.ca_file = a->ca_file;
-    req.connect_timeout = a->connect_timeout;
-    req.timeout = a->timeout;
-    req.max_body = MAX_DISCOVERY;
-    req.accept = "application/json";
-    if (http->get(&req, &resp, log) != PB_OK) {
+    if ((r = pb_exchange_fetch(http, a, "discovery", WELL_KNOWN, &resp, log)) != PB_OK)
+        goto done;
+    if (resp.status != 200) {
+        pb_log(log, LOG_ERR, "authority \"%s\": discovery: HTTP %ld", a->name, resp.status);
         r = PB_UNAVAILABLE;
         goto done;
     }
@@ -123,6 +113,7 @@ endpoints(const struct pb_http_ops *http, const struct pb_authority *a, char *de
     if (json_object_get(root, "device_authorization_endpoint") == NULL) {
         pb_log(log, LOG_ERR, "authority \"%s\": the discovery document has no device_authorization_endpoint "
                "(set device_path, or allow the device grant at the authority)", a->name);
+        r = PB_CONFIG;
         goto done;
     }
     if (take_string(a, root, "device_authorization_endpoint", device, cap, 0, log) != 0

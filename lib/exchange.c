@@ -418,6 +418,14 @@ pb_exchange_form(const struct pb_http_ops *http, const struct pb_authority *a, c
 }
 
 enum pb_status
+pb_exchange_fetch(const struct pb_http_ops *http, const struct pb_authority *a, const char *what,
+                  const char *endpoint, struct pb_http_response *resp, const struct pb_log *log)
+{
+    memset(resp, 0, sizeof(*resp));
+    return post(http, a, what, endpoint, NULL, NULL, NULL, resp, log);
+}
+
+enum pb_status
 pb_exchange_tokens(const struct pb_authority *a, const struct pb_http_response *resp, long long now,
                    struct pb_tokens *out, const struct pb_log *log)
 {

@@ -39,6 +39,11 @@ enum pb_status pb_exchange_form(const struct pb_http_ops *http, const struct pb_
                                 const char *endpoint, const char *const *fields, struct pb_http_response *resp,
                                 const struct pb_log *log);
 
+/* A GET of endpoint (no credentials), the answer bounded like a token
+ * reply: PB_OK with resp whatever its HTTP status, or PB_UNAVAILABLE. */
+enum pb_status pb_exchange_fetch(const struct pb_http_ops *http, const struct pb_authority *a, const char *what,
+                                 const char *endpoint, struct pb_http_response *resp, const struct pb_log *log);
+
 /* A token endpoint's successful answer into out (access_field, refresh_field,
  * the expiry fields; the earliest expiry wins).  PB_OK or PB_UNAVAILABLE. */
 enum pb_status pb_exchange_tokens(const struct pb_authority *a, const struct pb_http_response *resp, long long now,
