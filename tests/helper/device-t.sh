@@ -32,16 +32,9 @@ printf 'pubclient\n' >"$tmp/state/public-clients"
 printf '2\n' >"$tmp/state/device-interval"
 printf 'testsecret\n' >"$tmp/client.secret"
 conf=$tmp/pam_bearer.conf
-cat >"$conf" <<CONF
-[authority corp]
-preset = oauth2
-url = $url
-ca_file = $tmp/pki/ca.pem
-client_id = testclient
-client_secret_file = $tmp/client.secret
-device_path = /device
-scope = openid sudo
-http_timeout = 3
+{
+	emulator_oauth2 corp "device_path = /device" "scope = openid sudo"
+	cat <<CONF
 
 [authority public]
 preset = oauth2
@@ -51,6 +44,7 @@ client_auth = none
 client_id = pubclient
 http_timeout = 3
 CONF
+} >"$conf"
 BEARER_TOKEN_CACHE=$tmp/cache
 export BEARER_TOKEN_CACHE
 

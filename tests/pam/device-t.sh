@@ -36,20 +36,10 @@ printf '1\n' >"$tmp/state/device-interval"
 printf 'testsecret\n' >"$tmp/client.secret"
 chmod 644 "$tmp/client.secret"
 conf=$tmp/pam_bearer.conf
-cat >"$conf" <<CONF
-jwks = $tmp/state/jwks.json
-issuer = $url
-audience = oauth2
-
-[authority corp]
-preset = oauth2
-url = $url
-ca_file = $tmp/pki/ca.pem
-client_id = testclient
-client_secret_file = $tmp/client.secret
-device_path = /device
-http_timeout = 3
-CONF
+{
+	printf 'jwks = %s\nissuer = %s\naudience = oauth2\n\n' "$tmp/state/jwks.json" "$url"
+	emulator_oauth2 corp "device_path = /device"
+} >"$conf"
 chmod 644 "$conf"
 
 count() { grep -c -F -e "$1" "$log" 2>/dev/null || true; }
