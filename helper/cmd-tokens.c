@@ -33,6 +33,8 @@ struct session {
     const char *authority;      /* NULL: the first section */
     const char *user;
     int password_stdin, json, reuse;
+    int device;                 /* login --device */
+    long device_timeout;
     struct pb_authority auth;
     char dir[4096];
     int dirfd;
@@ -62,7 +64,7 @@ static int
 session_open(struct session *s, const char *command, int argc, char **argv)
 {
     struct pb_flag_parser flags;
-    const char *arg;
+    const char *arg, *timeout = NULL;
     char err[512];
     enum pb_cache_result r;
     int flag;
@@ -75,6 +77,7 @@ session_open(struct session *s, const char *command, int argc, char **argv)
     s->authority = getenv("BEARER_TOKEN_AUTHORITY") && getenv("BEARER_TOKEN_AUTHORITY")[0] != '\0'
                        ? getenv("BEARER_TOKEN_AUTHORITY") : NULL;
     s->dirfd = -1;
+    s->device_timeout = 300;
     s->log.sink = pb_log_helper_sink;
     /* Only this command's flags are known to getopt: another's is unknown. */
     pb_flags_begin(&flags, command, argc, argv);
@@ -86,12 +89,23 @@ session_open(struct session *s, const char *command, int argc, char **argv)
         case PB_FLAG_PASSWORD_STDIN: s->password_stdin = 1; break;
         case PB_FLAG_JSON: s->json = 1; break;
         case PB_FLAG_REUSE: s->reuse = 1; break;
+        case PB_FLAG_DEVICE: s->device = 1; break;
+        case PB_FLAG_DEVICE_TIMEOUT: timeout = arg; break;
         case PB_FLAG_HELP: usage(stdout, command); return HELP_SHOWN;
         default: goto bad;
         }
     }
-    if (optind != argc)
+    if (optind != argc || (s->device && s->password_stdin))
         goto bad;
+    if (timeout != NULL) {
+        char *end;
+        errno = 0;
+        s->device_timeout = strtol(timeout, &end, 10);
+        if (errno != 0 || end == timeout || *end != '\0' || s->device_timeout < 1 || s->device_timeout > 86400) {
+            say("error: --timeout takes 1 to 86400 seconds");
+            goto bad;
+        }
+    }
     if (pb_conf_load_authority(s->config, s->authority, &s->auth, &s->log) != PB_OK)
         return PB_EXIT_CONFIG;
     if (pb_cache_dir_path(s->dir, sizeof(s->dir), err, sizeof(err)) != 0) {
@@ -478,12 +492,23 @@ pb_cmd_login(int argc, char **argv)
         rc = PB_EXIT_USAGE;
         goto done;
     }
-    if ((password = malloc(MAX_PASSWORD)) == NULL || read_password(&s, user, password, MAX_PASSWORD) != 0) {
+    if (!s.device
+        && ((password = malloc(MAX_PASSWORD)) == NULL || read_password(&s, user, password, MAX_PASSWORD) != 0)) {
         rc = PB_EXIT_USAGE;
         goto done;
     }
     if ((net = pb_net_plugin(&s.log)) == NULL) {
         rc = pb_helper_exit(PB_STEP_LOGIN, PB_CONFIG);
+        goto done;
+    }
+    /* A device login waits minutes for the user: the lock only to store. */
+    if (s.device) {
+        status = net->device_login(&s.auth, user, s.device_timeout, &t, &s.log);
+        if (status == PB_OK && (rc = locked(&s, &lockfd)) != PB_EXIT_OK)
+            goto done;
+        if (status == PB_UNAVAILABLE)
+            say("error: \"%s\" is unreachable or gave no usable answer; nothing was changed", s.auth.name);
+        rc = status == PB_OK ? store(&s, &t) : pb_helper_exit(PB_STEP_LOGIN, status);
         goto done;
     }
     if ((rc = locked(&s, &lockfd)) != PB_EXIT_OK)

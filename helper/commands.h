@@ -17,6 +17,10 @@ struct pb_command {
 /* verify runs in the network plugin, which hands it libcurl's table. */
 int pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http);
 int pb_cmd_login(int argc, char **argv);
+/* cmd-device.c, in the network plugin: login --device's exchange. */
+struct pb_authority;
+enum pb_status pb_cmd_device_login(const struct pb_authority *a, const char *user, long timeout,
+                                   struct pb_tokens *out, const struct pb_log *log);
 int pb_cmd_get(int argc, char **argv);
 int pb_cmd_header(int argc, char **argv);
 int pb_cmd_status(int argc, char **argv);

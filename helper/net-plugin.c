@@ -41,5 +41,5 @@ revoke(const struct pb_authority *a, const struct pb_tokens *in, const struct pb
 }
 
 __attribute__((visibility("default"))) const struct pb_net_plugin pb_net_plugin_v1 = {
-    PB_NET_PLUGIN_VERSION, verify_main, login, refresh, revoke,
+    PB_NET_PLUGIN_VERSION, verify_main, login, refresh, revoke, pb_cmd_device_login,
 };

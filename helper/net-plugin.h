@@ -9,7 +9,7 @@
 #include "log.h"
 #include "tokencache.h"
 
-#define PB_NET_PLUGIN_VERSION 2   /* 2: results are enum pb_status */
+#define PB_NET_PLUGIN_VERSION 3   /* 2: results are enum pb_status; 3: device_login */
 #define PB_NET_PLUGIN_SYMBOL "pb_net_plugin_v1"
 #define PB_NET_PLUGIN_ENV "BEARER_TOKEN_PLUGIN"
 
@@ -22,6 +22,11 @@ struct pb_net_plugin {
                               struct pb_tokens *out, const struct pb_log *log);
     enum pb_status (*revoke)(const struct pb_authority *a, const struct pb_tokens *in,
                              const struct pb_log *log);
+    /* The device authorization grant: show the URL and code on standard
+     * output (and a QR code when it is a terminal), wait for approval at
+     * most timeout seconds, tokens for user in out (cmd-device.c). */
+    enum pb_status (*device_login)(const struct pb_authority *a, const char *user, long timeout,
+                                   struct pb_tokens *out, const struct pb_log *log);
 };
 
 /* Load the plugin on first use (PB_NET_PLUGIN_ENV overrides where it is, for

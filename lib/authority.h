@@ -25,6 +25,7 @@ struct pb_authority {
     int client_auth;            /* enum pb_client_auth */
     char *client_id;
     char *client_secret_file;
+    char *device_path;          /* RFC 8628; NULL: discovery */
     char *expires_at_field;
     char *expires_in_field;
     long connect_timeout;

@@ -210,16 +210,22 @@ pb_exchange_jwt_exp(const char *token)
     return value;
 }
 
-/* A token goes into HTTP headers and shell variables: visible ASCII only. */
-static int
-token_ok(const char *s, size_t len)
+int
+pb_exchange_visible(const char *s, size_t len, size_t max)
 {
-    if (len == 0 || len > PB_JWS_MAX_TOKEN)
+    if (len == 0 || len > max)
         return 0;
     for (size_t i = 0; i < len; i++)
         if ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f)
             return 0;
     return 1;
+}
+
+/* A token goes into HTTP headers and shell variables: visible ASCII only. */
+static int
+token_ok(const char *s, size_t len)
+{
+    return pb_exchange_visible(s, len, PB_JWS_MAX_TOKEN);
 }
 
 static int
@@ -386,6 +392,45 @@ done:
     pb_http_response_clear(&resp);
     text_free(&auth);
     return r;
+}
+
+enum pb_status
+pb_exchange_form(const struct pb_http_ops *http, const struct pb_authority *a, const char *what, const char *endpoint,
+                 const char *const *fields, struct pb_http_response *resp, const struct pb_log *log)
+{
+    struct text auth = { 0 };
+    struct body b;
+    enum pb_status r = PB_OK;
+
+    memset(resp, 0, sizeof(*resp));
+    body_init(&b, PB_BODY_FORM);
+    for (; fields[0] != NULL; fields += 2)
+        body_field(&b, fields[0], fields[1], strlen(fields[0]));
+    if (a->client_auth == PB_CLIENT_BASIC)
+        r = client_basic(a, &auth, log);
+    else if (a->client_id != NULL)
+        body_field(&b, "client_id", a->client_id, 9);
+    if (r == PB_OK)
+        r = post(http, a, what, endpoint, "POST", &b, auth.p, resp, log);
+    text_free(&auth);
+    body_free(&b);
+    return r;
+}
+
+enum pb_status
+pb_exchange_fetch(const struct pb_http_ops *http, const struct pb_authority *a, const char *what,
+                  const char *endpoint, struct pb_http_response *resp, const struct pb_log *log)
+{
+    memset(resp, 0, sizeof(*resp));
+    return post(http, a, what, endpoint, NULL, NULL, NULL, resp, log);
+}
+
+enum pb_status
+pb_exchange_tokens(const struct pb_authority *a, const struct pb_http_response *resp, long long now,
+                   struct pb_tokens *out, const struct pb_log *log)
+{
+    memset(out, 0, sizeof(*out));
+    return parse_reply(a, resp, now, out, log);
 }
 
 enum pb_status

@@ -30,6 +30,8 @@ struct pb_config {
     char *cache_dir;
     char *config;
     int debug;
+    int device_login;
+    long device_timeout;
     int discovery;
     long helper_timeout;
     char *hmac_key_file;

@@ -79,7 +79,12 @@ pb_pam_authenticate(struct pb_pam_args *args)
             return pb_pam_code(PB_PHASE_AUTH, status, PB_R_NONE);
     }
     if ((code = get_typed(args, user, &typed)) != PAM_SUCCESS)
-        return code;
+        /* device_login: a stack that cannot converse falls through at once. */
+        return args->cfg.device_login && code != PAM_INCOMPLETE ? PAM_AUTHINFO_UNAVAIL : code;
+    /* device_login: an empty answer asks for a device code (an empty
+     * password never reaches LDAP anyway). */
+    if (args->cfg.device_login && typed[0] == '\0')
+        return pb_pam_device_login(args, user);
     status = pb_login_decide(&args->ctx, user, typed, strlen(typed), &result);
     return finish(args, user, status, &result);
 }

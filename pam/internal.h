@@ -107,6 +107,12 @@ int pb_pam_continue_token(struct pb_pam_args *args, const char **token);
 /* After a refusal: say so when the token's length is where ssh or sudo cut. */
 void pb_pam_explain_cut(struct pb_pam_args *args, size_t len);
 
+/* device.c: device_login after an empty first answer: a device code shown
+ * in a prompt, polling until approved, the token checked like a typed one
+ * and kept for the session.  PAM_AUTHINFO_UNAVAIL at once when nobody can
+ * answer (no conversation, PAM_SILENT) or the conversation fails. */
+int pb_pam_device_login(struct pb_pam_args *args, const char *user);
+
 struct pb_ldap_note;
 /* conv.c: show what the directory said (an error or information), unless
  * the application asked for PAM_SILENT. */

@@ -4,7 +4,7 @@
 # exports its one table.
 . "$(dirname "$0")/lib.sh"
 
-echo "1..7"
+echo "1..9"
 need_module
 exports=$(nm -D --defined-only "$module" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ')
 want="pam_sm_acct_mgmt pam_sm_authenticate pam_sm_chauthtok pam_sm_close_session pam_sm_open_session pam_sm_setcred "
@@ -22,7 +22,7 @@ fi
 needed=$(readelf -d "$helper" 2>/dev/null | sed -n 's/.*Shared library: \[\(lib[a-z]*\).*/\1/p' | sort | tr '\n' ' ')
 case $needed in
 "") result "not ok" "bearer-token: no dynamic section read" ;;
-*libcurl*|*libssl*|*libcrypto*|*libldap*|*liblber*) result "not ok" "bearer-token needs: $needed" ;;
+*libcurl*|*libssl*|*libcrypto*|*libldap*|*liblber*|*libqrencode*) result "not ok" "bearer-token needs: $needed" ;;
 *)  result ok "bearer-token needs only: $needed(no libcurl, libssl, libcrypto, libldap)" ;;
 esac
 exports=$(nm -D --defined-only "$plugin" 2>/dev/null | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | tr '\n' ' ')
@@ -40,4 +40,18 @@ for p in pam_bearer-ldap.so pam_bearer-http.so; do
 		result "not ok" "$p is not nodelete"
 	fi
 done
+# QR codes (device logins) come with the HTTP plugin, never with a token login.
+if readelf -d "$module" | grep -q 'libqrencode'; then
+	result "not ok" "pam_bearer.so links libqrencode"
+else
+	result ok "pam_bearer.so does not link libqrencode (only pam_bearer-http.so does)"
+fi
+exports=$(nm -D --defined-only "$(dirname "$module")/pam_bearer-http.so" 2>/dev/null | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ')
+# The two tables' names as lib/http.h and lib/qr.h give them (their versions).
+want=$(sed -n 's/^#define PB_\(HTTP\|QR\)_OPS_SYMBOL "\(.*\)"$/\2/p' "$srcdir/lib/http.h" "$srcdir/lib/qr.h" | sort | tr '\n' ' ')
+if [ "$exports" = "$want" ] && [ -n "$want" ]; then
+	result ok "pam_bearer-http.so exports only its HTTP and QR tables"
+else
+	result "not ok" "pam_bearer-http.so exports: $exports"
+fi
 finish

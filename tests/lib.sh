@@ -189,6 +189,16 @@ emulator_start() {
 	log=$state/requests.log
 }
 
+# emulator_oauth2 NAME [LINE...]: an "[authority NAME]" section for the
+# emulator's oauth2 dialect (after emulator_start; the client secret file is
+# $tmp/client.secret), then each LINE.
+emulator_oauth2() {
+	printf '[authority %s]\npreset = oauth2\nurl = %s\nca_file = %s\nclient_id = testclient\n' "$1" "$url" "$tmp/pki/ca.pem"
+	printf 'client_secret_file = %s\nhttp_timeout = 3\n' "$tmp/client.secret"
+	shift
+	for _line in "$@"; do printf '%s\n' "$_line"; done
+}
+
 # --- TAP ---------------------------------------------------------------------------
 n=0
 failed=0

@@ -42,6 +42,17 @@
 #       now the last, prunes it and revokes; 25. 20 more password logins
 #       while a session holds the store cost no password grant; 26. a token
 #       login with a usable store leaves it unchanged; 27. the last revokes.
+#   device login (device_login, the emulator's RFC 8628 endpoints, ssh on a
+#   pseudo-terminal driven by tests/e2e/ssh-device.py):
+#   28. the URL, code and QR code arrive in the keyboard-interactive prompt;
+#       approved by alice, the session holds her token; 29. slow_down obeyed;
+#   30. approved by bob: refused; 31. never approved: refused at
+#       device_timeout; 32. sudo -n: refused at once, no code asked for;
+#   33. no poll ever sooner than the interval;
+#   against glewlwyd (tests/fixtures/glewlwyd.py; skipped without it):
+#   34. approved by alice, the session's token is accepted by glewlwyd's
+#       userinfo; 35. approved by bob: refused; 36. glewlwyd, which checks
+#       the interval itself, never answered slow_down.
 #
 # Run from the build directory:
 #   abs_top_builddir=$PWD abs_top_srcdir=$PWD/.. sh ../tests/e2e/ssh-sudo-t.sh
@@ -304,7 +315,7 @@ logged() {
 }
 remote_get="echo LOGGED-IN; echo cache=\$BEARER_TOKEN_CACHE; BEARER_TOKEN_PLUGIN=$plugin $helper get"
 
-echo "1..27"
+echo "1..36"
 
 # --- 1. a password login over ssh --------------------------------------------------------
 # The session stays open (until $tmp/release appears) while the token is
@@ -670,5 +681,110 @@ settle "$m" "session tokens: revoked and removed for alice"
 	&& result ok "the holding session's logout, the last, revokes; no reference is left (sessions' nor logins')" \
 	|| result "not ok" "final logout" "revokes $r0 -> $(revokes); refs $(ls "$refdir")"
 
-[ $n = 27 ] || echo "# planned 27, ran $n"
+
+# --- device login (device_login) over ssh and sudo -n -----------------------------------
+# tests/e2e/ssh-device.py plays the user at a terminal: Enter at the first
+# prompt, the code read from the next prompt's text and approved in the
+# emulator's /device/approve as a browser would, Enter after.
+printf '1\n' >"$state/device-interval"
+# sshd_device EXTRA-AUTH-OPTIONS: the sshd service with device_login, trusting $devtrust.
+devtrust=$common
+sshd_device() {
+	cat >/etc/pam.d/sshd <<PAM
+auth sufficient $module $devtrust obtain_tokens bearer_token=$tmp/bin/bearer-token device_login $*
+auth requisite $secdir/pam_deny.so
+account required $secdir/pam_permit.so
+session optional $module $devtrust obtain_tokens bearer_token=$tmp/bin/bearer-token
+session required $secdir/pam_permit.so
+PAM
+}
+# ssh_device NAME APPROVE ENTERS: a device login as alice printing her session token.
+ssh_device() {
+	HOME=$tmp/roothome timeout 90 "$python" "$srcdir/tests/e2e/ssh-device.py" "$tmp/$1.out" "$2" "$url" \
+		"$tmp/pki/ca.pem" "$3" -- ssh $sshopts "echo LOGGED-IN; echo TOKEN=\$(BEARER_TOKEN_PLUGIN=$plugin $helper get)"
+}
+fast() { c=$(grep -c -F "device_code-too-fast" "$log" 2>/dev/null); echo "${c:-0}"; }
+devices() { c=$(grep -c -F "oauth2 device POST /device" "$log" 2>/dev/null); echo "${c:-0}"; }
+
+sshd_device
+printf '1\n' >"$state/device-slow-down"
+m=$(mark)
+ssh_device dev-alice "alice:$tmp/pw" 20
+rc=$?
+rm -f "$state/device-slow-down"
+token=$(sed -n 's/^TOKEN=\([^[:space:]]*\).*/\1/p' "$tmp/dev-alice.out" | head -1)
+code=$(whoami "$token")
+if [ $rc = 0 ] && grep -q "open $url/device/verify?user_code=" "$tmp/dev-alice.out" \
+	&& grep -q "and enter the code" "$tmp/dev-alice.out" && grep -q "$(printf '\342\226\210')" "$tmp/dev-alice.out" \
+	&& [ "$code" = 200 ] && grep -q '"sub": *"alice"' "$tmp/whoami.json" \
+	&& logged "$m" "accepted: user alice" && logged "$m" "session tokens: kept for alice"; then
+	result ok "ssh device login: URL, code and QR code in the keyboard-interactive prompt; approved by alice; the session's bearer-token get is hers"
+else
+	result "not ok" "ssh device login" "rc=$rc whoami=$code $(cat "$tmp/dev-alice.out"; syslog_since "$m" | tail -20)"
+fi
+slow=$(grep -c -F "device_code-slow_down" "$log" 2>/dev/null)
+[ "$(fast)" = 0 ] && [ "${slow:-0}" -ge 1 ] && logged "$m" "slow_down: polling every 6 s" \
+	&& result ok "polling: slow_down obeyed (interval 1 s -> 6 s), no poll sooner than the interval" \
+	|| result "not ok" "polling interval" "too-fast=$(fast) slow_down=$slow"
+
+m=$(mark)
+ssh_device dev-bob "bob:$LDAP_PW_DIR/bob.pw" 20
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/dev-bob.out" && logged "$m" "rejected: user-mismatch" \
+	&& result ok "a code approved by bob does not log alice in (user-mismatch)" \
+	|| result "not ok" "device login approved by another user" "rc=$rc $(cat "$tmp/dev-bob.out"; syslog_since "$m" | tail -20)"
+
+sshd_device device_timeout=3
+m=$(mark)
+ssh_device dev-none none 50
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/dev-none.out" && logged "$m" "device login timed out" \
+	&& result ok "never approved: refused at device_timeout, no hang (exit $rc)" \
+	|| result "not ok" "device login without approval" "rc=$rc $(cat "$tmp/dev-none.out"; syslog_since "$m" | tail -20)"
+
+sudo_pam device_login
+asked=$(devices)
+start=$(date +%s)
+as_sudo_n sudo-n-device
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc != 0 ] && [ $rc != 124 ] && [ $took -lt 10 ] && [ "$(devices)" = "$asked" ] \
+	&& result ok "sudo -n with device_login: refused at once (${took} s), no device code asked for" \
+	|| result "not ok" "sudo -n with device_login" "rc=$rc took=$took devices $asked -> $(devices) $(cat "$tmp/sudo-n-device.err")"
+[ "$(fast)" = 0 ] && result ok "no device poll ever came sooner than the interval" \
+	|| result "not ok" "device polls too soon: $(fast)"
+
+# The same over ssh against a real OpenID Connect server: glewlwyd, the
+# approval through its own API with the user's session.
+if command -v glewlwyd >/dev/null 2>&1 && [ -f /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz ] \
+	&& "$python" "$fixtures/glewlwyd.py" start "$tmp/glew" >"$tmp/glew.start" 2>&1; then
+	at_exit '"$python" "$fixtures/glewlwyd.py" stop "$tmp/glew" >/dev/null 2>&1'
+	. "$tmp/glew/env"
+	devtrust="config=$tmp/glew/pam_bearer.conf session_cache_dir=/run/bearer-token"
+	sshd_device
+	glew_approve="cmd:$python $fixtures/glewlwyd.py approve $tmp/glew"
+	m=$(mark)
+	ssh_device glew-alice "$glew_approve alice" 20
+	rc=$?
+	token=$(sed -n 's/^TOKEN=\([^[:space:]]*\).*/\1/p' "$tmp/glew-alice.out" | head -1)
+	code=$(printf 'Authorization: Bearer %s\n' "$token" | curl -s -o /dev/null -w '%{http_code}' --cacert "$GLEW_CA" \
+		-H @- "$GLEW_ISSUER/userinfo")
+	[ $rc = 0 ] && grep -q "open $GLEW_ISSUER/device" "$tmp/glew-alice.out" && [ "$code" = 200 ] \
+		&& logged "$m" "accepted: user alice" && logged "$m" "session tokens: kept for alice" \
+		&& result ok "glewlwyd: ssh device login approved by alice; the session's token is accepted by glewlwyd's userinfo" \
+		|| result "not ok" "glewlwyd ssh device login" "rc=$rc userinfo=$code $(cat "$tmp/glew-alice.out"; syslog_since "$m" | tail -20)"
+	m2=$(mark)
+	ssh_device glew-bob "$glew_approve bob" 20
+	rc=$?
+	[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/glew-bob.out" && logged "$m2" "rejected: user-mismatch" \
+		&& result ok "glewlwyd: a code approved by bob does not log alice in (user-mismatch)" \
+		|| result "not ok" "glewlwyd: approved by another user" "rc=$rc $(cat "$tmp/glew-bob.out"; syslog_since "$m2" | tail -20)"
+	! syslog_since "$m" | grep -q "slow_down" \
+		&& result ok "glewlwyd, which checks the interval itself, never answered slow_down" \
+		|| result "not ok" "glewlwyd answered slow_down" "$(syslog_since "$m" | grep slow_down)"
+else
+	for i in 1 2 3; do result ok "# SKIP glewlwyd is not installed or did not start: $(tail -1 "$tmp/glew.start" 2>/dev/null)"; done
+fi
+
+[ $n = 36 ] || echo "# planned 36, ran $n"
 finish

@@ -27,7 +27,11 @@
  * Prints "OP RESULT" for each.  The file holds one answer per line and prompt
  * N gets line N; a prompt beyond the last line is refused (PAM_CONV_ERR).
  * This is a login as sshd runs it: authenticate, account, and the password
- * change the account phase asked for, in one handle.
+ * change the account phase asked for, in one handle.  auth-silent is
+ * pam_authenticate with PAM_SILENT (cron, sudo -n).
+ *
+ * PAMRUN_NO_CONV=1 in the environment (--ops only): the application gives
+ * no conversation function at all.
  *
  * PAMRUN_PARTS=1 in the environment: the token file holds one answer per
  * line, and prompt N gets line N (the last line once they run out): a
@@ -171,6 +175,9 @@ run_ops(char *list, const char *service, const char *user, struct conv_answers *
 	char buf[32], *op, *save = NULL;
 	int rv;
 
+	if (getenv("PAMRUN_NO_CONV") != NULL)
+		pconv.conv = NULL;
+
 	rv = pam_start(service, user, &pconv, &pamh);
 	if (rv != PAM_SUCCESS) {
 		fprintf(stderr, "pamrun: pam_start: %s\n", result_name(rv, buf, sizeof(buf)));
@@ -179,6 +186,8 @@ run_ops(char *list, const char *service, const char *user, struct conv_answers *
 	for (op = strtok_r(list, ",", &save); op != NULL; op = strtok_r(NULL, ",", &save)) {
 		if (strcmp(op, "auth") == 0)
 			rv = pam_authenticate(pamh, 0);
+		else if (strcmp(op, "auth-silent") == 0)
+			rv = pam_authenticate(pamh, PAM_SILENT);
 		else if (strcmp(op, "account") == 0)
 			rv = pam_acct_mgmt(pamh, 0);
 		else if (strcmp(op, "chauthtok") == 0)
