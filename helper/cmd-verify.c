@@ -345,8 +345,10 @@ pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http)
     if (!args.signature_only)
         ctx.now = time(NULL);
     pb_credential_read(token, token_len, &cred);
-    status = pb_token_check(&ctx, args.signature_only ? NULL : args.user, &cred, &trace, args.signature_only,
-                            &verdict, &info, &payload, &payload_len);
+    /* Everything the module checks, the account phase's groups included. */
+    status = pb_token_check(&ctx, args.signature_only ? NULL : args.user, &cred, &trace,
+                            args.signature_only ? PB_TOKEN_SIGNATURE_ONLY : PB_TOKEN_GROUPS, &verdict, &info,
+                            &payload, &payload_len);
     if (args.json) {
         if (print_json(status, &verdict, &report, &trace, payload, payload_len) < 0) {
             rc = PB_EXIT_UNDECIDED;

@@ -9,19 +9,23 @@
 #include <string.h>
 
 #include "conf.h"
+#include "issuer.h"
 #include "secret.h"
 
 /* A configuration file is small; a huge one is a mistake, not a config. */
 #define MAX_CONF_BYTES (256 * 1024)
 
-/* The kinds of section and the table that owns each one's keys.  The next
- * kinds ([issuer NAME]) are one row each. */
+/* The kinds of section and the table that owns each one's keys.  The
+ * module's options (option_line) take the issuer sections' lines. */
 static const struct {
     const char *kind;
     int (*is_key)(const char *key);
 } kinds[] = {
     { "authority", pb_authority_is_key },
+    { "issuer", pb_issuer_is_key },
 };
+
+#define KIND_ISSUER 1
 
 /* One "key = value" line (value NULL for a bare word), with its section's
  * kind and name (NULL before the first one); a section header itself comes
@@ -122,7 +126,7 @@ walk(const char *path, int required, line_fn on_line, void *ctx, const struct pb
             continue;
         if (*key == '[') {
             if ((kind = parse_section(key, section, sizeof(section))) < 0) {
-                pb_log(log, LOG_ERR, "config: %s:%zu: expected a section header \"[authority NAME]\"", path,
+                pb_log(log, LOG_ERR, "config: %s:%zu: expected a section header \"[authority NAME]\" or \"[issuer NAME]\"", path,
                        lineno);
                 status = PB_CONFIG;
             }
@@ -153,13 +157,21 @@ done:
     return status;
 }
 
-/* The module's options: everything before the first section. */
+/* The module's options: everything before the first section, and the
+ * [issuer NAME] sections (trust, which the module decides with). */
 static enum pb_status
 option_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
             size_t errlen)
 {
     char word[1024];
 
+    if (section != NULL && kind == KIND_ISSUER) {
+        if (key == NULL)
+            return pb_issuer_begin(ctx, section, err, errlen);
+        if (foreign_key(kind, section, key, err, errlen) != PB_OK)
+            return PB_CONFIG;
+        return pb_issuer_set(ctx, key, value, err, errlen);
+    }
     if (section != NULL)
         return key == NULL ? PB_OK : foreign_key(kind, section, key, err, errlen);
     if ((size_t) snprintf(word, sizeof(word), "%s%s%s", key, value ? "=" : "", value ? value : "")

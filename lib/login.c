@@ -30,12 +30,12 @@ password_login(const struct pb_login_ctx *ctx, const char *user, struct pb_login
 }
 
 static enum pb_status
-token_login(const struct pb_login_ctx *ctx, const char *user, struct pb_login_result *out)
+token_login(const struct pb_login_ctx *ctx, const char *user, int flags, struct pb_login_result *out)
 {
     enum pb_status status;
 
     out->kind = PB_LOGIN_TOKEN;
-    status = pb_token_check(ctx, user, &out->cred, NULL, 0, &out->verdict, &out->info, NULL, NULL);
+    status = pb_token_check(ctx, user, &out->cred, NULL, flags, &out->verdict, &out->info, NULL, NULL);
     pb_token_log_outcome(ctx->log, status, user, &out->verdict, &out->info);
     return status;
 }
@@ -57,7 +57,7 @@ pb_login_decide(const struct pb_login_ctx *ctx, const char *user, const char *ty
         out->kind = PB_LOGIN_PASSWORD;
         return password_login(ctx, user, out);
     }
-    return token_login(ctx, user, out);
+    return token_login(ctx, user, 0, out);
 }
 
 enum pb_status
@@ -65,5 +65,13 @@ pb_login_token(const struct pb_login_ctx *ctx, const char *user, const char *tok
                struct pb_login_result *out)
 {
     result_init(out, token, len);
-    return token_login(ctx, user, out);
+    return token_login(ctx, user, 0, out);
+}
+
+enum pb_status
+pb_login_account(const struct pb_login_ctx *ctx, const char *user, const char *token, size_t len,
+                 struct pb_login_result *out)
+{
+    result_init(out, token, len);
+    return token_login(ctx, user, PB_TOKEN_GROUPS, out);
 }

@@ -37,4 +37,9 @@ enum pb_status pb_login_decide(const struct pb_login_ctx *ctx, const char *user,
 enum pb_status pb_login_token(const struct pb_login_ctx *ctx, const char *user, const char *token,
                               size_t len, struct pb_login_result *out);
 
+/* The account phase: pb_login_token and the group allow-lists
+ * (allow_groups of the token's issuer and of ctx->cfg). */
+enum pb_status pb_login_account(const struct pb_login_ctx *ctx, const char *user, const char *token,
+                                size_t len, struct pb_login_result *out);
+
 #endif

@@ -9,9 +9,11 @@
 #include <strings.h>
 
 #include "alg.h"
+#include "issuer.h"
 #include "ldap-escape.h"
 #include "options.h"
 #include "url-policy.h"
+#include "usermap.h"
 
 #define PB_W_MODULE_  PB_W_MODULE
 #define PB_W_FILE_    (PB_W_FILE | PB_W_MODULE)
@@ -45,6 +47,12 @@ strlist_clear(struct pb_strlist *list)
     free(list->items);
     list->items = NULL;
     list->count = 0;
+}
+
+void
+pb_strlist_clear(struct pb_strlist *list)
+{
+    strlist_clear(list);
 }
 
 static enum pb_status
@@ -380,6 +388,54 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
         return PB_CONFIG;
     }
     cfg->alg_mask = mask;
+    if (pb_usermap_prepare(cfg, err, errlen) != PB_OK)
+        return PB_CONFIG;
+    /* The sections inherit the finished top level. */
+    if (cfg->section == NULL)
+        return pb_issuers_finish(cfg, err, errlen);
+    return PB_OK;
+}
+
+enum pb_status
+pb_config_copy_option(struct pb_config *dst, const struct pb_config *src, const struct pb_option *opt)
+{
+    const void *from = (const char *) src + opt->offset;
+    void *to = (char *) dst + opt->offset;
+    enum pb_status status = PB_OK;
+
+    switch (opt->type) {
+    case PB_T_BOOL:
+        *(int *) to = *(const int *) from;
+        break;
+    case PB_T_INT:
+        *(long *) to = *(const long *) from;
+        break;
+    case PB_T_STRING:
+    case PB_T_PATH:
+    case PB_T_SOURCE: {
+        const char *value = *(char *const *) from;
+        char *copy = value != NULL ? strdup(value) : NULL;
+        if (value != NULL && copy == NULL)
+            return PB_NOMEM;
+        free(*(char **) to);
+        *(char **) to = copy;
+        break;
+    }
+    case PB_T_LIST:
+    case PB_T_CLAIM: {
+        const struct pb_strlist *list = from;
+        struct pb_strlist fresh = { NULL, 0 };
+        for (size_t i = 0; i < list->count && status == PB_OK; i++)
+            status = strlist_add(&fresh, list->items[i], strlen(list->items[i]));
+        if (status != PB_OK) {
+            strlist_clear(&fresh);
+            return status;
+        }
+        strlist_clear(to);
+        *(struct pb_strlist *) to = fresh;
+        break;
+    }
+    }
     return PB_OK;
 }
 
@@ -387,12 +443,14 @@ int
 pb_config_has_source(const struct pb_config *cfg)
 {
     return cfg->jwks != NULL || cfg->discovery || cfg->hmac_key_file != NULL || cfg->ldap_uris.count > 0
-        || cfg->obtain_tokens || cfg->revoke_on_logout || cfg->use_session_token;
+        || cfg->obtain_tokens || cfg->revoke_on_logout || cfg->use_session_token || cfg->issuer_table != NULL;
 }
 
 void
 pb_config_free(struct pb_config *cfg)
 {
+    pb_issuers_free(cfg);
+    pb_usermap_release(cfg);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         void *field = (char *) cfg + option_table[i].offset;
         switch (option_table[i].type) {

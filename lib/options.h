@@ -21,8 +21,11 @@ enum pb_opt_type { PB_T_BOOL, PB_T_INT, PB_T_STRING, PB_T_PATH, PB_T_SOURCE, PB_
 /* Where an option may be given. */
 enum pb_opt_where { PB_W_MODULE = 1, PB_W_FILE = 2 };
 
+struct pb_issuer_table;
+
 struct pb_config {
     struct pb_strlist algorithms;
+    struct pb_strlist allow_groups;
     struct pb_strlist audiences;
     char *authority;
     char *bearer_token;
@@ -32,10 +35,12 @@ struct pb_config {
     int debug;
     int discovery;
     long helper_timeout;
+    char *groups_claim;
     char *hmac_key_file;
     long http_connect_timeout;
     long http_timeout;
     char *issuer;
+    struct pb_strlist issuers;
     char *jwks;
     long jwks_max_ttl;
     long jwks_min_ttl;
@@ -70,8 +75,17 @@ struct pb_config {
     int use_first_pass;
     int use_session_token;
     char *user_claim;
+    int user_lowercase;
+    char *user_regex;
+    char *user_strip_domain;
+    char *user_template;
 
     unsigned alg_mask;       /* derived from algorithms by pb_config_finish */
+    void *user_re;           /* user_regex compiled (regex_t) by pb_config_finish */
+    /* [issuer NAME] sections (issuer.h); NULL when there are none.  In an
+     * issuer's own configuration: NULL, and section names it. */
+    struct pb_issuer_table *issuer_table;
+    const char *section;
 };
 
 struct pb_option {
@@ -99,7 +113,8 @@ enum pb_status pb_config_apply(struct pb_config *cfg, const char *word,
                                enum pb_opt_where source, char *err, size_t errlen);
 
 /* Check the combination once every source is applied (e.g. HS256 needs
- * hmac_key_file) and derive alg_mask. */
+ * hmac_key_file), derive alg_mask and the user mapping, and finish the
+ * [issuer] sections (issuer.h) with the options of cfg. */
 enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen);
 
 /* Non-zero when cfg gives the module something to do: a key source (jwks,
@@ -110,5 +125,11 @@ enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
 int pb_config_has_source(const struct pb_config *cfg);
 
 void pb_config_free(struct pb_config *cfg);
+
+/* Set dst's value of opt to a copy of src's.  PB_OK or PB_NOMEM. */
+enum pb_status pb_config_copy_option(struct pb_config *dst, const struct pb_config *src,
+                                     const struct pb_option *opt);
+
+void pb_strlist_clear(struct pb_strlist *list);
 
 #endif
