@@ -127,6 +127,11 @@ strip_domain(const struct pb_config *cfg, struct name *n, struct pb_verdict *ver
     }
     n->len = (size_t) (at - n->buf);
     n->buf[n->len] = '\0';
+    if (memchr(n->buf, '@', n->len) != NULL) {
+        pb_verdict_set(verdict, PB_R_USER_CLAIM, "claim %s holds '@' before @%s", cfg->user_claim,
+                       cfg->user_strip_domain);
+        return PB_REJECTED;
+    }
     return PB_OK;
 }
 

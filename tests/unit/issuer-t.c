@@ -1,0 +1,151 @@
+/* The issuer table: [issuer NAME] sections read through the one
+ * configuration reader, finished with the top level's host-wide options,
+ * routed by exact iss, restricted by issuers=. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "issuer.h"
+#include "tap.h"
+#include "log-capture.h"
+
+static struct pb_log capture_log = { capture, NULL, 0 };
+static char path[] = "/tmp/pb-issuer-t-XXXXXX";
+
+/* Load text as pam_bearer.conf with one module argument (or none). */
+static enum pb_status
+load(struct pb_config *cfg, const char *text, const char *arg)
+{
+    char config_arg[300];
+    const char *argv[] = { config_arg, arg };
+    int fd;
+
+    unlink(path);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text) || close(fd) != 0) {
+        perror(path);
+        exit(99);
+    }
+    capture_reset();
+    snprintf(config_arg, sizeof(config_arg), "config=%s", path);
+    return pb_conf_load_options(cfg, arg != NULL ? 2 : 1, argv, &capture_log);
+}
+
+static const char *
+route(const struct pb_config *cfg, const char *iss, size_t len)
+{
+    const struct pb_issuer *is = pb_issuer_route(cfg, iss, len);
+    return is != NULL ? is->name : "(none)";
+}
+
+#define TWO "cache_dir = /var/cache/x\nleeway = 7\n" \
+    "[issuer people]\nissuer = https://a.test\njwks = /k/a.json\nuser_claim = email\nleeway = 30\n" \
+    "[issuer ci]\nissuer = https://b.test\njwks = https://b.test/jwks\nallow_groups = deployers\n"
+
+/* Refused at load, the log saying expect. */
+static void
+refused(const char *text, const char *arg, const char *expect, const char *what)
+{
+    struct pb_config cfg;
+
+    tap_is_int(load(&cfg, text, arg), PB_CONFIG, "refused: %s", what);
+    tap_ok(strstr(last_line, expect) != NULL, "... logged \"%s\": %s", expect, last_line);
+    pb_config_free(&cfg);
+}
+
+int
+main(void)
+{
+    struct pb_config cfg;
+    const struct pb_issuer *is;
+    int fd = mkstemp(path);
+
+    if (fd < 0)
+        return 99;
+    close(fd);
+
+    tap_is_int(load(&cfg, TWO, NULL), PB_OK, "two sections load");
+    tap_ok(pb_config_has_source(&cfg), "sections alone are a configuration");
+    tap_is_str(route(&cfg, "https://a.test", 14), "people", "iss https://a.test routes to people");
+    tap_is_str(route(&cfg, "https://b.test", 14), "ci", "iss https://b.test routes to ci");
+    tap_is_str(route(&cfg, "https://a.tes", 13), "(none)", "a prefix routes nowhere");
+    tap_is_str(route(&cfg, "https://a.test/", 15), "(none)", "a longer iss routes nowhere");
+    tap_is_str(route(&cfg, "HTTPS://A.TEST", 14), "(none)", "another case routes nowhere");
+    tap_is_str(route(&cfg, "https://a.test\0x", 16), "(none)", "an iss with a NUL routes nowhere");
+    tap_is_str(route(&cfg, "", 0), "(none)", "an empty iss routes nowhere");
+    is = pb_issuer_route(&cfg, "https://a.test", 14);
+    if (is != NULL) {
+        tap_is_str(is->cfg->cache_dir, "/var/cache/x", "a section takes the host's cache_dir");
+        tap_is_int(is->cfg->leeway, 30, "a section's own leeway");
+        tap_is_str(is->cfg->user_claim, "email", "a section's own user_claim");
+        tap_is_str(is->cfg->section, "people", "a section knows its name (cache files per issuer)");
+        tap_ok(is->cfg->issuer_table == NULL, "a section has no sections");
+    }
+    is = pb_issuer_route(&cfg, "https://b.test", 14);
+    if (is != NULL) {
+        tap_is_int(is->cfg->leeway, 60, "a section's leeway defaults to the table's, not the top level's");
+        tap_is_int((int) is->cfg->allow_groups.count, 1, "a section's allow_groups");
+    }
+    tap_ok(pb_issuer_allowed(&cfg, "ci") && pb_issuer_allowed(&cfg, "people"), "no issuers=: all allowed");
+    tap_ok(pb_issuers_need_account(&cfg), "a section's allow_groups needs the account phase");
+    pb_config_free(&cfg);
+
+    tap_is_int(load(&cfg, TWO, "issuers=people"), PB_OK, "issuers=people on the module line");
+    tap_ok(pb_issuer_allowed(&cfg, "people") && !pb_issuer_allowed(&cfg, "ci"), "... allows people only");
+    pb_config_free(&cfg);
+
+    /* The top level beside sections is the issuer "default", with its iss. */
+    tap_is_int(load(&cfg, "issuer = https://top.test\njwks = /k/top.json\n" TWO, "issuers=default,ci"), PB_OK,
+               "top-level keys with issuer beside sections");
+    tap_is_str(route(&cfg, "https://top.test", 16), "default", "the top level answers to default");
+    tap_ok(pb_issuer_route(&cfg, "https://top.test", 16)->cfg == &cfg, "... with the top level's own options");
+    tap_ok(pb_issuer_allowed(&cfg, "default") && !pb_issuer_allowed(&cfg, "people"), "issuers=default,ci");
+    pb_config_free(&cfg);
+
+    /* Without sections nothing changes: no table, no routing. */
+    tap_is_int(load(&cfg, "issuer = https://top.test\njwks = /k/top.json\n", NULL), PB_OK, "top level only");
+    tap_ok(cfg.issuer_table == NULL, "... no issuer table");
+    tap_is_str(route(&cfg, "https://top.test", 16), "(none)", "... and no routing");
+    pb_config_free(&cfg);
+
+    refused("jwks = /k/top.json\n" TWO, NULL, "need issuer=", "top-level keys without issuer beside sections");
+    refused(TWO "[issuer people]\nissuer = https://c.test\njwks = /k/c\n", NULL, "[issuer people] given twice",
+            "a section name given twice");
+    refused(TWO "[issuer other]\nissuer = https://a.test\njwks = /k/c\n", NULL, "have the same issuer",
+            "two sections with one iss");
+    refused("issuer = https://a.test\njwks = /k/top.json\n" TWO, NULL, "have the same issuer",
+            "a section with the top level's iss");
+    refused("[issuer default]\nissuer = https://c.test\njwks = /k/c\n", NULL, "taken by the top-level",
+            "a section named default");
+    refused("[issuer x]\njwks = /k/c\n", NULL, "needs issuer and a key source", "a section without issuer");
+    refused("[issuer x]\nissuer = https://c.test\n", NULL, "needs issuer and a key source",
+            "a section without keys");
+    refused("[issuer x]\nissuer = https://c.test\njwks = /k/c\ncache_dir = /tmp\n", NULL, "module option inside",
+            "a host-wide option inside a section");
+    refused("[issuer x]\nissuer = https://c.test\njwks = /k/c\nbogus = 1\n", NULL, "cannot be given",
+            "an unknown key in a section");
+    refused("[issuer x]\nissuer = https://c.test\njwks = /k/c\nalgorithms = HS256\n", NULL, "[issuer x]: algorithms",
+            "a section's own checks (HS256 without its key)");
+    refused("[issuer x]\nissuer = https://c.test\njwks = /k/c\nuser_regex = [a-z]+\n", NULL, "one capture group",
+            "a section's user_regex without a capture");
+    refused(TWO, "issuers=people,nobody", "no section [issuer nobody]", "issuers= naming no section");
+    refused("issuer = https://top.test\njwks = /k/top.json\n", "issuers=people", "no [issuer NAME] section",
+            "issuers= without sections");
+    refused("[issuer a b]\n", NULL, "expected a section header", "a section name with a blank");
+    {
+        /* More sections than the bound. */
+        char text[64 * 1024];
+        size_t n = 0;
+        for (int i = 0; i < 65; i++)
+            n += (size_t) snprintf(text + n, sizeof(text) - n, "[issuer i%d]\nissuer = https://%d.test\n"
+                                   "jwks = /k/%d\n", i, i, i);
+        refused(text, NULL, "more than 64 issuer sections", "65 sections");
+    }
+    unlink(path);
+    return tap_done();
+}
