@@ -152,11 +152,22 @@ $(grep -v PWRAP "$tmp/$name.log" | head -n 12)"
 
 P='"iss":"https://people.test"'
 OK=AUTH_ERR
-echo "1..33"
+echo "1..35"
 
 # --- routing: a token is checked under its own issuer's keys only ----------------------
 run people-ok all alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
 	"{$P,\"email\":\"Alice@Example.COM\",\"realm_access\":{\"roles\":[\"staff\"]}}"
+# bearer-token verify names the section and shows each mapping step.
+"$helper" verify --config "$conf" --user alice --token-file "$tmp/people-ok.tok" >"$tmp/verify.out" 2>&1
+if grep -q '^issuer  *ok  *\[issuer people\] by the token' "$tmp/verify.out" &&
+	grep -q '^map: user_claim ok  *email is "Alice@Example.COM"' "$tmp/verify.out" &&
+	grep -q '^map: user_strip_domain ok  *"Alice"' "$tmp/verify.out" &&
+	grep -q '^map: user_lowercase ok  *"alice"' "$tmp/verify.out" &&
+	grep -q '^groups: issuer ok ' "$tmp/verify.out" && grep -q '^verdict  *accepted' "$tmp/verify.out"; then
+	result ok "verify: the issuer section, each mapping step, the groups"
+else
+	result_file "not ok" "verify: the issuer section, each mapping step, the groups" "$tmp/verify.out"
+fi
 run ci-key-claims-people all alice PAM_$OK - unknown-kid ci c1 \
 	"{$P,\"email\":\"alice@example.com\"}"
 run other-key-under-people-kid all alice PAM_$OK - bad-signature shadow p1 \
@@ -176,6 +187,12 @@ run issuer-prefix all alice PAM_$OK - unknown-issuer remote r1 \
 run no-issuer all alice PAM_$OK - unknown-issuer remote r1 '{"preferred_username":"alice"}'
 run issuer-not-string all alice PAM_$OK - unknown-issuer remote r1 \
 	'{"iss":["https://remote.test"],"preferred_username":"alice"}'
+"$helper" verify --config "$conf" --user alice --token-file "$tmp/unknown-issuer.tok" >"$tmp/verify.out" 2>&1
+if grep -q '^verdict  *rejected: unknown-issuer: no issuer section for iss "https://nobody.test"' "$tmp/verify.out"; then
+	result ok "verify: an unknown issuer"
+else
+	result_file "not ok" "verify: an unknown issuer" "$tmp/verify.out"
+fi
 after=$(($(requests remote) + $(requests down)))
 if [ "$before" -eq "$after" ]; then
 	result ok "unknown issuers cost no request (authorities saw $after)"
