@@ -15,7 +15,11 @@
 #   bench/run.sh get        bearer-token's part (bench/get.sh): a cached get
 #                           against a minimal JSON reader, the libraries it
 #                           maps, 50 concurrent gets at the renewal point
-#   bench/run.sh quick [ldap|jwks]  small sizes, for a smoke test
+#   bench/run.sh issuers    the issuers part only: bench-verify (a token with one
+#                           [issuer] section against five, interleaved) and,
+#                           with valgrind, callgrind's instruction counts of
+#                           the same two loops
+#   bench/run.sh quick [ldap|jwks|issuers]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
 # BENCH_ES256_N, BENCH_LOGINS, BENCH_VERIFIES, BENCH_ROUNDS, BENCH_LDAP_TLS_N
@@ -24,7 +28,8 @@
 # the commit before LDAP: bench-pam runs against it too, in the same run),
 # BENCH_JWKS_FRESH (fresh-process logins per fork loop), BENCH_JWKS_COUNT
 # (logins per request count), BENCH_JWKS_PARALLEL (of them at a time),
-# BENCH_JWKS_TTL (jwks_ttl of the second count; 0 skips it), PYTHON3.
+# BENCH_JWKS_TTL (jwks_ttl of the second count; 0 skips it),
+# BENCH_ISSUERS_CALLGRIND_N (verifications counted by callgrind), PYTHON3.
 # The LDAP part needs slapd and ldap-utils (tests/fixtures/slapd.sh); without
 # them the full run skips it, `run.sh ldap` fails.  The JWKS part needs
 # python3 with the cryptography package (tests/fixtures/authority.py); without
@@ -43,14 +48,15 @@ for arg; do
     quick) quick=1 ;;
     ldap) part=ldap ;;
     jwks) part=jwks ;;
+    issuers) part=issuers ;;
     get) exec sh "$bench/get.sh" ;;
-    *) echo "usage: $0 [quick] [ldap|jwks|get]" >&2; exit 2 ;;
+    *) echo "usage: $0 [quick] [ldap|jwks|issuers|get]" >&2; exit 2 ;;
     esac
 done
 if [ "$quick" = 1 ]; then
     : "${BENCH_RS256_N:=2000}" "${BENCH_ES256_N:=2000}" "${BENCH_LOGINS:=1000}" "${BENCH_VERIFIES:=2000}"
     : "${BENCH_LDAP_TLS_N:=200}" "${BENCH_LDAP_PLAIN_N:=1000}"
-    : "${BENCH_JWKS_FRESH:=200}" "${BENCH_JWKS_COUNT:=1000}"
+    : "${BENCH_JWKS_FRESH:=200}" "${BENCH_JWKS_COUNT:=1000}" "${BENCH_ISSUERS_CALLGRIND_N:=200}"
 fi
 RS256_N=${BENCH_RS256_N:-20000}
 ES256_N=${BENCH_ES256_N:-20000}
@@ -63,6 +69,7 @@ JWKS_FRESH=${BENCH_JWKS_FRESH:-1000}
 JWKS_COUNT=${BENCH_JWKS_COUNT:-10000}
 JWKS_PARALLEL=${BENCH_JWKS_PARALLEL:-4}
 JWKS_TTL=${BENCH_JWKS_TTL:-2}
+ISS_CG_N=${BENCH_ISSUERS_CALLGRIND_N:-2000}
 python=${PYTHON3:-/usr/bin/python3}
 authority=$top/tests/fixtures/authority.py
 
@@ -100,12 +107,12 @@ fi
 if needs "$bench/bench-pam" "$bench/bench-pam.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module"; then
     echo "run.sh: building bench-pam" >&2
     $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-pam" "$bench/bench-pam.c" \
-        "$top/tests/pam/conv-answers.c" "$lib" -lpam -lcrypto -ldl
+        "$top/tests/pam/conv-answers.c" "$lib" -lpam -lcrypto -ljansson -ldl
 fi
 if needs "$bench/bench-ldap" "$bench/bench-ldap.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module" "$plugin"; then
     echo "run.sh: building bench-ldap" >&2
     $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-ldap" "$bench/bench-ldap.c" \
-        "$top/tests/pam/conv-answers.c" "$lib" -lldap -llber -lpam -lcrypto -ldl
+        "$top/tests/pam/conv-answers.c" "$lib" -lldap -llber -lpam -lcrypto -ljansson -ldl
 fi
 
 out=$(mktemp)
@@ -150,15 +157,35 @@ echo "pam_bearer benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s)${
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 echo
 
-if [ "$part" = all ]; then
+if [ "$part" = all ] || [ "$part" = issuers ]; then
     "$bench/bench-verify" -r "$RS256_N" -e "$ES256_N" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-verify\.'
+fi
+# Issuers: instructions of the same token's verification with one and with
+# five [issuer] sections, counted by callgrind (repeatable where CPU time is
+# noisy); only run_issuers is counted (--toggle-collect).
+iss_ir1= iss_ir5=
+if { [ "$part" = all ] || [ "$part" = issuers ]; } && command -v valgrind >/dev/null 2>&1; then
+    for m in iss1 iss5; do
+        f=$(mktemp)
+        valgrind --tool=callgrind --toggle-collect=run_issuers --callgrind-out-file="$f" \
+            "$bench/bench-verify" -o "$m" -r "$ISS_CG_N" -e 0 -R 1 >/dev/null 2>&1
+        ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$f")
+        rm -f "$f"
+        echo "bench-callgrind.$m.ir=$ir" >>"$out"
+        eval "iss_ir_$m=\$ir"
+    done
+    iss_ir1=$iss_ir_iss1 iss_ir5=$iss_ir_iss5
+    echo "callgrind: $ISS_CG_N RS256 verifications: 1 [issuer] section $iss_ir1 instructions, 5 sections $iss_ir5"
+    echo
+elif [ "$part" = issuers ]; then
+    echo "run.sh: no valgrind: the instruction counts are skipped" >&2
 fi
 # The token login, as in the first issue (in `run.sh ldap` too: adding LDAP
 # must not move its margin or ratio).
-if [ "$part" != jwks ]; then
+if [ "$part" != jwks ] && [ "$part" != issuers ]; then
     "$bench/bench-pam" -m "$module" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-pam\.'
 fi
-if [ "$part" != jwks ] && [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
+if [ "$part" != jwks ] && [ "$part" != issuers ] && [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
     echo "bench-pam again, against the older module $BENCH_TOKEN_BASELINE_MODULE:"
     "$bench/bench-pam" -m "$BENCH_TOKEN_BASELINE_MODULE" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" \
         | sed 's/^bench-pam\./bench-pam-old./' | tee -a "$out" | grep -v '^bench-pam-old\.'
@@ -189,7 +216,7 @@ fi
 
 # The LDAP part: a private slapd (tests/fixtures/slapd.sh), stopped on exit.
 ldap_ran=0
-if [ "$part" = jwks ]; then
+if [ "$part" = jwks ] || [ "$part" = issuers ]; then
     :
 elif slapd_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-slapd-XXXXXX") \
     && sh "$top/tests/fixtures/slapd.sh" start "$slapd_dir" >&2; then
@@ -225,7 +252,17 @@ if [ "$part" = all ]; then
     printf '  %-52s %s\n' "core/raw RS256 (goal <= 1.10)" "$rs ($rs_over us/op): $(verdict "$rs" 1.10)"
     printf '  %-52s %s\n' "core/raw ES256 (goal <= 1.05)" "$es ($es_over us/op): $(verdict "$es" 1.05)"
 fi
-if [ "$part" != jwks ]; then
+if [ "$part" = all ] || [ "$part" = issuers ]; then
+    for a in RS256 ES256; do
+        r=$(val "bench-verify\\.$a\\.ratio_iss5_iss1")
+        printf '  %-52s %s\n' "5 issuers / 1 issuer, $a, CPU (goal <= 1.02)" "$r: $(verdict "$r" 1.02)"
+    done
+    if [ -n "$iss_ir1" ] && [ -n "$iss_ir5" ]; then
+        r=$(ratio "$iss_ir5" "$iss_ir1")
+        printf '  %-52s %s\n' "5 issuers / 1 issuer, RS256, instructions (<= 1.02)" "$r: $(verdict "$r" 1.02)"
+    fi
+fi
+if [ "$part" != jwks ] && [ "$part" != issuers ]; then
     printf '  %-52s %s\n' "token - (permit, kept mapped + raw verify) (<= 50 us)" \
         "$(printf '%+.2f' "$margin") us: $(verdict "$margin" 50)"
     printf '  %-52s %s\n' "  same, issuer+audience configured (1 log line)" \
