@@ -13,7 +13,7 @@
 static const char *const issuer_keys[] = {
     "algorithms", "allow_groups", "audience", "discovery", "groups_claim", "hmac_key_file", "issuer",
     "jwks", "leeway", "max_token_age", "require_claim", "user_claim", "user_lowercase", "user_regex",
-    "user_strip_domain", "user_template",
+    "user_strip_domain", "user_template", "userinfo_endpoint",
 };
 
 #define N_KEYS (sizeof(issuer_keys) / sizeof(issuer_keys[0]))

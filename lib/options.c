@@ -286,6 +286,14 @@ check_http(const struct pb_config *cfg, char *err, size_t errlen)
             return PB_CONFIG;
         }
     }
+    if (cfg->userinfo_endpoint != NULL) {
+        char why[160], shown[256];
+        if (pb_url_policy_http(cfg->userinfo_endpoint, why, sizeof(why)) != PB_OK) {
+            pb_url_for_log(shown, sizeof(shown), cfg->userinfo_endpoint);
+            snprintf(err, errlen, "userinfo_endpoint: %s, got \"%s\"", why, shown);
+            return PB_CONFIG;
+        }
+    }
     if (cfg->jwks_min_ttl > cfg->jwks_max_ttl) {
         snprintf(err, errlen, "jwks_min_ttl (%ld) exceeds jwks_max_ttl (%ld)", cfg->jwks_min_ttl,
                  cfg->jwks_max_ttl);

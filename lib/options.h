@@ -79,6 +79,7 @@ struct pb_config {
     char *user_regex;
     char *user_strip_domain;
     char *user_template;
+    char *userinfo_endpoint;
 
     unsigned alg_mask;       /* derived from algorithms by pb_config_finish */
     void *user_re;           /* user_regex compiled (regex_t) by pb_config_finish */

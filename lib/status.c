@@ -53,6 +53,7 @@ static const char *const reason_names[PB_R_COUNT] = {
     [PB_R_CHANGE_REFUSED] = "change-refused",
     [PB_R_UNKNOWN_ISSUER] = "unknown-issuer",
     [PB_R_ISSUER_NOT_ALLOWED] = "issuer-not-allowed",
+    [PB_R_USERINFO] = "userinfo",
 };
 
 const char *

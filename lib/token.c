@@ -18,6 +18,7 @@
 #include "secret.h"
 #include "time-limit.h"
 #include "token.h"
+#include "userinfo.h"
 
 /* The HMAC key file: a secret, so private to its owner, and small. */
 #define HMAC_KEY_MAX 4096
@@ -364,6 +365,15 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
         pb_log(log, LOG_WARNING, "no issuer configured: tokens are accepted whoever issued them");
     if (cfg->audiences.count == 0)
         pb_log(log, LOG_WARNING, "no audience configured: only tokens without an aud claim are accepted");
+    /* Only for a token whose signature holds: a forged one never makes the
+     * module send anything anywhere. */
+    if (outcome == PB_OK && cfg->userinfo_endpoint != NULL) {
+        status = pb_userinfo_fill(ctx, cfg, service, flags & PB_TOKEN_GROUPS, token, len, jws.claims, trace,
+                                  &step);
+        note(&outcome, verdict, status, &step);
+        if (outcome != PB_OK && trace == NULL)
+            goto done;
+    }
     status = pb_claims_check(cfg, jws.claims, user, ctx->now, trace, &step);
     note(&outcome, verdict, status, &step);
     /* The service's own require_claim (top level, module line) holds for

@@ -27,7 +27,7 @@ need_mint
 scratch issuers
 keys=$tmp/keys
 mint() { $python "$fixtures/mint.py" "$@"; }
-for k in people:p1 ci:c1 shadow:p1 rx:x1 remote:r1 down:d1 stranger:p1; do
+for k in people:p1 ci:c1 shadow:p1 rx:x1 remote:r1 down:d1 stranger:p1 uinfo:u1; do
 	mint issuer-key "$keys" "${k%%:*}" "${k#*:}" || bail "mint.py issuer-key failed"
 done
 # ci's set also holds a key under people's kid p1: kids are per issuer.
@@ -96,6 +96,13 @@ user_claim = preferred_username
 [issuer down]
 issuer = https://down.test
 jwks = https://127.0.0.1:$(cat "$tmp/auth-down/port")/jwks.json
+
+[issuer uinfo]
+issuer = https://uinfo.test
+jwks = $keys/uinfo.jwks.json
+user_claim = preferred_username
+allow_groups = staff
+userinfo_endpoint = https://127.0.0.1:$(cat "$tmp/auth-remote/port")/userinfo
 EOF
 chmod 600 "$conf"
 
@@ -114,10 +121,14 @@ done
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$svc/other"
 
 # run NAME SERVICE USER AUTH ACCOUNT REASON KEY KID CLAIMS [STDERR-TEXT]
+# KEY again:OTHER: OTHER's token again (KID and CLAIMS unused).
 # ACCOUNT "-": the account phase is not reached (auth failed).
 run() {
 	name=$1 service=$2 user=$3 want_auth=$4 want_acct=$5 reason=$6
-	mint sign "$keys" "$7" "$8" "$9" >"$tmp/$name.tok" || bail "mint.py sign failed for $name"
+	case $7 in
+	again:*) cp "$tmp/${7#again:}.tok" "$tmp/$name.tok" ;;	# the same token once more
+	*) mint sign "$keys" "$7" "$8" "$9" >"$tmp/$name.tok" || bail "mint.py sign failed for $name" ;;
+	esac
 	printf '%s' "$(cat "$tmp/$name.tok")" >"$tmp/$name.answer"
 	got=$(cd "$tmp" && pamwrap_run "$svc" --ops auth,account "$service" "$user" "$tmp/$name.answer" \
 		2>"$tmp/$name.log" </dev/null | tr '\n' ' ')
@@ -152,7 +163,7 @@ $(grep -v PWRAP "$tmp/$name.log" | head -n 12)"
 
 P='"iss":"https://people.test"'
 OK=AUTH_ERR
-echo "1..35"
+echo "1..48"
 
 # --- routing: a token is checked under its own issuer's keys only ----------------------
 run people-ok all alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
@@ -250,5 +261,31 @@ run sudo-refuses-ci sudo deploy PAM_$OK - issuer-not-allowed ci c1 \
 	'{"iss":"https://ci.test","repository":"org/app","ref":"refs/heads/main"}'
 run sudo-people sudo alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
 	"{$P,\"email\":\"alice@example.com\",\"realm_access\":{\"roles\":[\"staff\"]}}"
+
+# --- userinfo: only for a verified token, only for a claim a policy needs -----------
+uinfo() { grep -c '^GET /userinfo' "$tmp/auth-remote/requests.log" || :; }
+U='"iss":"https://uinfo.test","sub":"s-123","preferred_username":"alice"'
+echo '{"sub":"s-123","groups":["staff"],"email":"alice@example.com"}' >"$tmp/auth-remote/userinfo.json"
+run uinfo-forged all alice PAM_$OK - bad-signature stranger u1 "{$U}"
+check "userinfo: nothing asked for a token whose signature fails" test "$(uinfo)" -eq 0
+run uinfo-fills-groups all alice PAM_SUCCESS PAM_SUCCESS accepted uinfo u1 "{$U,\"jti\":\"u1\"}"
+check "userinfo: asked once, in the account phase only (groups)" test "$(uinfo)" -eq 1
+if [ -n "$(find "$tmp/cache" -maxdepth 1 -name 'userinfo-*.json' -perm 0600 -user "$(id -u)")" ]; then
+	result ok "userinfo: the answer is cached, 0600, in cache_dir"
+else
+	result "not ok" "userinfo: the answer is cached, 0600, in cache_dir" "$(ls -la "$tmp/cache")"
+fi
+run uinfo-cached all alice PAM_SUCCESS PAM_SUCCESS accepted again:uinfo-fills-groups
+check "userinfo: the same token again is answered from the cache" test "$(uinfo)" -eq 1
+run uinfo-not-needed all alice PAM_SUCCESS PAM_SUCCESS accepted uinfo u1 "{$U,\"groups\":[\"staff\"]}"
+check "userinfo: nothing asked when the token has the claim" test "$(uinfo)" -eq 1
+echo '{"sub":"s-999","groups":["staff"]}' >"$tmp/auth-remote/userinfo.json"
+run uinfo-other-sub all alice PAM_SUCCESS PAM_PERM_DENIED userinfo uinfo u1 "{$U,\"jti\":\"u2\"}"
+echo '{"groups":["staff"]}' >"$tmp/auth-remote/userinfo.json"
+run uinfo-no-sub all alice PAM_SUCCESS PAM_PERM_DENIED userinfo uinfo u1 "{$U,\"jti\":\"u3\"}"
+echo '{"sub":"s-123","groups":"staff"}' >"$tmp/auth-remote/userinfo.json"
+run uinfo-wrong-type all alice PAM_SUCCESS PAM_PERM_DENIED not-in-group uinfo u1 "{$U,\"jti\":\"u4\"}"
+echo error-500 >"$tmp/auth-remote/mode"
+run uinfo-down all alice PAM_SUCCESS PAM_AUTHINFO_UNAVAIL unavailable uinfo u1 "{$U,\"jti\":\"u5\"}"
 
 finish
