@@ -106,7 +106,8 @@ pb_claims_groups(const struct pb_config *issuer, const struct pb_config *service
                                "a group name", claim);
                 goto fail;
             }
-    status = one_list("groups: issuer", service != issuer ? "this issuer" : "this service", &issuer->allow_groups, claim, groups, trace, verdict);
+    status = one_list(service != issuer ? "groups: issuer" : "groups", service != issuer ? "this issuer" : "this service",
+                      &issuer->allow_groups, claim, groups, trace, verdict);
     if (status == PB_OK && service != issuer)
         status = one_list("groups: service", "this service", &service->allow_groups, claim, groups, trace, verdict);
     return status;
