@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "claims.h"
 #include "http.h"
@@ -151,16 +152,22 @@ cache_write(int dir, const char *name, json_t *answer, long long until, const st
     json_t *doc = json_pack("{s:I,s:O}", "until", (json_int_t) until, "userinfo", answer);
     char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
     char tmp[128];
+    unsigned char rnd[8];
     size_t len = text != NULL ? strlen(text) : 0, off = 0;
     int fd = -1;
 
     if (text == NULL || len > CACHE_MAX)
         goto done;
-    snprintf(tmp, sizeof(tmp), "%.80s.%ld.tmp", name, (long) getpid());
-    unlinkat(dir, tmp, 0);
+    /* A name no other thread or process writing the same answer uses. */
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+        goto done;
+    snprintf(tmp, sizeof(tmp), "%.80s.%02x%02x%02x%02x%02x%02x%02x%02x.tmp", name, rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5], rnd[6], rnd[7]);
     fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        goto failed;
+    if (fd < 0) {
+        pb_log(log, LOG_WARNING, "cannot write the userinfo cache: %s (the answer is used once)", strerror(errno));
+        goto done;
+    }
     while (off < len) {
         ssize_t n = write(fd, text + off, len - off);
         if (n < 0 && errno == EINTR)

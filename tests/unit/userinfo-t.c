@@ -79,21 +79,54 @@ fill(const char *claims_json, int groups, const char *token, char *out, size_t c
     return status;
 }
 
-/* The one cache file's path in out; 0 if there is exactly one. */
+/* fn on the path of every cache file; how many there are. */
 static int
-cache_file(char *out, size_t cap)
+each_cache_file(void (*fn)(const char *path))
 {
     DIR *d = opendir(dir);
     struct dirent *e;
+    char path[512];
     int n = 0;
 
     while (d != NULL && (e = readdir(d)) != NULL)
         if (strncmp(e->d_name, "userinfo-", 9) == 0) {
-            snprintf(out, cap, "%s/%s", dir, e->d_name);
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            if (fn != NULL)
+                fn(path);
             n++;
         }
     if (d != NULL)
         closedir(d);
+    return n;
+}
+
+static char found[512];
+
+static void
+remember(const char *path)
+{
+    snprintf(found, sizeof(found), "%s", path);
+}
+
+static void
+make_readable(const char *path)
+{
+    chmod(path, 0644);
+}
+
+static void
+remove_file(const char *path)
+{
+    unlink(path);
+}
+
+/* The one cache file's path in out; 0 if there is exactly one. */
+static int
+cache_file(char *out, size_t cap)
+{
+    int n = each_cache_file(remember);
+
+    snprintf(out, cap, "%s", found);
     return n == 1 ? 0 : -1;
 }
 
@@ -144,33 +177,13 @@ main(void)
     tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 1, "xxx.yyy.zzz", out, sizeof(out), NULL), PB_OK,
                "another token");
     tap_is_int(calls, 2, "... asked");
-    {
-        /* A cache file others may read is not trusted. */
-        DIR *d = opendir(dir);
-        struct dirent *e;
-        while (d != NULL && (e = readdir(d)) != NULL)
-            if (strncmp(e->d_name, "userinfo-", 9) == 0) {
-                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                chmod(path, 0644);
-            }
-        if (d != NULL)
-            closedir(d);
-    }
+    /* A cache file others may read is not trusted. */
+    each_cache_file(make_readable);
     tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
                "a cache file others may read");
     tap_is_int(calls, 3, "... is ignored: asked again");
     /* An entry whose token expired goes. */
-    {
-        DIR *d = opendir(dir);
-        struct dirent *e;
-        while (d != NULL && (e = readdir(d)) != NULL)
-            if (strncmp(e->d_name, "userinfo-", 9) == 0) {
-                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                unlink(path);
-            }
-        if (d != NULL)
-            closedir(d);
-    }
+    each_cache_file(remove_file);
     tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000001}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
                "a token that expires in a second");
     tap_ok(cache_file(path, sizeof(path)) == 0, "... cached");
