@@ -188,6 +188,13 @@ check_age(const struct pb_config *cfg, json_t *claims, const char *user, time_t 
     return PB_OK;
 }
 
+enum pb_status
+pb_claims_fresh(const struct pb_config *cfg, json_t *claims, time_t now, const struct pb_trace *trace,
+                struct pb_verdict *verdict)
+{
+    return check_age(cfg, claims, NULL, now, trace, verdict);
+}
+
 static enum pb_status
 check_issuer(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
              const struct pb_trace *trace, struct pb_verdict *verdict)

@@ -212,6 +212,16 @@ pb_conf_load_options(struct pb_config *cfg, int argc, const char **argv, struct 
     if (status != PB_OK)
         goto done;
     for (i = 0; i < argc; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "%.*s", (int) strcspn(argv[i], "="), argv[i]);
+        /* Beside sections, audience= (say) on sudo's line would change the
+         * top-level issuer only: a restriction that silently did nothing. */
+        if (cfg->issuer_table != NULL && pb_issuer_is_key(key) && !pb_issuer_is_service_key(key)) {
+            pb_log(log, LOG_ERR, "config: module argument: %s: with [issuer] sections, trust options go in the "
+                   "sections; a service chooses among them with issuers=", key);
+            status = PB_CONFIG;
+            goto done;
+        }
         status = pb_config_apply(cfg, argv[i], PB_W_MODULE, err, sizeof(err));
         if (status != PB_OK) {
             if (status == PB_CONFIG)

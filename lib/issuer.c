@@ -22,6 +22,13 @@ static const char *const issuer_keys[] = {
 #define MAX_ISSUERS 64
 
 int
+pb_issuer_is_service_key(const char *key)
+{
+    return strcmp(key, "require_claim") == 0 || strcmp(key, "allow_groups") == 0
+           || strcmp(key, "max_token_age") == 0;
+}
+
+int
 pb_issuer_is_key(const char *key)
 {
     for (size_t i = 0; i < N_KEYS; i++)

@@ -28,6 +28,13 @@ struct pb_issuer_table {
 /* Non-zero if key may be given in an [issuer NAME] section. */
 int pb_issuer_is_key(const char *key);
 
+/* Non-zero for the keys that at the top level and on the module line are
+ * the service's, holding for every issuer besides the section's own:
+ * require_claim, allow_groups, max_token_age.  The other issuer keys on a
+ * module line beside sections would change the issuer "default" only, so
+ * the configuration layer refuses them there. */
+int pb_issuer_is_service_key(const char *key);
+
 /* A new section [issuer name] of top: defaults now, the rest of top's
  * options (cache, HTTP, LDAP...) when the configuration is finished.
  * PB_CONFIG (err says why: a name given twice, "default") or PB_NOMEM. */

@@ -376,10 +376,12 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
     }
     status = pb_claims_check(cfg, jws.claims, user, ctx->now, trace, &step);
     note(&outcome, verdict, status, &step);
-    /* The service's own require_claim (top level, module line) holds for
-     * every issuer's tokens. */
+    /* The service's own require_claim and max_token_age (top level, module
+     * line) hold for every issuer's tokens. */
     if (cfg != service && (outcome == PB_OK || trace != NULL)) {
         status = pb_claims_required(&service->required, jws.claims, trace, &step);
+        note(&outcome, verdict, status, &step);
+        status = pb_claims_fresh(service, jws.claims, ctx->now, trace, &step);
         note(&outcome, verdict, status, &step);
     }
     if ((flags & PB_TOKEN_GROUPS) && (outcome == PB_OK || trace != NULL)) {

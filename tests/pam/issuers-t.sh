@@ -108,9 +108,10 @@ chmod 600 "$conf"
 
 svc=$tmp/svc
 mkdir "$svc"
-for s in all sudo admins; do
+for s in all sudo admins fresh; do
 	extra=
 	[ $s = sudo ] && extra=issuers=people
+	[ $s = fresh ] && extra="max_token_age=60 require_claim=acr=mfa"
 	acct=$extra
 	[ $s = admins ] && acct=allow_groups=admins
 	{
@@ -163,7 +164,7 @@ $(grep -v PWRAP "$tmp/$name.log" | head -n 12)"
 
 P='"iss":"https://people.test"'
 OK=AUTH_ERR
-echo "1..48"
+echo "1..52"
 
 # --- routing: a token is checked under its own issuer's keys only ----------------------
 run people-ok all alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
@@ -261,6 +262,17 @@ run sudo-refuses-ci sudo deploy PAM_$OK - issuer-not-allowed ci c1 \
 	'{"iss":"https://ci.test","repository":"org/app","ref":"refs/heads/main"}'
 run sudo-people sudo alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
 	"{$P,\"email\":\"alice@example.com\",\"realm_access\":{\"roles\":[\"staff\"]}}"
+
+# --- the service's own max_token_age and require_claim hold for every issuer ----------
+old=$(($(date +%s) - 3600))
+run fresh-too-old fresh alice PAM_$OK - too-old people p1 \
+	"{$P,\"email\":\"alice@example.com\",\"acr\":\"mfa\",\"iat\":$old,\"realm_access\":{\"roles\":[\"staff\"]}}"
+run fresh-no-acr fresh alice PAM_$OK - required-claim people p1 \
+	"{$P,\"email\":\"alice@example.com\",\"realm_access\":{\"roles\":[\"staff\"]}}"
+run fresh-ok fresh alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
+	"{$P,\"email\":\"alice@example.com\",\"acr\":\"mfa\",\"realm_access\":{\"roles\":[\"staff\"]}}"
+run fresh-ci-too-old fresh deploy PAM_$OK - too-old ci c1 \
+	"{\"iss\":\"https://ci.test\",\"repository\":\"org/app\",\"ref\":\"refs/heads/main\",\"acr\":\"mfa\",\"iat\":$old}"
 
 # --- userinfo: only for a verified token, only for a claim a policy needs -----------
 uinfo() { grep -c '^GET /userinfo' "$tmp/auth-remote/requests.log" || :; }

@@ -137,6 +137,17 @@ main(void)
     refused("issuer = https://top.test\njwks = /k/top.json\n", "issuers=people", "no [issuer NAME] section",
             "issuers= without sections");
     refused("[issuer a b]\n", NULL, "expected a section header", "a section name with a blank");
+    refused(TWO, "audience=sudo", "trust options go in the sections", "audience= on the module line beside sections");
+    refused(TWO, "jwks=/k/x.json", "trust options go in the sections", "jwks= on the module line beside sections");
+    refused(TWO, "user_claim=uid", "trust options go in the sections", "user_claim= on the module line beside sections");
+    tap_is_int(load(&cfg, TWO, "max_token_age=300"), PB_OK, "max_token_age= on the module line beside sections");
+    pb_config_free(&cfg);
+    tap_is_int(load(&cfg, TWO, "require_claim=scope=sudo"), PB_OK, "require_claim= on the module line beside sections");
+    pb_config_free(&cfg);
+    tap_is_int(load(&cfg, TWO, "allow_groups=wheel"), PB_OK, "allow_groups= on the module line beside sections");
+    pb_config_free(&cfg);
+    tap_is_int(load(&cfg, "jwks = /k/top.json\n", "audience=sudo"), PB_OK, "audience= on the module line without sections");
+    pb_config_free(&cfg);
     {
         /* More sections than the bound. */
         char text[64 * 1024];
