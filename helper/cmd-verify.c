@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "credential.h"
 #include "flags.h"
+#include "issuer.h"
 #include "jwks-source.h"
 #include "conf.h"
 #include "secret.h"
@@ -326,6 +327,13 @@ pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http)
             pb_log(&log, LOG_ERR, "config: %s", err);
     } else {
         status = pb_conf_load_options(&cfg, load_argc, load_argv, &log);
+    }
+    /* The module builds only the section a token chooses: here, all of
+     * them, so that a wrong value shows whichever token is given. */
+    if (status == PB_OK && cfg.issuer_table != NULL) {
+        char err[320];
+        if ((status = pb_issuers_check_all(&cfg, err, sizeof(err))) == PB_CONFIG)
+            pb_log(&log, LOG_ERR, "config: %s", err);
     }
     if (status != PB_OK) {
         /* Still a report, so scripts always get one object / one verdict. */

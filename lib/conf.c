@@ -71,9 +71,11 @@ parse_section(char *line, char *out, size_t cap)
     if (kind < 0)
         return -1;
     n = strlen(name);
-    if (n == 0 || n > PB_SECTION_NAME_MAX || n >= cap || !isalnum((unsigned char) name[0])
-        || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+    if (n == 0 || n > PB_SECTION_NAME_MAX || n >= cap || !isalnum((unsigned char) name[0]))
         return -1;
+    for (k = 0; k < n; k++)
+        if (!isalnum((unsigned char) name[k]) && name[k] != '.' && name[k] != '_' && name[k] != '-')
+            return -1;
     memcpy(out, name, n + 1);
     return kind;
 }
@@ -166,11 +168,15 @@ option_line(void *ctx, int kind, const char *section, const char *key, const cha
     char word[1024];
 
     if (section != NULL && kind == KIND_ISSUER) {
+        enum pb_status status;
         if (key == NULL)
             return pb_issuer_begin(ctx, section, err, errlen);
-        if (foreign_key(kind, section, key, err, errlen) != PB_OK)
-            return PB_CONFIG;
-        return pb_issuer_set(ctx, key, value, err, errlen);
+        /* Read at every login: one lookup of the key, a second only to
+         * explain a refusal. */
+        status = pb_issuer_set(ctx, key, value, err, errlen);
+        if (status == PB_CONFIG)
+            foreign_key(kind, section, key, err, errlen);
+        return status;
     }
     if (section != NULL)
         return key == NULL ? PB_OK : foreign_key(kind, section, key, err, errlen);

@@ -2,21 +2,42 @@
  * a binary search on the exact iss. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "issuer.h"
 
-/* What an issuer decides for itself; everything else (cache, HTTP, LDAP,
- * session options) is the host's and comes from the top level. */
-static const char *const issuer_keys[] = {
-    "algorithms", "allow_groups", "audience", "discovery", "groups_claim", "hmac_key_file", "issuer",
-    "jwks", "leeway", "max_token_age", "require_claim", "user_claim", "user_lowercase", "user_regex",
-    "user_strip_domain", "user_template", "userinfo_endpoint",
-};
-
-#define N_KEYS (sizeof(issuer_keys) / sizeof(issuer_keys[0]))
+/* What an issuer decides for itself, by field (a switch: asked for every
+ * option of every section at every login); everything else (cache, HTTP,
+ * LDAP, session options) is the host's and comes from the top level. */
+int
+pb_issuer_is_field(size_t offset)
+{
+    switch (offset) {
+    case offsetof(struct pb_config, algorithms):
+    case offsetof(struct pb_config, allow_groups):
+    case offsetof(struct pb_config, audiences):
+    case offsetof(struct pb_config, discovery):
+    case offsetof(struct pb_config, groups_claim):
+    case offsetof(struct pb_config, hmac_key_file):
+    case offsetof(struct pb_config, issuer):
+    case offsetof(struct pb_config, jwks):
+    case offsetof(struct pb_config, leeway):
+    case offsetof(struct pb_config, max_token_age):
+    case offsetof(struct pb_config, required):
+    case offsetof(struct pb_config, user_claim):
+    case offsetof(struct pb_config, user_lowercase):
+    case offsetof(struct pb_config, user_regex):
+    case offsetof(struct pb_config, user_strip_domain):
+    case offsetof(struct pb_config, user_template):
+    case offsetof(struct pb_config, userinfo_endpoint):
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* Sections are few; more would be a mistake, not a site. */
 #define MAX_ISSUERS 64
@@ -31,20 +52,9 @@ pb_issuer_is_service_key(const char *key)
 int
 pb_issuer_is_key(const char *key)
 {
-    for (size_t i = 0; i < N_KEYS; i++)
-        if (strcmp(issuer_keys[i], key) == 0)
-            return 1;
-    return 0;
-}
+    const struct pb_option *opt = pb_options_find(key);
 
-static void
-issuer_free(struct pb_issuer *is, const struct pb_config *top)
-{
-    if (is->cfg != NULL && is->cfg != top) {
-        pb_config_free(is->cfg);
-        free(is->cfg);
-    }
-    is->cfg = NULL;
+    return opt != NULL && pb_issuer_is_field(opt->offset);
 }
 
 enum pb_status
@@ -52,7 +62,6 @@ pb_issuer_begin(struct pb_config *top, const char *name, char *err, size_t errle
 {
     struct pb_issuer_table *t = top->issuer_table;
     struct pb_issuer *grown, *is;
-    enum pb_status status;
 
     if (strcmp(name, PB_ISSUER_DEFAULT) == 0) {
         snprintf(err, errlen, "[issuer %s]: the name is taken by the top-level options", name);
@@ -69,22 +78,55 @@ pb_issuer_begin(struct pb_config *top, const char *name, char *err, size_t errle
         snprintf(err, errlen, "more than %d issuer sections", MAX_ISSUERS);
         return PB_CONFIG;
     }
-    grown = realloc(t->items, (t->count + 1) * sizeof(*grown));
-    if (grown == NULL)
-        return PB_NOMEM;
-    t->items = grown;
-    is = &t->items[t->count];
-    memset(is, 0, sizeof(*is));
-    snprintf(is->name, sizeof(is->name), "%s", name);
-    if ((is->cfg = malloc(sizeof(*is->cfg))) == NULL)
-        return PB_NOMEM;
-    status = pb_config_init(is->cfg);
-    if (status != PB_OK) {
-        pb_config_free(is->cfg);
-        free(is->cfg);
-        return status;
+    /* Room for this one, and the issuer "default" that may follow. */
+    if (t->count + 2 > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 8;
+        if ((grown = realloc(t->items, cap * sizeof(*grown))) == NULL)
+            return PB_NOMEM;
+        t->items = grown;
+        t->cap = cap;
     }
-    t->count++;
+    is = &t->items[t->count++];
+    memset(is, 0, sizeof(*is));
+    if (strlen(name) >= sizeof(is->name))
+        return PB_CONFIG;   /* conf.c allows PB_SECTION_NAME_MAX bytes */
+    strcpy(is->name, name);
+    is->lines_from = is->lines_to = t->lines_len;
+    return PB_OK;
+}
+
+/* Keep "key\0=value\0" (or "key\0!\0" for a bare word) in the table's
+ * one buffer for when the section is built; the offset of the value. */
+static enum pb_status
+keep_line(struct pb_issuer_table *t, const char *key, const char *value, size_t *value_at)
+{
+    size_t klen = strlen(key), vlen = value != NULL ? strlen(value) : 0, need = klen + vlen + 3;
+    char *grown;
+
+    if (need > PB_ISSUER_LINES_MAX - t->lines_len)
+        return PB_CONFIG;
+    if (t->lines_len + need > t->lines_cap) {
+        size_t cap = t->lines_cap ? t->lines_cap : 1024;
+        while (cap < t->lines_len + need)
+            cap *= 2;
+        if ((grown = malloc(cap)) == NULL)
+            return PB_NOMEM;
+        if (t->lines_len > 0)
+            memcpy(grown, t->lines, t->lines_len);
+        if (t->lines != NULL)
+            explicit_bzero(t->lines, t->lines_len);
+        free(t->lines);
+        t->lines = grown;
+        t->lines_cap = cap;
+    }
+    memcpy(t->lines + t->lines_len, key, klen + 1);
+    t->lines_len += klen + 1;
+    t->lines[t->lines_len++] = value != NULL ? '=' : '!';
+    *value_at = t->lines_len;
+    if (value != NULL)
+        memcpy(t->lines + t->lines_len, value, vlen);
+    t->lines_len += vlen;
+    t->lines[t->lines_len++] = '\0';
     return PB_OK;
 }
 
@@ -92,59 +134,91 @@ enum pb_status
 pb_issuer_set(struct pb_config *top, const char *key, const char *value, char *err, size_t errlen)
 {
     struct pb_issuer_table *t = top->issuer_table;
-    char word[1024];
+    const struct pb_option *opt = pb_options_find(key);
+    struct pb_issuer *is;
+    enum pb_status status;
+    size_t at = 0;
 
     if (t == NULL || t->count == 0 || t->finished)
         return PB_CONFIG;
-    if (!pb_issuer_is_key(key)) {
+    if (opt == NULL || !pb_issuer_is_field(opt->offset)) {
         snprintf(err, errlen, "\"%.64s\" cannot be given in an [issuer] section", key);
         return PB_CONFIG;
     }
-    if ((size_t) snprintf(word, sizeof(word), "%s%s%s", key, value ? "=" : "", value ? value : "") >= sizeof(word)) {
-        snprintf(err, errlen, "line too long");
+    is = &t->items[t->count - 1];
+    if (opt->offset == offsetof(struct pb_config, issuer) && (value == NULL || value[0] == '\0')) {
+        snprintf(err, errlen, "issuer: empty value");
         return PB_CONFIG;
     }
-    return pb_config_apply(t->items[t->count - 1].cfg, word, PB_W_FILE, err, errlen);
+    status = keep_line(t, key, value, &at);
+    if (status == PB_CONFIG)
+        snprintf(err, errlen, "the [issuer] sections are longer than %d bytes", PB_ISSUER_LINES_MAX);
+    if (status != PB_OK)
+        return status;
+    is->lines_to = t->lines_len;
+    /* What routing and the account phase need now; the rest waits until a
+     * token of this issuer comes (pb_issuer_build). */
+    if (opt->offset == offsetof(struct pb_config, issuer))
+        is->iss_at = at + 1;
+    if (opt->offset == offsetof(struct pb_config, jwks) || opt->offset == offsetof(struct pb_config, discovery)
+        || opt->offset == offsetof(struct pb_config, hmac_key_file))
+        is->has_keys = 1;
+    if (opt->offset == offsetof(struct pb_config, allow_groups))
+        is->has_groups = 1;
+    return PB_OK;
+}
+
+enum pb_status
+pb_issuer_build(const struct pb_config *top, const struct pb_issuer *is, struct pb_config *out, char *err,
+                size_t errlen)
+{
+    size_t n;
+    const struct pb_option *table = pb_options_table(&n);
+    enum pb_status status = PB_OK;
+    char why[256];
+
+    memset(out, 0, sizeof(*out));
+    /* Only the issuer's own fields get defaults and the section's values;
+     * the host's are the top level's own (pb_config_free leaves them to it:
+     * shares_host), and the service's issuers= stays on top. */
+    out->shares_host = 1;
+    for (size_t i = 0; i < n && status == PB_OK; i++) {
+        if (pb_issuer_is_field(table[i].offset))
+            status = pb_config_default(out, &table[i]);
+        else
+            pb_config_share_option(out, top, &table[i]);
+    }
+    memset(&out->issuers, 0, sizeof(out->issuers));
+    out->section = is->name;
+    for (size_t at = is->lines_from; status == PB_OK && at < is->lines_to;) {
+        const char *lines = top->issuer_table->lines, *key = lines + at, *mark = key + strlen(key) + 1;
+        at = (size_t) (mark + 1 + strlen(mark + 1) + 1 - lines);
+        status = pb_config_set(out, pb_options_find(key), *mark == '=' ? mark + 1 : NULL, why, sizeof(why));
+    }
+    if (status == PB_OK && (out->issuer == NULL || (out->jwks == NULL && !out->discovery
+                                                    && out->hmac_key_file == NULL))) {
+        snprintf(why, sizeof(why), "needs issuer and a key source (jwks, discovery or hmac_key_file)");
+        status = PB_CONFIG;
+    }
+    if (status == PB_OK)
+        status = pb_config_finish(out, why, sizeof(why));
+    if (status == PB_CONFIG)
+        snprintf(err, errlen, "[issuer %s]: %s", is->name, why);
+    if (status != PB_OK)
+        pb_config_free(out);
+    return status;
 }
 
 static int
 by_iss(const void *a, const void *b)
 {
-    return strcmp(((const struct pb_issuer *) a)->cfg->issuer, ((const struct pb_issuer *) b)->cfg->issuer);
-}
-
-/* One section: the host's options from top, then its own checks. */
-static enum pb_status
-finish_one(struct pb_config *top, struct pb_issuer *is, char *err, size_t errlen)
-{
-    struct pb_config *cfg = is->cfg;
-    char why[256];
-    size_t n;
-    const struct pb_option *table = pb_options_table(&n);
-    enum pb_status status;
-
-    for (size_t i = 0; i < n; i++)
-        if (!pb_issuer_is_key(table[i].name) && (status = pb_config_copy_option(cfg, top, &table[i])) != PB_OK)
-            return status;
-    /* An issuer's table is its own name; the service's restrictions stay on top. */
-    pb_strlist_clear(&cfg->issuers);
-    cfg->section = is->name;
-    if (cfg->issuer == NULL || (cfg->jwks == NULL && !cfg->discovery && cfg->hmac_key_file == NULL)) {
-        snprintf(err, errlen, "[issuer %s] needs issuer and a key source (jwks, discovery or hmac_key_file)",
-                 is->name);
-        return PB_CONFIG;
-    }
-    status = pb_config_finish(cfg, why, sizeof(why));
-    if (status == PB_CONFIG)
-        snprintf(err, errlen, "[issuer %s]: %s", is->name, why);
-    return status;
+    return strcmp(((const struct pb_issuer *) a)->iss, ((const struct pb_issuer *) b)->iss);
 }
 
 enum pb_status
 pb_issuers_finish(struct pb_config *top, char *err, size_t errlen)
 {
     struct pb_issuer_table *t = top->issuer_table;
-    enum pb_status status;
     struct pb_issuer *grown;
 
     if (t == NULL || t->finished) {
@@ -154,9 +228,18 @@ pb_issuers_finish(struct pb_config *top, char *err, size_t errlen)
         }
         return PB_OK;
     }
-    for (size_t i = 0; i < t->count; i++)
-        if ((status = finish_one(top, &t->items[i], err, errlen)) != PB_OK)
-            return status;
+    /* The values of a section are checked when it is built (see issuer.h);
+     * what routing needs is checked now. */
+    for (size_t i = 0; i < t->count; i++) {
+        /* The last issuer= of a section counts, as elsewhere. */
+        if (t->items[i].iss_at != 0)
+            t->items[i].iss = t->lines + t->items[i].iss_at - 1;
+        if (t->items[i].iss == NULL || !t->items[i].has_keys) {
+            snprintf(err, errlen, "[issuer %s] needs issuer and a key source (jwks, discovery or hmac_key_file)",
+                     t->items[i].name);
+            return PB_CONFIG;
+        }
+    }
     if (top->jwks != NULL || top->discovery || top->hmac_key_file != NULL) {
         /* Beside sections, a catch-all would undo the routing. */
         if (top->issuer == NULL) {
@@ -164,16 +247,21 @@ pb_issuers_finish(struct pb_config *top, char *err, size_t errlen)
                      "issuer \"%s\")", PB_ISSUER_DEFAULT);
             return PB_CONFIG;
         }
-        if ((grown = realloc(t->items, (t->count + 1) * sizeof(*grown))) == NULL)
-            return PB_NOMEM;
-        t->items = grown;
+        if (t->count + 1 > t->cap) {
+            if ((grown = realloc(t->items, (t->count + 1) * sizeof(*grown))) == NULL)
+                return PB_NOMEM;
+            t->items = grown;
+            t->cap = t->count + 1;
+        }
         memset(&t->items[t->count], 0, sizeof(t->items[0]));
         snprintf(t->items[t->count].name, sizeof(t->items[0].name), "%s", PB_ISSUER_DEFAULT);
+        t->items[t->count].iss = top->issuer;
+        t->items[t->count].has_groups = top->allow_groups.count > 0;
         t->items[t->count++].cfg = top;
     }
     qsort(t->items, t->count, sizeof(t->items[0]), by_iss);
     for (size_t i = 1; i < t->count; i++)
-        if (strcmp(t->items[i - 1].cfg->issuer, t->items[i].cfg->issuer) == 0) {
+        if (strcmp(t->items[i - 1].iss, t->items[i].iss) == 0) {
             snprintf(err, errlen, "[issuer %s] and [issuer %s] have the same issuer", t->items[i - 1].name,
                      t->items[i].name);
             return PB_CONFIG;
@@ -191,6 +279,19 @@ pb_issuers_finish(struct pb_config *top, char *err, size_t errlen)
     return PB_OK;
 }
 
+enum pb_status
+pb_issuers_check_all(const struct pb_config *top, char *err, size_t errlen)
+{
+    const struct pb_issuer_table *t = top->issuer_table;
+    struct pb_config built;
+    enum pb_status status = PB_OK;
+
+    for (size_t i = 0; t != NULL && i < t->count && status == PB_OK; i++)
+        if (t->items[i].cfg == NULL && (status = pb_issuer_build(top, &t->items[i], &built, err, errlen)) == PB_OK)
+            pb_config_free(&built);
+    return status;
+}
+
 const struct pb_issuer *
 pb_issuer_route(const struct pb_config *top, const char *iss, size_t len)
 {
@@ -201,8 +302,8 @@ pb_issuer_route(const struct pb_config *top, const char *iss, size_t len)
         return NULL;
     /* strcmp order over NUL-free strings: compare the common prefix, then length. */
     for (hi = t->count; lo < hi;) {
-        size_t mid = lo + (hi - lo) / 2, have = strlen(t->items[mid].cfg->issuer);
-        int c = memcmp(t->items[mid].cfg->issuer, iss, have < len ? have : len);
+        size_t mid = lo + (hi - lo) / 2, have = strlen(t->items[mid].iss);
+        int c = memcmp(t->items[mid].iss, iss, have < len ? have : len);
         if (c == 0)
             c = have < len ? -1 : have > len ? 1 : 0;
         if (c == 0)
@@ -233,8 +334,9 @@ pb_issuers_free(struct pb_config *top)
 
     if (t == NULL)
         return;
-    for (size_t i = 0; i < t->count; i++)
-        issuer_free(&t->items[i], top);
+    if (t->lines != NULL)
+        explicit_bzero(t->lines, t->lines_len);
+    free(t->lines);
     free(t->items);
     free(t);
     top->issuer_table = NULL;
@@ -248,7 +350,7 @@ pb_issuers_need_account(const struct pb_config *top)
     if (top->required.count > 0 || top->allow_groups.count > 0)
         return 1;
     for (size_t i = 0; t != NULL && i < t->count; i++)
-        if (t->items[i].cfg->allow_groups.count > 0)
+        if (t->items[i].has_groups)
             return 1;
     return 0;
 }

@@ -28,6 +28,8 @@ static const struct pb_option option_table[] = {
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
 static const struct pb_option *find_option(const char *name, size_t len);
+static enum pb_status set_value(struct pb_config *cfg, const struct pb_option *opt, const char *value,
+                                char *err, size_t errlen);
 
 /* Lists are bounded so a configuration cannot make every login do unbounded work. */
 #define MAX_LIST_ITEMS 64
@@ -82,13 +84,50 @@ pb_options_is_key(const char *name)
     return find_option(name, strlen(name)) != NULL;
 }
 
+/* The table is sorted (options-t checks it): a binary search, since every
+ * line of every [issuer] section is looked up at every login. */
 static const struct pb_option *
 find_option(const char *name, size_t len)
 {
-    for (size_t i = 0; i < OPTION_COUNT; i++)
-        if (strlen(option_table[i].name) == len && strncmp(option_table[i].name, name, len) == 0)
-            return &option_table[i];
+    size_t lo = 0, hi = OPTION_COUNT;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, i = 0;
+        const unsigned char *have = (const unsigned char *) option_table[mid].name;
+        int c;
+        /* strcmp's order, inline: the names are short. */
+        while (i < len && have[i] != '\0' && have[i] == (unsigned char) name[i])
+            i++;
+        c = i < len ? (int) have[i] - (unsigned char) name[i] : have[i] != '\0';
+        if (c == 0)
+            return &option_table[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
+}
+
+enum pb_status
+pb_config_set(struct pb_config *cfg, const struct pb_option *opt, const char *value, char *err, size_t errlen)
+{
+    if (value != NULL)
+        return set_value(cfg, opt, value, err, errlen);
+    if (opt->type != PB_T_BOOL) {
+        snprintf(err, errlen, "%s needs a value (%s=...)", opt->name, opt->name);
+        return PB_CONFIG;
+    }
+    *(int *) ((char *) cfg + opt->offset) = 1;
+    return PB_OK;
+}
+
+enum pb_status
+pb_config_default(struct pb_config *cfg, const struct pb_option *opt)
+{
+    char err[256];
+
+    return opt->default_value != NULL ? set_value(cfg, opt, opt->default_value, err, sizeof(err)) : PB_OK;
 }
 
 static int
@@ -366,6 +405,7 @@ enum pb_status
 pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
 {
     unsigned mask = 0;
+    int section = cfg->section != NULL;
 
     for (size_t i = 0; i < cfg->algorithms.count; i++) {
         const char *name = cfg->algorithms.items[i];
@@ -384,10 +424,11 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "algorithms: no algorithm allowed");
         return PB_CONFIG;
     }
-    if (check_ldap(cfg, err, errlen) != PB_OK || check_http(cfg, err, errlen) != PB_OK)
+    /* A section shares the host's options, checked with the top level. */
+    if ((!section && check_ldap(cfg, err, errlen) != PB_OK) || check_http(cfg, err, errlen) != PB_OK)
         return PB_CONFIG;
     /* 0 would kill every helper at once, or read no token at all. */
-    if (cfg->helper_timeout == 0 || cfg->token_parts == 0) {
+    if (!section && (cfg->helper_timeout == 0 || cfg->token_parts == 0)) {
         snprintf(err, errlen, "helper_timeout and token_parts must be at least 1");
         return PB_CONFIG;
     }
@@ -404,47 +445,19 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
     return PB_OK;
 }
 
-enum pb_status
-pb_config_copy_option(struct pb_config *dst, const struct pb_config *src, const struct pb_option *opt)
+void
+pb_config_share_option(struct pb_config *dst, const struct pb_config *src, const struct pb_option *opt)
 {
-    const void *from = (const char *) src + opt->offset;
-    void *to = (char *) dst + opt->offset;
-    enum pb_status status = PB_OK;
+    size_t size = opt->type == PB_T_BOOL ? sizeof(int) : opt->type == PB_T_INT ? sizeof(long)
+                  : opt->type == PB_T_LIST || opt->type == PB_T_CLAIM ? sizeof(struct pb_strlist) : sizeof(char *);
 
-    switch (opt->type) {
-    case PB_T_BOOL:
-        *(int *) to = *(const int *) from;
-        break;
-    case PB_T_INT:
-        *(long *) to = *(const long *) from;
-        break;
-    case PB_T_STRING:
-    case PB_T_PATH:
-    case PB_T_SOURCE: {
-        const char *value = *(char *const *) from;
-        char *copy = value != NULL ? strdup(value) : NULL;
-        if (value != NULL && copy == NULL)
-            return PB_NOMEM;
-        free(*(char **) to);
-        *(char **) to = copy;
-        break;
-    }
-    case PB_T_LIST:
-    case PB_T_CLAIM: {
-        const struct pb_strlist *list = from;
-        struct pb_strlist fresh = { NULL, 0 };
-        for (size_t i = 0; i < list->count && status == PB_OK; i++)
-            status = strlist_add(&fresh, list->items[i], strlen(list->items[i]));
-        if (status != PB_OK) {
-            strlist_clear(&fresh);
-            return status;
-        }
-        strlist_clear(to);
-        *(struct pb_strlist *) to = fresh;
-        break;
-    }
-    }
-    return PB_OK;
+    memcpy((char *) dst + opt->offset, (const char *) src + opt->offset, size);
+}
+
+const struct pb_option *
+pb_options_find(const char *name)
+{
+    return find_option(name, strlen(name));
 }
 
 int
@@ -461,6 +474,9 @@ pb_config_free(struct pb_config *cfg)
     pb_usermap_release(cfg);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         void *field = (char *) cfg + option_table[i].offset;
+        /* A section's host-wide fields are the top level's. */
+        if (cfg->shares_host && !pb_issuer_is_field(option_table[i].offset))
+            continue;
         switch (option_table[i].type) {
         case PB_T_STRING:
         case PB_T_PATH:

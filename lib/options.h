@@ -87,6 +87,7 @@ struct pb_config {
      * issuer's own configuration: NULL, and section names it. */
     struct pb_issuer_table *issuer_table;
     const char *section;
+    int shares_host;         /* a section: the fields no section sets point into the top level's */
 };
 
 struct pb_option {
@@ -127,9 +128,21 @@ int pb_config_has_source(const struct pb_config *cfg);
 
 void pb_config_free(struct pb_config *cfg);
 
-/* Set dst's value of opt to a copy of src's.  PB_OK or PB_NOMEM. */
-enum pb_status pb_config_copy_option(struct pb_config *dst, const struct pb_config *src,
-                                     const struct pb_option *opt);
+/* Set opt from the file's value (NULL: a bare boolean switched on), as
+ * pb_config_apply does for "key=value". */
+enum pb_status pb_config_set(struct pb_config *cfg, const struct pb_option *opt, const char *value, char *err,
+                             size_t errlen);
+
+/* Set opt to its default (a no-op without one).  PB_OK or PB_NOMEM. */
+enum pb_status pb_config_default(struct pb_config *cfg, const struct pb_option *opt);
+
+/* Point dst's value of opt at src's (no copy): for a section, whose
+ * shares_host makes pb_config_free leave such fields alone; src must
+ * outlive dst. */
+void pb_config_share_option(struct pb_config *dst, const struct pb_config *src, const struct pb_option *opt);
+
+/* The option called name, or NULL. */
+const struct pb_option *pb_options_find(const char *name);
 
 void pb_strlist_clear(struct pb_strlist *list);
 

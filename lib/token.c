@@ -181,8 +181,8 @@ verify_hmac(const struct pb_jws *jws, const unsigned char *secret, size_t secret
  * whose keys and policy decide.  Nothing else is read before the signature
  * holds, and the claims check compares iss again once it is verified. */
 static enum pb_status
-route(const struct pb_login_ctx *ctx, struct pb_jws *jws, struct pb_login_ctx *routed, struct pb_trace *trace,
-      struct pb_verdict *verdict, struct pb_token_info *info)
+route(const struct pb_login_ctx *ctx, struct pb_jws *jws, struct pb_login_ctx *routed, struct pb_config *section,
+      int *built, struct pb_trace *trace, struct pb_verdict *verdict, struct pb_token_info *info)
 {
     const struct pb_issuer *is = NULL;
     json_t *iss;
@@ -210,10 +210,23 @@ route(const struct pb_login_ctx *ctx, struct pb_jws *jws, struct pb_login_ctx *r
         pb_trace_report(trace, "issuer", PB_CHECK_FAIL, "%s", verdict->detail);
         return PB_REJECTED;
     }
+    /* Only this issuer's section is built: a wrong value in another one
+     * never touches this login. */
+    if (is->cfg == NULL) {
+        char err[320];
+        status = pb_issuer_build(ctx->cfg, is, section, err, sizeof(err));
+        if (status != PB_OK) {
+            if (status == PB_CONFIG)
+                pb_log(ctx->log, LOG_ERR, "config: %s", err);
+            pb_trace_report(trace, "issuer", PB_CHECK_FAIL, "[issuer %s] cannot be used (see the log)", is->name);
+            return status;
+        }
+        *built = 1;
+    }
     pb_trace_report(trace, "issuer", PB_CHECK_OK, "[issuer %s] by the token's iss \"%s\" (verified below)",
                     is->name, shown);
     *routed = *ctx;
-    routed->cfg = is->cfg;
+    routed->cfg = is->cfg != NULL ? is->cfg : section;
     return PB_OK;
 }
 
@@ -236,7 +249,8 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
 {
     const struct pb_config *cfg = ctx->cfg, *service = ctx->cfg;
     struct pb_login_ctx routed;
-    int signature_only = flags & PB_TOKEN_SIGNATURE_ONLY;
+    struct pb_config section;
+    int signature_only = flags & PB_TOKEN_SIGNATURE_ONLY, built = 0;
     const struct pb_log *log = ctx->log;
     const char *token = cred->text;
     size_t len = cred->len;
@@ -296,7 +310,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
     pb_trace_report(trace, "format", PB_CHECK_OK, "JWS compact serialization, header accepted");
     pb_log(log, LOG_DEBUG, "token of %zu bytes, alg %s, kid %s", len, info->alg, info->kid);
     if (service->issuer_table != NULL) {
-        status = route(ctx, &jws, &routed, trace, verdict, info);
+        status = route(ctx, &jws, &routed, &section, &built, trace, verdict, info);
         if (status != PB_OK) {
             outcome = status;
             goto done;
@@ -401,6 +415,8 @@ done:
     pb_secret_free(secret, secret_len + 1);
     pb_keyset_release(set);
     pb_jws_clear(&jws);
+    if (built)
+        pb_config_free(&section);
     return outcome;
 }
 

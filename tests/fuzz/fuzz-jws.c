@@ -67,7 +67,7 @@ static char jwks_path[PATH_MAX + 32];
 static char hmac_path[PATH_MAX + 32];
 static EVP_PKEY *rsa_key, *ec_key, *ed_key;
 static struct pb_keyset *keyset;
-static struct pb_config configs[3];
+static struct pb_config configs[3], people;
 
 static void
 discard_check(void *ctx, const char *name, enum pb_check_outcome outcome, const char *detail)
@@ -206,7 +206,9 @@ make_routed(struct pb_config *cfg)
          && pb_issuer_set(cfg, "hmac_key_file", path, err, sizeof(err)) == PB_OK;
     for (size_t i = 0; ok && i < sizeof(ci) / sizeof(ci[0]); i++)
         ok = pb_issuer_set(cfg, ci[i][0], ci[i][1], err, sizeof(err)) == PB_OK;
-    if (!ok || pb_config_finish(cfg, err, sizeof(err)) != PB_OK) {
+    if (!ok || pb_config_finish(cfg, err, sizeof(err)) != PB_OK
+        || pb_issuer_build(cfg, pb_issuer_route(cfg, "https://issuer.example", 22), &people, err, sizeof(err))
+               != PB_OK) {
         fprintf(stderr, "fuzz-jws: init: issuers: %s\n", err);
         abort();
     }
@@ -217,6 +219,7 @@ cleanup(void)
 {
     pb_config_free(&configs[0]);
     pb_config_free(&configs[1]);
+    pb_config_free(&people);
     pb_config_free(&configs[2]);
     pb_keyset_free(keyset);
     EVP_PKEY_free(rsa_key);
@@ -384,8 +387,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pb_jws_parse_claims(&jws, &verdict) == PB_OK) {
             (void) pb_claims_check(&configs[0], jws.claims, FUZZ_USER, FUZZ_NOW, NULL, &verdict);
             (void) pb_claims_check(&configs[1], jws.claims, FUZZ_USER, FUZZ_NOW, &fuzz_trace, &verdict);
-            (void) pb_claims_groups(pb_issuer_route(&configs[2], "https://issuer.example", 22)->cfg, &configs[1],
-                                    jws.claims, &fuzz_trace, &verdict);
+            (void) pb_claims_groups(&people, &configs[1], jws.claims, &fuzz_trace, &verdict);
         }
         /* Keep header and payload, replace the signature with a good one. */
         if (jws.alg != NULL

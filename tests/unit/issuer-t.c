@@ -58,11 +58,26 @@ refused(const char *text, const char *arg, const char *expect, const char *what)
     pb_config_free(&cfg);
 }
 
+/* Read, but refused when the section is built (at the first token of that
+ * issuer, or by pb_issuers_check_all), the error naming it. */
+static void
+unbuilt(const char *text, const char *expect, const char *what)
+{
+    struct pb_config cfg;
+    char err[320] = "";
+
+    tap_is_int(load(&cfg, text, NULL), PB_OK, "read: %s", what);
+    tap_is_int(pb_issuers_check_all(&cfg, err, sizeof(err)), PB_CONFIG, "... refused when built");
+    tap_ok(strstr(err, expect) != NULL, "... saying \"%s\": %s", expect, err);
+    pb_config_free(&cfg);
+}
+
 int
 main(void)
 {
-    struct pb_config cfg;
+    struct pb_config cfg, built;
     const struct pb_issuer *is;
+    char err[320];
     int fd = mkstemp(path);
 
     if (fd < 0)
@@ -79,18 +94,28 @@ main(void)
     tap_is_str(route(&cfg, "https://a.test\0x", 16), "(none)", "an iss with a NUL routes nowhere");
     tap_is_str(route(&cfg, "", 0), "(none)", "an empty iss routes nowhere");
     is = pb_issuer_route(&cfg, "https://a.test", 14);
-    if (is != NULL) {
-        tap_is_str(is->cfg->cache_dir, "/var/cache/x", "a section takes the host's cache_dir");
-        tap_is_int(is->cfg->leeway, 30, "a section's own leeway");
-        tap_is_str(is->cfg->user_claim, "email", "a section's own user_claim");
-        tap_is_str(is->cfg->section, "people", "a section knows its name (cache files per issuer)");
-        tap_ok(is->cfg->issuer_table == NULL, "a section has no sections");
+    tap_ok(is != NULL && is->cfg == NULL, "a section is not built when the configuration is read");
+    if (is != NULL && pb_issuer_build(&cfg, is, &built, err, sizeof(err)) == PB_OK) {
+        tap_is_str(built.cache_dir, "/var/cache/x", "a section takes the host's cache_dir");
+        tap_ok(built.cache_dir == cfg.cache_dir, "... shared, not copied");
+        tap_is_int(built.leeway, 30, "a section's own leeway");
+        tap_is_str(built.user_claim, "email", "a section's own user_claim");
+        tap_is_str(built.section, "people", "a section knows its name (cache files per issuer)");
+        tap_ok(built.issuer_table == NULL, "a section has no sections");
+        pb_config_free(&built);
+    } else {
+        tap_ok(0, "people builds: %s", err);
     }
+    tap_is_str(cfg.cache_dir, "/var/cache/x", "the top level keeps its cache_dir after a section is freed");
     is = pb_issuer_route(&cfg, "https://b.test", 14);
-    if (is != NULL) {
-        tap_is_int(is->cfg->leeway, 60, "a section's leeway defaults to the table's, not the top level's");
-        tap_is_int((int) is->cfg->allow_groups.count, 1, "a section's allow_groups");
+    if (is != NULL && pb_issuer_build(&cfg, is, &built, err, sizeof(err)) == PB_OK) {
+        tap_is_int(built.leeway, 60, "a section's leeway defaults to the table's, not the top level's");
+        tap_is_int((int) built.allow_groups.count, 1, "a section's allow_groups");
+        pb_config_free(&built);
+    } else {
+        tap_ok(0, "ci builds: %s", err);
     }
+    tap_is_int(pb_issuers_check_all(&cfg, err, sizeof(err)), PB_OK, "every section builds");
     tap_ok(pb_issuer_allowed(&cfg, "ci") && pb_issuer_allowed(&cfg, "people"), "no issuers=: all allowed");
     tap_ok(pb_issuers_need_account(&cfg), "a section's allow_groups needs the account phase");
     pb_config_free(&cfg);
@@ -129,10 +154,16 @@ main(void)
             "a host-wide option inside a section");
     refused("[issuer x]\nissuer = https://c.test\njwks = /k/c\nbogus = 1\n", NULL, "cannot be given",
             "an unknown key in a section");
-    refused("[issuer x]\nissuer = https://c.test\njwks = /k/c\nalgorithms = HS256\n", NULL, "[issuer x]: algorithms",
+    unbuilt("[issuer x]\nissuer = https://c.test\njwks = /k/c\nalgorithms = HS256\n", "[issuer x]: algorithms",
             "a section's own checks (HS256 without its key)");
-    refused("[issuer x]\nissuer = https://c.test\njwks = /k/c\nuser_regex = [a-z]+\n", NULL, "one capture group",
+    unbuilt("[issuer x]\nissuer = https://c.test\njwks = /k/c\nuser_regex = [a-z]+\n", "one capture group",
             "a section's user_regex without a capture");
+    unbuilt("[issuer x]\nissuer = https://c.test\njwks = /k/c\nleeway = soon\n", "leeway: expected a whole number",
+            "a section's value of the wrong type");
+    unbuilt("[issuer x]\nissuer = https://c.test\njwks = relative.json\n", "jwks: expected an absolute path",
+            "a section's relative jwks");
+    unbuilt("[issuer x]\nissuer = https://c.test\ndiscovery = maybe\n", "discovery: expected true or false",
+            "a section's bad boolean");
     refused(TWO, "issuers=people,nobody", "no section [issuer nobody]", "issuers= naming no section");
     refused("issuer = https://top.test\njwks = /k/top.json\n", "issuers=people", "no [issuer NAME] section",
             "issuers= without sections");
