@@ -27,7 +27,7 @@ need_mint
 scratch issuers
 keys=$tmp/keys
 mint() { $python "$fixtures/mint.py" "$@"; }
-for k in people:p1 ci:c1 shadow:p1 rx:x1 remote:r1 down:d1 stranger:p1 uinfo:u1; do
+for k in people:p1 ci:c1 shadow:p1 rx:x1 remote:r1 down:d1 stranger:p1 uinfo:u1 broken:b1; do
 	mint issuer-key "$keys" "${k%%:*}" "${k#*:}" || bail "mint.py issuer-key failed"
 done
 # ci's set also holds a key under people's kid p1: kids are per issuer.
@@ -105,18 +105,27 @@ allow_groups = staff
 userinfo_endpoint = https://127.0.0.1:$(cat "$tmp/auth-remote/port")/userinfo
 EOF
 chmod 600 "$conf"
+# The same with a wrong value in one more section: only that issuer's logins fail.
+{
+	cat "$conf"
+	printf '\n[issuer broken]\nissuer = https://broken.test\njwks = %s\nuser_regex = [a-z]+\n' \
+		"$keys/broken.jwks.json"
+} >"$tmp/broken.conf"
+chmod 600 "$tmp/broken.conf"
 
 svc=$tmp/svc
 mkdir "$svc"
-for s in all sudo admins fresh; do
+for s in all sudo admins fresh broken; do
 	extra=
 	[ $s = sudo ] && extra=issuers=people
 	[ $s = fresh ] && extra="max_token_age=60 require_claim=acr=mfa"
 	acct=$extra
 	[ $s = admins ] && acct=allow_groups=admins
+	c=$conf
+	[ $s = broken ] && c=$tmp/broken.conf
 	{
-		echo "auth required $module config=$conf $extra"
-		echo "account required $module config=$conf $acct"
+		echo "auth required $module config=$c $extra"
+		echo "account required $module config=$c $acct"
 	} >"$svc/$s"
 done
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$svc/other"
@@ -142,8 +151,8 @@ run() {
 	esac
 	if [ "$reason" = accepted ]; then
 		grep -q ': accepted: user' "$tmp/$name.log" || diag="$diag; no \"accepted\" logged"
-	elif [ "$reason" = unavailable ]; then
-		grep -q ': unavailable: ' "$tmp/$name.log" || diag="$diag; no \"unavailable\" logged"
+	elif [ "$reason" = unavailable ] || [ "$reason" = config ]; then
+		grep -q ": $reason: " "$tmp/$name.log" || diag="$diag; no \"$reason\" logged"
 	else
 		grep -q "rejected: $reason:" "$tmp/$name.log" || diag="$diag; no \"rejected: $reason\" logged"
 	fi
@@ -164,7 +173,7 @@ $(grep -v PWRAP "$tmp/$name.log" | head -n 12)"
 
 P='"iss":"https://people.test"'
 OK=AUTH_ERR
-echo "1..52"
+echo "1..55"
 
 # --- routing: a token is checked under its own issuer's keys only ----------------------
 run people-ok all alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
@@ -256,6 +265,18 @@ run groups-missing all alice PAM_SUCCESS PAM_PERM_DENIED not-in-group people p1 
 	"{$P,\"email\":\"alice@example.com\",\"realm_access\":{\"roles\":[\"guest\"]}}" "Access denied"
 run service-groups admins alice PAM_SUCCESS PAM_PERM_DENIED not-in-group people p1 \
 	"{$P,\"email\":\"alice@example.com\",\"realm_access\":{\"roles\":[\"staff\"]}}" "this service allows (admins)"
+
+# --- a wrong value in one section fails that issuer only -------------------------------
+run broken-section broken alice PAM_SERVICE_ERR - config broken b1 '{"iss":"https://broken.test","sub":"alice"}' \
+	"[issuer broken]: user_regex: expected exactly one capture group"
+run people-beside-broken broken alice PAM_SUCCESS PAM_SUCCESS accepted people p1 \
+	"{$P,\"email\":\"alice@example.com\",\"realm_access\":{\"roles\":[\"staff\"]}}"
+"$helper" verify --config "$tmp/broken.conf" --user alice --token-file "$tmp/people-ok.tok" >"$tmp/verify.out" 2>&1
+if grep -q 'config: \[issuer broken\]: user_regex' "$tmp/verify.out" && grep -q '^verdict  *undecided' "$tmp/verify.out"; then
+	result ok "verify --config checks every section, whatever the token"
+else
+	result_file "not ok" "verify --config checks every section, whatever the token" "$tmp/verify.out"
+fi
 
 # --- the service's issuers= ------------------------------------------------------------
 run sudo-refuses-ci sudo deploy PAM_$OK - issuer-not-allowed ci c1 \
