@@ -31,7 +31,8 @@
 # BENCH_JWKS_FRESH (fresh-process logins per fork loop), BENCH_JWKS_COUNT
 # (logins per request count), BENCH_JWKS_PARALLEL (of them at a time),
 # BENCH_JWKS_TTL (jwks_ttl of the second count; 0 skips it),
-# BENCH_ISSUERS_CALLGRIND_N (verifications counted by callgrind), PYTHON3.
+# BENCH_ISSUERS_CALLGRIND_N (verifications counted by callgrind),
+# BENCH_ISSUERS_CALLGRIND_LOGINS (PAM logins per loop counted by callgrind), PYTHON3.
 # The LDAP part needs slapd and ldap-utils (tests/fixtures/slapd.sh); without
 # them the full run skips it, `run.sh ldap` fails.  The JWKS part needs
 # python3 with the cryptography package (tests/fixtures/authority.py); without
@@ -72,6 +73,7 @@ JWKS_COUNT=${BENCH_JWKS_COUNT:-10000}
 JWKS_PARALLEL=${BENCH_JWKS_PARALLEL:-4}
 JWKS_TTL=${BENCH_JWKS_TTL:-2}
 ISS_CG_N=${BENCH_ISSUERS_CALLGRIND_N:-2000}
+ISS_CG_LOGINS=${BENCH_ISSUERS_CALLGRIND_LOGINS:-400}
 python=${PYTHON3:-/usr/bin/python3}
 authority=$top/tests/fixtures/authority.py
 
@@ -165,7 +167,7 @@ fi
 # Issuers: instructions of the same token's verification with one and with
 # five [issuer] sections, counted by callgrind (repeatable where CPU time is
 # noisy); only run_issuers is counted (--toggle-collect).
-iss_ir1= iss_ir5=
+iss_ir1= iss_ir5= pam_ir1= pam_ir5=
 if { [ "$part" = all ] || [ "$part" = issuers ]; } && command -v valgrind >/dev/null 2>&1; then
     for m in iss1 iss5; do
         f=$(mktemp)
@@ -178,6 +180,15 @@ if { [ "$part" = all ] || [ "$part" = issuers ]; } && command -v valgrind >/dev/
     done
     iss_ir1=$iss_ir_iss1 iss_ir5=$iss_ir_iss5
     echo "callgrind: $ISS_CG_N RS256 verifications: 1 [issuer] section $iss_ir1 instructions, 5 sections $iss_ir5"
+    # The whole PAM login, both loops in one run (one key, one token): the
+    # inclusive counts of bench-pam's logins_issuers_1 and _5.
+    f=$(mktemp)
+    valgrind --tool=callgrind --callgrind-out-file="$f" \
+        "$bench/bench-pam" -m "$module" -n "$ISS_CG_LOGINS" -v 20 -R 1 >/dev/null 2>&1
+    pam_ir1=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*:logins_issuers_1 .*/\1/p' | head -n 1 | tr -d ,)
+    pam_ir5=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*:logins_issuers_5 .*/\1/p' | head -n 1 | tr -d ,)
+    rm -f "$f"
+    echo "callgrind: $ISS_CG_LOGINS PAM logins (+100 warm-up): 1 [issuer] section ${pam_ir1:-?} instructions, 5 sections ${pam_ir5:-?}"
     echo
 elif [ "$part" = issuers ]; then
     echo "run.sh: no valgrind: the instruction counts are skipped" >&2
@@ -262,6 +273,10 @@ if [ "$part" = all ] || [ "$part" = issuers ]; then
     r=$(val 'bench-pam\.ratio_iss5_iss1')
     printf '  %-52s %s\n' "5 issuers / 1 issuer, whole PAM login (goal <= 1.02)" \
         "$r ($(val 'bench-pam\.iss5_us') vs $(val 'bench-pam\.iss1_us') us): $(verdict "$r" 1.02)"
+    if [ -n "${pam_ir1:-}" ] && [ -n "${pam_ir5:-}" ]; then
+        r=$(ratio "$pam_ir5" "$pam_ir1")
+        printf '  %-52s %s\n' "5 issuers / 1 issuer, whole PAM login, instructions" "$r: $(verdict "$r" 1.02)"
+    fi
     if [ -n "$iss_ir1" ] && [ -n "$iss_ir5" ]; then
         r=$(ratio "$iss_ir5" "$iss_ir1")
         printf '  %-52s %s\n' "5 issuers / 1 issuer, RS256, instructions (<= 1.02)" "$r: $(verdict "$r" 1.02)"

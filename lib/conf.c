@@ -31,8 +31,8 @@ static const struct {
  * kind and name (NULL before the first one); a section header itself comes
  * with key NULL.  Return PB_OK to go on; anything else stops the walk, after
  * the callback has written why into err. */
-typedef enum pb_status (*line_fn)(void *ctx, int kind, const char *section, const char *key,
-                                  const char *value, char *err, size_t errlen);
+typedef enum pb_status (*line_fn)(void *ctx, int kind, const char *section, const char *key, size_t klen,
+                                  const char *value, size_t vlen, char *err, size_t errlen);
 
 static char *
 trim(char *s)
@@ -44,6 +44,21 @@ trim(char *s)
     end = s + strlen(s);
     while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
         *--end = '\0';
+    return s;
+}
+
+/* trim for a span whose end is known (every line of the file: no strlen). */
+static char *
+trim_span(char *s, char **endp)
+{
+    char *end = *endp;
+
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+    *end = '\0';
+    *endp = end;
     return s;
 }
 
@@ -118,12 +133,14 @@ walk(const char *path, int required, line_fn on_line, void *ctx, const struct pb
         goto done;
     }
     for (line = (char *) data; line != NULL && status == PB_OK; line = next) {
-        char *key, *value, *eq;
-        next = strchr(line, '\n');
+        char *key, *value, *eq, *stop, *key_end;
+        /* data holds len bytes and a NUL (pb_secret_read_file). */
+        next = memchr(line, '\n', (size_t) ((char *) data + len - line));
+        stop = next != NULL ? next : (char *) data + len;
         if (next != NULL)
             *next++ = '\0';
         lineno++;
-        key = trim(line);
+        key = trim_span(line, &stop);
         if (*key == '\0' || *key == '#')
             continue;
         if (*key == '[') {
@@ -134,23 +151,25 @@ walk(const char *path, int required, line_fn on_line, void *ctx, const struct pb
             }
             if (status == PB_OK) {
                 err[0] = '\0';
-                status = on_line(ctx, kind, section, NULL, NULL, err, sizeof(err));
+                status = on_line(ctx, kind, section, NULL, 0, NULL, 0, err, sizeof(err));
                 if (status != PB_OK && err[0] != '\0')
                     pb_log(log, LOG_ERR, "config: %s:%zu: %s", path, lineno, err);
             }
             continue;
         }
-        eq = strchr(key, '=');
+        eq = memchr(key, '=', (size_t) (stop - key));
         if (eq == NULL) {
             /* A bare word is a boolean switched on, as on the module line. */
             value = NULL;
+            key_end = stop;
         } else {
-            *eq = '\0';
-            value = trim(eq + 1);
-            key = trim(key);
+            key_end = eq;
+            value = trim_span(eq + 1, &stop);
+            key = trim_span(key, &key_end);
         }
         err[0] = '\0';
-        status = on_line(ctx, kind, kind >= 0 ? section : NULL, key, value, err, sizeof(err));
+        status = on_line(ctx, kind, kind >= 0 ? section : NULL, key, (size_t) (key_end - key), value,
+                         value != NULL ? (size_t) (stop - value) : 0, err, sizeof(err));
         if (status != PB_OK && err[0] != '\0')
             pb_log(log, LOG_ERR, "config: %s:%zu: %s", path, lineno, err);
     }
@@ -162,7 +181,8 @@ done:
 /* The module's options: everything before the first section, and the
  * [issuer NAME] sections (trust, which the module decides with). */
 static enum pb_status
-option_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+option_line(void *ctx, int kind, const char *section, const char *key, size_t klen, const char *value, size_t vlen,
+            char *err,
             size_t errlen)
 {
     char word[1024];
@@ -173,7 +193,7 @@ option_line(void *ctx, int kind, const char *section, const char *key, const cha
             return pb_issuer_begin(ctx, section, err, errlen);
         /* Read at every login: one lookup of the key, a second only to
          * explain a refusal. */
-        status = pb_issuer_set(ctx, key, value, err, errlen);
+        status = pb_issuer_set_n(ctx, key, klen, value, vlen, err, errlen);
         if (status == PB_CONFIG)
             foreign_key(kind, section, key, err, errlen);
         return status;
@@ -251,11 +271,13 @@ struct authority_ctx {
 };
 
 static enum pb_status
-authority_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+authority_line(void *ctx, int kind, const char *section, const char *key, size_t klen, const char *value, size_t vlen,
+               char *err,
                size_t errlen)
 {
     struct authority_ctx *c = ctx;
 
+    (void) klen, (void) vlen;
     if (section == NULL || strcmp(kinds[kind].kind, "authority") != 0)
         return PB_OK;
     if (key == NULL) {          /* a header: choose it, or leave the chosen one */
@@ -306,13 +328,14 @@ struct list_ctx {
 };
 
 static enum pb_status
-list_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+list_line(void *ctx, int kind, const char *section, const char *key, size_t klen, const char *value, size_t vlen,
+          char *err,
           size_t errlen)
 {
     struct list_ctx *c = ctx;
     int n;
 
-    (void) value;
+    (void) value, (void) klen, (void) vlen;
     if (section == NULL || key != NULL || strcmp(kinds[kind].kind, "authority") != 0)
         return PB_OK;
     n = snprintf(c->out + c->len, c->cap - c->len, "%s\n", section);

@@ -98,15 +98,15 @@ pb_issuer_begin(struct pb_config *top, const char *name, char *err, size_t errle
 /* Keep "key\0=value\0" (or "key\0!\0" for a bare word) in the table's
  * one buffer for when the section is built; the offset of the value. */
 static enum pb_status
-keep_line(struct pb_issuer_table *t, const char *key, const char *value, size_t *value_at)
+keep_line(struct pb_issuer_table *t, const char *key, size_t klen, const char *value, size_t vlen, size_t *value_at)
 {
-    size_t klen = strlen(key), vlen = value != NULL ? strlen(value) : 0, need = klen + vlen + 3;
+    size_t need = klen + vlen + 3;
     char *grown;
 
     if (need > PB_ISSUER_LINES_MAX - t->lines_len)
         return PB_CONFIG;
     if (t->lines_len + need > t->lines_cap) {
-        size_t cap = t->lines_cap ? t->lines_cap : 1024;
+        size_t cap = t->lines_cap ? t->lines_cap : 4096;   /* a usual file's sections at once */
         while (cap < t->lines_len + need)
             cap *= 2;
         if ((grown = malloc(cap)) == NULL)
@@ -119,8 +119,9 @@ keep_line(struct pb_issuer_table *t, const char *key, const char *value, size_t 
         t->lines = grown;
         t->lines_cap = cap;
     }
-    memcpy(t->lines + t->lines_len, key, klen + 1);
-    t->lines_len += klen + 1;
+    memcpy(t->lines + t->lines_len, key, klen);
+    t->lines_len += klen;
+    t->lines[t->lines_len++] = '\0';
     t->lines[t->lines_len++] = value != NULL ? '=' : '!';
     *value_at = t->lines_len;
     if (value != NULL)
@@ -133,8 +134,15 @@ keep_line(struct pb_issuer_table *t, const char *key, const char *value, size_t 
 enum pb_status
 pb_issuer_set(struct pb_config *top, const char *key, const char *value, char *err, size_t errlen)
 {
+    return pb_issuer_set_n(top, key, strlen(key), value, value != NULL ? strlen(value) : 0, err, errlen);
+}
+
+enum pb_status
+pb_issuer_set_n(struct pb_config *top, const char *key, size_t klen, const char *value, size_t vlen, char *err,
+                size_t errlen)
+{
     struct pb_issuer_table *t = top->issuer_table;
-    const struct pb_option *opt = pb_options_find(key);
+    const struct pb_option *opt = pb_options_find_n(key, klen);
     struct pb_issuer *is;
     enum pb_status status;
     size_t at = 0;
@@ -150,7 +158,7 @@ pb_issuer_set(struct pb_config *top, const char *key, const char *value, char *e
         snprintf(err, errlen, "issuer: empty value");
         return PB_CONFIG;
     }
-    status = keep_line(t, key, value, &at);
+    status = keep_line(t, key, klen, value, vlen, &at);
     if (status == PB_CONFIG)
         snprintf(err, errlen, "the [issuer] sections are longer than %d bytes", PB_ISSUER_LINES_MAX);
     if (status != PB_OK)

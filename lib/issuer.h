@@ -56,9 +56,12 @@ int pb_issuer_is_service_key(const char *key);
  * PB_CONFIG (err says why: a name given twice, "default") or PB_NOMEM. */
 enum pb_status pb_issuer_begin(struct pb_config *top, const char *name, char *err, size_t errlen);
 
-/* "key = value" (value NULL: a bare boolean) of the last section begun. */
+/* "key = value" (value NULL: a bare boolean) of the last section begun.
+ * _n: the lengths are known (klen, vlen; vlen 0 when value is NULL). */
 enum pb_status pb_issuer_set(struct pb_config *top, const char *key, const char *value, char *err,
                              size_t errlen);
+enum pb_status pb_issuer_set_n(struct pb_config *top, const char *key, size_t klen, const char *value, size_t vlen,
+                               char *err, size_t errlen);
 
 /* Once top is finished: check each section has issuer and a key source,
  * add the top level as the issuer "default" when it has a key source, and

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,27 +85,48 @@ pb_options_is_key(const char *name)
     return find_option(name, strlen(name)) != NULL;
 }
 
-/* The table is sorted (options-t checks it): a binary search, since every
- * line of every [issuer] section is looked up at every login. */
+/* Every line of every [issuer] section is looked up at every login: a
+ * small open-addressing index over the constant table, built once per
+ * process (it never changes afterwards, so it is no state between
+ * handles). */
+#define INDEX_SLOTS 256
+_Static_assert(OPTION_COUNT < 255 && OPTION_COUNT < INDEX_SLOTS / 2, "the option index needs room");
+static unsigned char name_index[INDEX_SLOTS];   /* table position + 1; 0: empty */
+static pthread_once_t name_index_once = PTHREAD_ONCE_INIT;
+
+static unsigned
+name_hash(const char *name, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) name;
+
+    return len == 0 ? 0 : ((unsigned) len * 7u + s[0] * 3u + s[len - 1] * 11u + s[len / 2] * 5u) % INDEX_SLOTS;
+}
+
+static int name_index_ready;
+
+static void
+build_name_index(void)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        unsigned h = name_hash(option_table[i].name, strlen(option_table[i].name));
+        while (name_index[h] != 0)
+            h = (h + 1) % INDEX_SLOTS;
+        name_index[h] = (unsigned char) (i + 1);
+    }
+    __atomic_store_n(&name_index_ready, 1, __ATOMIC_RELEASE);
+}
+
 static const struct pb_option *
 find_option(const char *name, size_t len)
 {
-    size_t lo = 0, hi = OPTION_COUNT;
+    unsigned h = name_hash(name, len);
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2, i = 0;
-        const unsigned char *have = (const unsigned char *) option_table[mid].name;
-        int c;
-        /* strcmp's order, inline: the names are short. */
-        while (i < len && have[i] != '\0' && have[i] == (unsigned char) name[i])
-            i++;
-        c = i < len ? (int) have[i] - (unsigned char) name[i] : have[i] != '\0';
-        if (c == 0)
-            return &option_table[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (!__atomic_load_n(&name_index_ready, __ATOMIC_ACQUIRE))
+        pthread_once(&name_index_once, build_name_index);
+    for (; name_index[h] != 0; h = (h + 1) % INDEX_SLOTS) {
+        const struct pb_option *opt = &option_table[name_index[h] - 1];
+        if (strncmp(opt->name, name, len) == 0 && opt->name[len] == '\0')
+            return opt;
     }
     return NULL;
 }
@@ -458,6 +480,12 @@ const struct pb_option *
 pb_options_find(const char *name)
 {
     return find_option(name, strlen(name));
+}
+
+const struct pb_option *
+pb_options_find_n(const char *name, size_t len)
+{
+    return find_option(name, len);
 }
 
 int

@@ -141,8 +141,9 @@ enum pb_status pb_config_default(struct pb_config *cfg, const struct pb_option *
  * outlive dst. */
 void pb_config_share_option(struct pb_config *dst, const struct pb_config *src, const struct pb_option *opt);
 
-/* The option called name, or NULL. */
+/* The option called name (or the len bytes at name), or NULL. */
 const struct pb_option *pb_options_find(const char *name);
+const struct pb_option *pb_options_find_n(const char *name, size_t len);
 
 void pb_strlist_clear(struct pb_strlist *list);
 
