@@ -182,13 +182,13 @@ make_config(struct pb_config *cfg, const char *const *words, size_t count)
 static void
 make_routed(struct pb_config *cfg)
 {
-    static const char *const people[][2] = {
+    static const char *const people_keys[][2] = {
         { "issuer", "https://issuer.example" }, { "algorithms", "ES256,EdDSA,HS256" },
         { "user_claim", "email" }, { "user_strip_domain", "example.com" }, { "user_lowercase", "true" },
         { "user_regex", "([a-z0-9._-]+)" }, { "user_template", "%s" }, { "groups_claim", "realm_access.roles" },
         { "allow_groups", "admins" }, { "require_claim", "resource_access.app.roles=login" },
     };
-    static const char *const ci[][2] = {
+    static const char *const ci_keys[][2] = {
         { "issuer", "https://ci.example" }, { "algorithms", "HS256" }, { "user_claim", "repository" },
         { "user_template", "deploy" }, { "require_claim", "ref=refs/heads/main" },
     };
@@ -200,12 +200,12 @@ make_routed(struct pb_config *cfg)
     ok = ok && pb_issuer_set(cfg, "jwks", path, err, sizeof(err)) == PB_OK;
     snprintf(path, sizeof(path), "%s", hmac_path);
     ok = ok && pb_issuer_set(cfg, "hmac_key_file", path, err, sizeof(err)) == PB_OK;
-    for (size_t i = 0; ok && i < sizeof(people) / sizeof(people[0]); i++)
-        ok = pb_issuer_set(cfg, people[i][0], people[i][1], err, sizeof(err)) == PB_OK;
+    for (size_t i = 0; ok && i < sizeof(people_keys) / sizeof(people_keys[0]); i++)
+        ok = pb_issuer_set(cfg, people_keys[i][0], people_keys[i][1], err, sizeof(err)) == PB_OK;
     ok = ok && pb_issuer_begin(cfg, "ci", err, sizeof(err)) == PB_OK
          && pb_issuer_set(cfg, "hmac_key_file", path, err, sizeof(err)) == PB_OK;
-    for (size_t i = 0; ok && i < sizeof(ci) / sizeof(ci[0]); i++)
-        ok = pb_issuer_set(cfg, ci[i][0], ci[i][1], err, sizeof(err)) == PB_OK;
+    for (size_t i = 0; ok && i < sizeof(ci_keys) / sizeof(ci_keys[0]); i++)
+        ok = pb_issuer_set(cfg, ci_keys[i][0], ci_keys[i][1], err, sizeof(err)) == PB_OK;
     if (!ok || pb_config_finish(cfg, err, sizeof(err)) != PB_OK
         || pb_issuer_build(cfg, pb_issuer_route(cfg, "https://issuer.example", 22), &people, err, sizeof(err))
                != PB_OK) {
