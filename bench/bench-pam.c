@@ -12,6 +12,12 @@
  *   bearer       auth required MODULE config=DIR/empty.conf jwks=DIR/jwks.json
  *   bearer-iss   auth required MODULE config=DIR/iss.conf jwks=DIR/jwks.json
  *                (iss.conf sets issuer= and audience=; the token carries both)
+ *   issuers-1    auth required MODULE config=DIR/iss1.conf  (one [issuer]
+ *                section with the same issuer, audience and key file)
+ *   issuers-5    auth required MODULE config=DIR/iss5.conf  (five sections,
+ *                the token's the third in iss order; the others name key
+ *                files that are never read).  Goal: issuers-5/issuers-1
+ *                <= 1.02, the configuration read at every login included.
  * and loops pam_start_confdir / pam_authenticate / pam_end over each, the
  * conversation answering the password prompt with the token.  In the same
  * rounds it times the bare signature check (EVP_MD_CTX_new +
@@ -132,26 +138,29 @@
 /* Loops -o can name; the fork- ones run in fresh processes (through the
  * zygote).  L_REQ_* are the request counts, not timed, not selectable. */
 enum {
-    L_PERMIT, L_HELD, L_BEARER, L_BEARER_ISS, L_RAW, L_URL, L_FORK_PERMIT, L_FORK_FILE, L_FORK_URL, L_LOGGED, L_COUNT,
+    L_PERMIT, L_HELD, L_BEARER, L_BEARER_ISS, L_RAW, L_URL, L_FORK_PERMIT, L_FORK_FILE, L_FORK_URL, L_LOGGED, L_ISS1,
+    L_ISS5, L_COUNT,
     L_REQ_DEFAULT = L_COUNT, L_REQ_TTL, L_ALL
 };
 static const char *const loop_names[L_COUNT] = {
     "permit", "held", "bearer", "bearer-iss", "raw", "bearer-url", "fork-permit", "fork-bearer", "fork-bearer-url",
-    "logged",
+    "logged", "issuers-1", "issuers-5",
 };
 /* The PAM service each loop logs in to. */
 static const char *const services[L_ALL] = {
     "permit", "permit-held", "bearer", "bearer-iss", NULL, "bearer-url", "permit", "bearer", "bearer-url",
-    "permit-logged", "requests", "requests-ttl",
+    "permit-logged", "issuers-1", "issuers-5", "requests", "requests-ttl",
 };
 
 enum {
     F_JWKS, F_EMPTY_CONF, F_ISS_CONF, F_PERMIT, F_HELD, F_HELD_SO, F_BEARER, F_BEARER_ISS,
-    F_BEARER_URL, F_REQUESTS, F_REQUESTS_TTL, F_LOGGED, F_WARN_SO, F_CACHE, F_CACHE_REQUESTS, F_CACHE_TTL, F_COUNT
+    F_BEARER_URL, F_REQUESTS, F_REQUESTS_TTL, F_LOGGED, F_WARN_SO, F_ISS1_CONF, F_ISS5_CONF, F_ISS1, F_ISS5, F_CACHE,
+    F_CACHE_REQUESTS, F_CACHE_TTL, F_COUNT
 };
 static const char *const file_names[F_COUNT] = {
     "jwks.json", "empty.conf", "iss.conf", "permit", "permit-held", "pam_permit_held.so",
-    "bearer", "bearer-iss", "bearer-url", "requests", "requests-ttl", "permit-logged", "pam_warn_held.so", "cache", "cache-requests", "cache-ttl",
+    "bearer", "bearer-iss", "bearer-url", "requests", "requests-ttl", "permit-logged", "pam_warn_held.so",
+    "iss1.conf", "iss5.conf", "issuers-1", "issuers-5", "cache", "cache-requests", "cache-ttl",
 };
 /* Directories among them (the module's caches), emptied and removed at exit. */
 #define IS_DIR(f) ((f) >= F_CACHE)
@@ -509,6 +518,41 @@ option_default(const char *name)
     die("no default for an option");
 }
 
+/* A configuration of n [issuer] sections; the token's is the middle one. */
+static void
+write_issuers(const char *path, int n)
+{
+    char text[4096];
+    size_t len = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (i == n / 2)
+            len += (size_t) snprintf(text + len, sizeof(text) - len, "[issuer i%d]\nissuer = %s\njwks = %s\n"
+                                     "audience = %s\n\n", i, ISSUER, paths[F_JWKS], AUDIENCE);
+        else
+            len += (size_t) snprintf(text + len, sizeof(text) - len, "[issuer i%d]\nissuer = https://other-%d."
+                                     "bench.example\njwks = %s/other-%d.json\naudience = %s\n\n", i, i, tmpdir,
+                                     i, AUDIENCE);
+        if (len >= sizeof(text))
+            die("issuer configuration too long");
+    }
+    write_file(path, text);
+}
+
+/* Not inlined, so that callgrind can count each alone in one run (same key,
+ * same token): callgrind_annotate --inclusive=yes shows both. */
+static void __attribute__((noinline))
+logins_issuers_1(long n)
+{
+    run_logins("issuers-1", &with_iss, n);
+}
+
+static void __attribute__((noinline))
+logins_issuers_5(long n)
+{
+    run_logins("issuers-5", &with_iss, n);
+}
+
 static void
 run_loop(int which, long n)
 {
@@ -519,6 +563,8 @@ run_loop(int which, long n)
     case L_BEARER: run_logins("bearer", &plain, n); break;
     case L_BEARER_ISS: run_logins("bearer-iss", &with_iss, n); break;
     case L_URL: run_logins("bearer-url", &plain, n); break;
+    case L_ISS1: logins_issuers_1(n); break;
+    case L_ISS5: logins_issuers_5(n); break;
     default: raw_verify_loop(pkey, plain.sig, plain.sig_len, plain.text, plain.signing_len, n); break;
     }
 }
@@ -680,6 +726,7 @@ main(int argc, char **argv)
     long req_before = 0, req_fill = 0, req_timed = 0, req_default = 0, req_ttl = 0;
     int rounds = 20, keep = 0, only = -1, parallel = 4, opt, sel[L_COUNT], nsel = 0, http_inproc = 0;
     double us[L_COUNT][MAX_ROUNDS], margin[MAX_ROUNDS], margin_iss[MAX_ROUNDS], margin_logged[MAX_ROUNDS];
+    double ratio_iss5[MAX_ROUNDS];
     double ratio_url[MAX_ROUNDS], ratio_fork[MAX_ROUNDS];
     struct fresh_result fill, cnt_default, cnt_ttl;
     const char *permit_so = find_permit();
@@ -701,7 +748,7 @@ main(int argc, char **argv)
         case 'o':
             only = parse_choice(optarg, loop_names, L_COUNT,
                                 "-o takes permit, held, bearer, bearer-iss, raw, bearer-url, fork-permit, "
-                                "fork-bearer or fork-bearer-url");
+                                "fork-bearer, fork-bearer-url, issuers-1 or issuers-5");
             break;
         case 'w': clock_id = CLOCK_MONOTONIC; break;
         case 'k': keep = 1; break;
@@ -730,7 +777,7 @@ main(int argc, char **argv)
         die("-A STATE_DIR and -c CA_FILE go together");
     if (ca != NULL && ca[0] != '/')
         die("-c takes an absolute path");
-    if (only >= L_URL && state == NULL)
+    if (only >= L_URL && only <= L_FORK_URL && state == NULL)
         die("-o bearer-url and the fork- loops need -A and -c");
     if (module[0] == '\0')
         default_module(module, sizeof(module), argv[0]);
@@ -803,6 +850,12 @@ main(int argc, char **argv)
     snprintf(text, sizeof(text), "auth required %s config=%s jwks=%s\n", module, paths[F_ISS_CONF],
              paths[F_JWKS]);
     write_file(paths[F_BEARER_ISS], text);
+    write_issuers(paths[F_ISS1_CONF], 1);
+    write_issuers(paths[F_ISS5_CONF], 5);
+    snprintf(text, sizeof(text), "auth required %s config=%s\n", module, paths[F_ISS1_CONF]);
+    write_file(paths[F_ISS1], text);
+    snprintf(text, sizeof(text), "auth required %s config=%s\n", module, paths[F_ISS5_CONF]);
+    write_file(paths[F_ISS5], text);
 
     if (state != NULL) {
         char served[PATH_MAX + 32], tmp[PATH_MAX + 64];
@@ -845,7 +898,7 @@ main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(jwks_loops) / sizeof(jwks_loops[0]); i++)
             sel[nsel++] = jwks_loops[i];
     } else {
-        static const int token_loops[] = { L_PERMIT, L_HELD, L_LOGGED, L_BEARER, L_BEARER_ISS, L_RAW };
+        static const int token_loops[] = { L_PERMIT, L_HELD, L_LOGGED, L_BEARER, L_BEARER_ISS, L_RAW, L_ISS1, L_ISS5 };
         for (size_t i = 0; i < sizeof(token_loops) / sizeof(token_loops[0]); i++)
             sel[nsel++] = token_loops[i];
     }
@@ -871,6 +924,7 @@ main(int argc, char **argv)
         margin[r] = us[L_BEARER][r] - (us[L_HELD][r] + us[L_RAW][r]);
         margin_iss[r] = us[L_BEARER_ISS][r] - (us[L_HELD][r] + us[L_RAW][r]);
         margin_logged[r] = us[L_BEARER_ISS][r] - (us[L_LOGGED][r] + us[L_RAW][r]);
+        ratio_iss5[r] = us[L_ISS1][r] > 0 ? us[L_ISS5][r] / us[L_ISS1][r] : 0;
         ratio_url[r] = us[L_BEARER][r] > 0 ? us[L_URL][r] / us[L_BEARER][r] : 0;
         ratio_fork[r] = us[L_FORK_FILE][r] > 0 ? us[L_FORK_URL][r] / us[L_FORK_FILE][r] : 0;
         if (state != NULL)
@@ -922,6 +976,10 @@ main(int argc, char **argv)
         printf("  %-48s %10.2f   (syslog: %s)\n", "one more log line (empty config - issuer set)",
                bearer - bearer_iss, syslog_via);
         printf("  %-48s %10.3f\n", "ratio token/baseline", bearer / base_us);
+        printf("  %-48s %10.2f\n", "token login, 1 [issuer] section", median(us[L_ISS1], rounds));
+        printf("  %-48s %10.2f\n", "token login, 5 [issuer] sections", median(us[L_ISS5], rounds));
+        printf("  %-48s %10.3f   (goal <= 1.020; rounds %.3f..%.3f)\n", "ratio 5 issuers / 1 issuer",
+               median(ratio_iss5, rounds), quantile(ratio_iss5, rounds, 0.1), quantile(ratio_iss5, rounds, 0.9));
         printf("\n");
         printf("bench-pam.permit_us=%.3f\n", base_us);
         printf("bench-pam.permit_dlopen_us=%.3f\n", permit);
@@ -932,6 +990,9 @@ main(int argc, char **argv)
         printf("bench-pam.margin_iss_us=%.3f\n", mi);
         printf("bench-pam.permit_logged_us=%.3f\n", median(us[L_LOGGED], rounds));
         printf("bench-pam.margin_transaction_us=%.3f\n", ml);
+        printf("bench-pam.iss1_us=%.3f\n", median(us[L_ISS1], rounds));
+        printf("bench-pam.iss5_us=%.3f\n", median(us[L_ISS5], rounds));
+        printf("bench-pam.ratio_iss5_iss1=%.4f\n", median(ratio_iss5, rounds));
     } else {
         double held_us = median(us[L_HELD], rounds), file = median(us[L_BEARER], rounds);
         double cached = median(us[L_URL], rounds), rc = median(ratio_url, rounds);

@@ -16,6 +16,10 @@
  *         file (keys come from the process cache after the first call).
  *   parse pb_jws_parse + pb_jws_parse_claims + pb_jws_clear alone.
  *   keys  pb_keyset_get + pb_keyset_release alone (cache hit: lstat + lock).
+ *   iss1  core, with the keys and policy in one [issuer NAME] section.
+ *   iss5  core, with five [issuer NAME] sections (the token's the third in
+ *         iss order, the others with their own key files): routing by iss is
+ *         a lookup, so iss5/iss1 (goal: <= 1.02) stays at 1.
  *
  * The loops are interleaved in rounds (raw, copy, core, parse, keys, for RS256
  * then ES256, repeated) and each figure is the median over rounds; the ratio
@@ -48,6 +52,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
+#include "issuer.h"
 #include "jws.h"
 #include "keyset.h"
 #include "options.h"
@@ -61,7 +66,7 @@
 #define AUDIENCE "pam-bench"
 
 enum { A_RS256, A_ES256, A_COUNT };
-enum { M_RAW, M_COPY, M_CORE, M_PARSE, M_KEYS, M_COUNT };
+enum { M_RAW, M_COPY, M_CORE, M_PARSE, M_KEYS, M_ISS1, M_ISS5, M_COUNT };
 
 static const char *const alg_names[A_COUNT] = { "RS256", "ES256" };
 static const char *const method_labels[M_COUNT] = {
@@ -70,8 +75,10 @@ static const char *const method_labels[M_COUNT] = {
     "core pb_token_verify",
     "pb_jws_parse+parse_claims",
     "pb_keyset_get+release",
+    "core, 1 [issuer] section",
+    "core, 5 [issuer] sections",
 };
-static const char *const method_keys[M_COUNT] = { "raw", "copy", "core", "parse", "keys" };
+static const char *const method_keys[M_COUNT] = { "raw", "copy", "core", "parse", "keys", "iss1", "iss5" };
 
 struct subject {
     EVP_PKEY *pkey;
@@ -191,6 +198,43 @@ run_core(const struct pb_config *cfg, struct subject *s, long n, time_t now)
     }
 }
 
+/* Not inlined, so that callgrind can count it alone (--toggle-collect). */
+static void __attribute__((noinline))
+run_issuers(const struct pb_config *cfg, struct subject *s, long n, time_t now)
+{
+    run_core(cfg, s, n, now);
+}
+
+/* sections [issuer iN] sections, the token's iss in the middle one (the
+ * others with a key file of their own, never read). */
+static void
+issuer_config(struct pb_config *cfg, int sections)
+{
+    char err[256], value[PATH_MAX + 64];
+    int ok = pb_config_init(cfg) == PB_OK;
+
+    for (int i = 0; ok && i < sections; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "i%d", i);
+        ok = pb_issuer_begin(cfg, name, err, sizeof(err)) == PB_OK;
+        if (i == sections / 2)
+            snprintf(value, sizeof(value), "%s", ISSUER);
+        else
+            snprintf(value, sizeof(value), "https://other-%d.bench.example", i);
+        ok = ok && pb_issuer_set(cfg, "issuer", value, err, sizeof(err)) == PB_OK;
+        if (i == sections / 2)
+            snprintf(value, sizeof(value), "%s", jwks_path);
+        else
+            snprintf(value, sizeof(value), "%s/other-%d.json", tmpdir, i);
+        ok = ok && pb_issuer_set(cfg, "jwks", value, err, sizeof(err)) == PB_OK
+             && pb_issuer_set(cfg, "audience", AUDIENCE, err, sizeof(err)) == PB_OK;
+    }
+    if (!ok || pb_config_finish(cfg, err, sizeof(err)) != PB_OK) {
+        fprintf(stderr, "bench-verify: issuer config: %s\n", err);
+        exit(1);
+    }
+}
+
 static void
 run_parse(struct subject *s, long n)
 {
@@ -225,7 +269,8 @@ main(int argc, char **argv)
     int rounds = 20, keep = 0, only = -1, opt;
     struct subject subj[A_COUNT];
     double us[A_COUNT][M_COUNT][MAX_ROUNDS], ratio[A_COUNT][MAX_ROUNDS];
-    struct pb_config cfg;
+    struct pb_config cfg, iss1, iss5;
+    double ratio_iss[A_COUNT][MAX_ROUNDS];
     char err[256], word[PATH_MAX + 32], *jwk[A_COUNT], *jwks;
     time_t now = time(NULL);
 
@@ -233,7 +278,7 @@ main(int argc, char **argv)
         switch (opt) {
         case 'r': count[A_RS256] = strcmp(optarg, "0") == 0 ? 0 : parse_count(optarg); break;
         case 'e': count[A_ES256] = strcmp(optarg, "0") == 0 ? 0 : parse_count(optarg); break;
-        case 'o': only = parse_choice(optarg, method_keys, M_COUNT, "-o takes raw, copy, core, parse or keys"); break;
+        case 'o': only = parse_choice(optarg, method_keys, M_COUNT, "-o takes raw, copy, core, parse, keys, iss1 or iss5"); break;
         case 'R': rounds = parse_rounds(optarg); break;
         case 'k': keep = 1; break;
         case 'w': clock_id = CLOCK_MONOTONIC; break;
@@ -275,6 +320,8 @@ main(int argc, char **argv)
         fprintf(stderr, "bench-verify: config: %s\n", err);
         return 1;
     }
+    issuer_config(&iss1, 1);
+    issuer_config(&iss5, 5);
 
     /* Warm up: fills the key cache, faults in code and OpenSSL's fetch caches. */
     for (int a = 0; a < A_COUNT; a++) {
@@ -289,12 +336,15 @@ main(int argc, char **argv)
             case M_CORE: run_core(&cfg, &subj[a], 200, now); break;
             case M_PARSE: run_parse(&subj[a], 200); break;
             case M_KEYS: run_keys(200); break;
+            case M_ISS1: run_issuers(&iss1, &subj[a], 200, now); break;
+            case M_ISS5: run_issuers(&iss5, &subj[a], 200, now); break;
             }
         }
     }
 
     memset(us, 0, sizeof(us));
     memset(ratio, 0, sizeof(ratio));
+    memset(ratio_iss, 0, sizeof(ratio_iss));
     for (int r = 0; r < rounds; r++) {
         for (int a = 0; a < A_COUNT; a++) {
             long n = count[a] / rounds > 0 ? count[a] / rounds : 1;
@@ -311,11 +361,15 @@ main(int argc, char **argv)
                 case M_CORE: run_core(&cfg, &subj[a], n, now); break;
                 case M_PARSE: run_parse(&subj[a], n); break;
                 case M_KEYS: run_keys(n); break;
+                case M_ISS1: run_issuers(&iss1, &subj[a], n, now); break;
+                case M_ISS5: run_issuers(&iss5, &subj[a], n, now); break;
                 }
                 us[a][m][r] = (now_us() - t0) / (double) n;
             }
             if (us[a][M_RAW][r] > 0)
                 ratio[a][r] = us[a][M_CORE][r] / us[a][M_RAW][r];
+            if (us[a][M_ISS1][r] > 0)
+                ratio_iss[a][r] = us[a][M_ISS5][r] / us[a][M_ISS1][r];
         }
     }
 
@@ -335,16 +389,21 @@ main(int argc, char **argv)
     printf("  %-32s %+10.2f %+10.2f\n", "overhead core-raw (us)",
            median(us[A_RS256][M_CORE], rounds) - median(us[A_RS256][M_RAW], rounds),
            median(us[A_ES256][M_CORE], rounds) - median(us[A_ES256][M_RAW], rounds));
+    printf("  %-32s %10.3f %10.3f   (goal: <= 1.020)\n", "ratio 5 issuers / 1 issuer",
+           median(ratio_iss[A_RS256], rounds), median(ratio_iss[A_ES256], rounds));
     printf("\n");
     for (int a = 0; a < A_COUNT; a++) {
         for (int m = 0; m < M_COUNT; m++)
             printf("bench-verify.%s.%s_us=%.3f\n", alg_names[a], method_keys[m], median(us[a][m], rounds));
         printf("bench-verify.%s.ratio_core_raw=%.4f\n", alg_names[a], median(ratio[a], rounds));
+        printf("bench-verify.%s.ratio_iss5_iss1=%.4f\n", alg_names[a], median(ratio_iss[a], rounds));
     }
     if (keep)
         printf("bench-verify.tmpdir=%s\n", tmpdir);
 
     pb_config_free(&cfg);
+    pb_config_free(&iss1);
+    pb_config_free(&iss5);
     for (int a = 0; a < A_COUNT; a++) {
         EVP_MD_CTX_free(subj[a].proto);
         EVP_PKEY_free(subj[a].pkey);

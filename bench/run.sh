@@ -24,7 +24,13 @@
 #                           mapping, token logins with metrics on and off
 #   bench/run.sh logins     what N logins of one user cost the authority with the
 #                           store shared by their sessions (bench/logins.sh)
-#   bench/run.sh quick [ldap|jwks|metrics]  small sizes, for a smoke test
+#   bench/run.sh issuers    the issuers part only: bench-verify and bench-pam (a
+#                           token with one [issuer] section against five,
+#                           interleaved; bench-pam's whole login reads the
+#                           configuration each time) and,
+#                           with valgrind, callgrind's instruction counts of
+#                           the same two loops
+#   bench/run.sh quick [ldap|jwks|metrics|issuers]  small sizes, for a smoke test
 #
 # Environment: BUILD_DIR (default build), CC (default gcc), BENCH_RS256_N,
 # BENCH_ES256_N, BENCH_LOGINS, BENCH_VERIFIES, BENCH_ROUNDS, BENCH_LDAP_TLS_N
@@ -33,7 +39,9 @@
 # the commit before LDAP: bench-pam runs against it too, in the same run),
 # BENCH_JWKS_FRESH (fresh-process logins per fork loop), BENCH_JWKS_COUNT
 # (logins per request count), BENCH_JWKS_PARALLEL (of them at a time),
-# BENCH_JWKS_TTL (jwks_ttl of the second count; 0 skips it), PYTHON3.
+# BENCH_JWKS_TTL (jwks_ttl of the second count; 0 skips it),
+# BENCH_ISSUERS_CALLGRIND_N (verifications counted by callgrind),
+# BENCH_ISSUERS_CALLGRIND_LOGINS (PAM logins per loop counted by callgrind), PYTHON3.
 # The LDAP part needs slapd and ldap-utils (tests/fixtures/slapd.sh); without
 # them the full run skips it, `run.sh ldap` fails.  The JWKS part needs
 # python3 with the cryptography package (tests/fixtures/authority.py); without
@@ -56,7 +64,8 @@ for arg; do
     get) exec sh "$bench/get.sh" ;;
     fleet) part=fleet ;;
     logins) exec sh "$bench/logins.sh" ;;
-    *) echo "usage: $0 [quick] [ldap|jwks|metrics|get|fleet|logins]" >&2; exit 2 ;;
+    issuers) part=issuers ;;
+    *) echo "usage: $0 [quick] [ldap|jwks|metrics|issuers|get|fleet|logins]" >&2; exit 2 ;;
     esac
 done
 if [ "$part" = fleet ]; then
@@ -74,7 +83,7 @@ fi
 if [ "$quick" = 1 ]; then
     : "${BENCH_RS256_N:=2000}" "${BENCH_ES256_N:=2000}" "${BENCH_LOGINS:=1000}" "${BENCH_VERIFIES:=2000}"
     : "${BENCH_LDAP_TLS_N:=200}" "${BENCH_LDAP_PLAIN_N:=1000}"
-    : "${BENCH_JWKS_FRESH:=200}" "${BENCH_JWKS_COUNT:=1000}"
+    : "${BENCH_JWKS_FRESH:=200}" "${BENCH_JWKS_COUNT:=1000}" "${BENCH_ISSUERS_CALLGRIND_N:=200}"
 fi
 RS256_N=${BENCH_RS256_N:-20000}
 ES256_N=${BENCH_ES256_N:-20000}
@@ -87,6 +96,8 @@ JWKS_FRESH=${BENCH_JWKS_FRESH:-1000}
 JWKS_COUNT=${BENCH_JWKS_COUNT:-10000}
 JWKS_PARALLEL=${BENCH_JWKS_PARALLEL:-4}
 JWKS_TTL=${BENCH_JWKS_TTL:-2}
+ISS_CG_N=${BENCH_ISSUERS_CALLGRIND_N:-2000}
+ISS_CG_LOGINS=${BENCH_ISSUERS_CALLGRIND_LOGINS:-400}
 python=${PYTHON3:-/usr/bin/python3}
 authority=$top/tests/fixtures/authority.py
 
@@ -124,12 +135,12 @@ fi
 if needs "$bench/bench-pam" "$bench/bench-pam.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module"; then
     echo "run.sh: building bench-pam" >&2
     $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-pam" "$bench/bench-pam.c" \
-        "$top/tests/pam/conv-answers.c" "$lib" -lpam -lcrypto -ldl
+        "$top/tests/pam/conv-answers.c" "$lib" -lpam -lcrypto -ljansson -ldl
 fi
 if needs "$bench/bench-ldap" "$bench/bench-ldap.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module" "$plugin"; then
     echo "run.sh: building bench-ldap" >&2
     $CC $CFLAGS_BENCH -I"$top/lib" -I"$top/tests/pam" -o "$bench/bench-ldap" "$bench/bench-ldap.c" \
-        "$top/tests/pam/conv-answers.c" "$lib" -lldap -llber -lpam -lcrypto -ldl
+        "$top/tests/pam/conv-answers.c" "$lib" -lldap -llber -lpam -lcrypto -ljansson -ldl
 fi
 if needs "$bench/bench-metrics" "$bench/bench-metrics.c" "$bench/bench-util.h" "$top/tests/pam/conv-answers.c" "$lib" "$module"; then
     echo "run.sh: building bench-metrics" >&2
@@ -184,15 +195,44 @@ echo "pam_bearer benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPU(s)${
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 echo
 
-if [ "$part" = all ]; then
+if [ "$part" = all ] || [ "$part" = issuers ]; then
     "$bench/bench-verify" -r "$RS256_N" -e "$ES256_N" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-verify\.'
+fi
+# Issuers: instructions of the same token's verification with one and with
+# five [issuer] sections, counted by callgrind (repeatable where CPU time is
+# noisy); only run_issuers is counted (--toggle-collect).
+iss_ir1= iss_ir5= pam_ir1= pam_ir5=
+if { [ "$part" = all ] || [ "$part" = issuers ]; } && command -v valgrind >/dev/null 2>&1; then
+    for m in iss1 iss5; do
+        f=$(mktemp)
+        valgrind --tool=callgrind --toggle-collect=run_issuers --callgrind-out-file="$f" \
+            "$bench/bench-verify" -o "$m" -r "$ISS_CG_N" -e 0 -R 1 >/dev/null 2>&1
+        ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$f")
+        rm -f "$f"
+        echo "bench-callgrind.$m.ir=$ir" >>"$out"
+        eval "iss_ir_$m=\$ir"
+    done
+    iss_ir1=$iss_ir_iss1 iss_ir5=$iss_ir_iss5
+    echo "callgrind: $ISS_CG_N RS256 verifications: 1 [issuer] section $iss_ir1 instructions, 5 sections $iss_ir5"
+    # The whole PAM login, both loops in one run (one key, one token): the
+    # inclusive counts of bench-pam's logins_issuers_1 and _5.
+    f=$(mktemp)
+    valgrind --tool=callgrind --callgrind-out-file="$f" \
+        "$bench/bench-pam" -m "$module" -n "$ISS_CG_LOGINS" -v 20 -R 1 >/dev/null 2>&1
+    pam_ir1=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*:logins_issuers_1 .*/\1/p' | head -n 1 | tr -d ,)
+    pam_ir5=$(callgrind_annotate --inclusive=yes "$f" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*:logins_issuers_5 .*/\1/p' | head -n 1 | tr -d ,)
+    rm -f "$f"
+    echo "callgrind: $ISS_CG_LOGINS PAM logins (+100 warm-up): 1 [issuer] section ${pam_ir1:-?} instructions, 5 sections ${pam_ir5:-?}"
+    echo
+elif [ "$part" = issuers ]; then
+    echo "run.sh: no valgrind: the instruction counts are skipped" >&2
 fi
 # The token login, as in the first issue (in `run.sh ldap` too: adding LDAP
 # must not move its margin or ratio).
 if [ "$part" != jwks ]; then
     "$bench/bench-pam" -m "$module" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" | tee -a "$out" | grep -v '^bench-pam\.'
 fi
-if [ "$part" != jwks ] && [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
+if [ "$part" != jwks ] && [ "$part" != issuers ] && [ -n "${BENCH_TOKEN_BASELINE_MODULE:-}" ]; then
     echo "bench-pam again, against the older module $BENCH_TOKEN_BASELINE_MODULE:"
     "$bench/bench-pam" -m "$BENCH_TOKEN_BASELINE_MODULE" -n "$LOGINS" -v "$VERIFIES" -R "$ROUNDS" \
         | sed 's/^bench-pam\./bench-pam-old./' | tee -a "$out" | grep -v '^bench-pam-old\.'
@@ -223,7 +263,7 @@ fi
 
 # The LDAP part: a private slapd (tests/fixtures/slapd.sh), stopped on exit.
 ldap_ran=0
-if [ "$part" = jwks ]; then
+if [ "$part" = jwks ] || [ "$part" = issuers ]; then
     :
 elif slapd_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-slapd-XXXXXX") \
     && sh "$top/tests/fixtures/slapd.sh" start "$slapd_dir" >&2; then
@@ -259,7 +299,24 @@ if [ "$part" = all ]; then
     printf '  %-52s %s\n' "core/raw RS256 (goal <= 1.10)" "$rs ($rs_over us/op): $(verdict "$rs" 1.10)"
     printf '  %-52s %s\n' "core/raw ES256 (goal <= 1.05)" "$es ($es_over us/op): $(verdict "$es" 1.05)"
 fi
-if [ "$part" != jwks ]; then
+if [ "$part" = all ] || [ "$part" = issuers ]; then
+    for a in RS256 ES256; do
+        r=$(val "bench-verify\\.$a\\.ratio_iss5_iss1")
+        printf '  %-52s %s\n' "5 issuers / 1 issuer, $a, CPU (goal <= 1.02)" "$r: $(verdict "$r" 1.02)"
+    done
+    r=$(val 'bench-pam\.ratio_iss5_iss1')
+    printf '  %-52s %s\n' "5 issuers / 1 issuer, whole PAM login (goal <= 1.02)" \
+        "$r ($(val 'bench-pam\.iss5_us') vs $(val 'bench-pam\.iss1_us') us): $(verdict "$r" 1.02)"
+    if [ -n "${pam_ir1:-}" ] && [ -n "${pam_ir5:-}" ]; then
+        r=$(ratio "$pam_ir5" "$pam_ir1")
+        printf '  %-52s %s\n' "5 issuers / 1 issuer, whole PAM login, instructions" "$r: $(verdict "$r" 1.02)"
+    fi
+    if [ -n "$iss_ir1" ] && [ -n "$iss_ir5" ]; then
+        r=$(ratio "$iss_ir5" "$iss_ir1")
+        printf '  %-52s %s\n' "5 issuers / 1 issuer, RS256, instructions (<= 1.02)" "$r: $(verdict "$r" 1.02)"
+    fi
+fi
+if [ "$part" != jwks ] && [ "$part" != issuers ]; then
     printf '  %-52s %s\n' "token - (permit, kept mapped + raw verify) (<= 50 us)" \
         "$(printf '%+.2f' "$margin") us: $(verdict "$margin" 50)"
     printf '  %-52s %s\n' "  same, issuer+audience configured (1 log line)" \

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "credential.h"
 #include "flags.h"
+#include "issuer.h"
 #include "jwks-source.h"
 #include "conf.h"
 #include "secret.h"
@@ -327,6 +328,13 @@ pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http)
     } else {
         status = pb_conf_load_options(&cfg, load_argc, load_argv, &log);
     }
+    /* The module builds only the section a token chooses: here, all of
+     * them, so that a wrong value shows whichever token is given. */
+    if (status == PB_OK && cfg.issuer_table != NULL) {
+        char err[320];
+        if ((status = pb_issuers_check_all(&cfg, err, sizeof(err))) == PB_CONFIG)
+            pb_log(&log, LOG_ERR, "config: %s", err);
+    }
     if (status != PB_OK) {
         /* Still a report, so scripts always get one object / one verdict. */
         pb_trace_report(&trace, "config", PB_CHECK_FAIL, "the configuration cannot be used (see the messages above)");
@@ -345,8 +353,10 @@ pb_cmd_verify(int argc, char **argv, pb_http_loader_fn http)
     if (!args.signature_only)
         ctx.now = time(NULL);
     pb_credential_read(token, token_len, &cred);
-    status = pb_token_check(&ctx, args.signature_only ? NULL : args.user, &cred, &trace, args.signature_only,
-                            &verdict, &info, &payload, &payload_len);
+    /* Everything the module checks, the account phase's groups included. */
+    status = pb_token_check(&ctx, args.signature_only ? NULL : args.user, &cred, &trace,
+                            args.signature_only ? PB_TOKEN_SIGNATURE_ONLY : PB_TOKEN_GROUPS, &verdict, &info,
+                            &payload, &payload_len);
     if (args.json) {
         if (print_json(status, &verdict, &report, &trace, payload, payload_len) < 0) {
             rc = PB_EXIT_UNDECIDED;

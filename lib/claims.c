@@ -4,10 +4,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "claim-path.h"
 #include "claims.h"
 #include "log.h"
 #include "time-limit.h"
 #include "trace.h"
+#include "usermap.h"
 
 /* RFC 7519 section 2: a NumericDate is any JSON number of seconds; every
  * value that fits a signed 64-bit count is taken as it is (an exp in the year
@@ -186,6 +188,13 @@ check_age(const struct pb_config *cfg, json_t *claims, const char *user, time_t 
     return PB_OK;
 }
 
+enum pb_status
+pb_claims_fresh(const struct pb_config *cfg, json_t *claims, time_t now, const struct pb_trace *trace,
+                struct pb_verdict *verdict)
+{
+    return check_age(cfg, claims, NULL, now, trace, verdict);
+}
+
 static enum pb_status
 check_issuer(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
              const struct pb_trace *trace, struct pb_verdict *verdict)
@@ -303,61 +312,43 @@ static enum pb_status
 check_user(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
            const struct pb_trace *trace, struct pb_verdict *verdict)
 {
-    json_t *value = json_object_get(claims, cfg->user_claim);
-    const char *name;
-    size_t len;
-    char shown[96], shown_user[96];
+    char name[PB_USERMAP_NAME_MAX + 1], shown[96], shown_user[96];
+    int mapped = cfg->user_strip_domain != NULL || cfg->user_lowercase || cfg->user_re != NULL
+                 || cfg->user_template != NULL;
 
     (void) now;
-    if (!json_is_string(value)) {
-        pb_verdict_set(verdict, PB_R_USER_CLAIM, "claim %s is %s", cfg->user_claim,
-                       value == NULL ? "missing" : "not a string");
-        goto fail;
-    }
-    name = json_string_value(value);
-    len = json_string_length(value);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) name[i];
-        if (c < 0x20 || c == 0x7f) {
-            pb_verdict_set(verdict, PB_R_USER_CLAIM, "claim %s holds a control character", cfg->user_claim);
-            goto fail;
-        }
-    }
-    if (len == 0) {
-        pb_verdict_set(verdict, PB_R_USER_CLAIM, "claim %s is empty", cfg->user_claim);
-        goto fail;
-    }
-    pb_log_sanitize(shown, sizeof(shown), name, len);
-    if (user == NULL) {
-        pb_trace_report(trace, "user", PB_CHECK_SKIP, "%s is \"%s\"; no user given to compare", cfg->user_claim,
-                        shown);
-        return PB_OK;
-    }
-    /* Exact, byte for byte: no case folding, no trimming, no domain stripping. */
-    pb_log_sanitize(shown_user, sizeof(shown_user), user, strlen(user));
-    if (strlen(user) != len || memcmp(user, name, len) != 0) {
-        pb_verdict_set(verdict, PB_R_USER_MISMATCH, "claim %s is \"%s\", login user is \"%s\"",
-                       cfg->user_claim, shown, shown_user);
-        pb_trace_report(trace, "user", PB_CHECK_FAIL, "%s is \"%s\", not \"%s\"", cfg->user_claim, shown,
-                        shown_user);
+    /* The steps are shown (bearer-token verify) only when there are some. */
+    if (pb_usermap_apply(cfg, claims, name, sizeof(name), mapped ? trace : NULL, verdict) != PB_OK) {
+        pb_trace_report(trace, "user", PB_CHECK_FAIL, "%s", verdict->detail);
         return PB_REJECTED;
     }
-    pb_trace_report(trace, "user", PB_CHECK_OK, "%s is \"%s\"", cfg->user_claim, shown);
+    pb_log_sanitize(shown, sizeof(shown), name, strlen(name));
+    if (user == NULL) {
+        pb_trace_report(trace, "user", PB_CHECK_SKIP, "%s%s is \"%s\"; no user given to compare", cfg->user_claim,
+                        mapped ? " mapped" : "", shown);
+        return PB_OK;
+    }
+    /* Exact, byte for byte: any folding is the mapping's, configured. */
+    pb_log_sanitize(shown_user, sizeof(shown_user), user, strlen(user));
+    if (strcmp(user, name) != 0) {
+        pb_verdict_set(verdict, PB_R_USER_MISMATCH, "claim %s%s is \"%s\", login user is \"%s\"",
+                       cfg->user_claim, mapped ? " mapped" : "", shown, shown_user);
+        pb_trace_report(trace, "user", PB_CHECK_FAIL, "%s%s is \"%s\", not \"%s\"", cfg->user_claim,
+                        mapped ? " mapped" : "", shown, shown_user);
+        return PB_REJECTED;
+    }
+    pb_trace_report(trace, "user", PB_CHECK_OK, "%s%s is \"%s\"", cfg->user_claim, mapped ? " mapped" : "", shown);
     return PB_OK;
-fail:
-    pb_trace_report(trace, "user", PB_CHECK_FAIL, "%s", verdict->detail);
-    return PB_REJECTED;
 }
 
-static enum pb_status
-check_required(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
-               const struct pb_trace *trace, struct pb_verdict *verdict)
+enum pb_status
+pb_claims_required(const struct pb_strlist *required, json_t *claims, const struct pb_trace *trace,
+                   struct pb_verdict *verdict)
 {
     enum pb_status status = PB_OK;
 
-    (void) user, (void) now;
-    for (size_t i = 0; i < cfg->required.count; i++) {
-        const char *spec = cfg->required.items[i];
+    for (size_t i = 0; i < required->count; i++) {
+        const char *spec = required->items[i];
         const char *eq = strchr(spec, '=');
         char name[PB_CLAIM_NAME_MAX + 1], label[PB_CLAIM_NAME_MAX + 8];
         json_t *value;
@@ -370,7 +361,7 @@ check_required(const struct pb_config *cfg, json_t *claims, const char *user, ti
         memcpy(name, spec, (size_t) (eq - spec));
         name[eq - spec] = '\0';
         snprintf(label, sizeof(label), "claim %s", name);
-        value = json_object_get(claims, name);
+        value = pb_claim_path_get(claims, name);
         if (value == NULL || !claim_has(value, eq + 1)) {
             if (status == PB_OK)
                 pb_verdict_set(verdict, PB_R_REQUIRED_CLAIM, "claim %s does not carry the required value",
@@ -385,6 +376,14 @@ check_required(const struct pb_config *cfg, json_t *claims, const char *user, ti
         pb_trace_report(trace, label, PB_CHECK_OK, "carries \"%s\"", eq + 1);
     }
     return status;
+}
+
+static enum pb_status
+check_required(const struct pb_config *cfg, json_t *claims, const char *user, time_t now,
+               const struct pb_trace *trace, struct pb_verdict *verdict)
+{
+    (void) user, (void) now;
+    return pb_claims_required(&cfg->required, claims, trace, verdict);
 }
 
 typedef enum pb_status (*claim_check_fn)(const struct pb_config *, json_t *, const char *, time_t,

@@ -9,26 +9,30 @@
 #include <string.h>
 
 #include "conf.h"
+#include "issuer.h"
 #include "secret.h"
 
 /* A configuration file is small; a huge one is a mistake, not a config. */
 #define MAX_CONF_BYTES (256 * 1024)
 
-/* The kinds of section and the table that owns each one's keys.  The next
- * kinds ([issuer NAME]) are one row each. */
+/* The kinds of section and the table that owns each one's keys.  The
+ * module's options (option_line) take the issuer sections' lines. */
 static const struct {
     const char *kind;
     int (*is_key)(const char *key);
 } kinds[] = {
     { "authority", pb_authority_is_key },
+    { "issuer", pb_issuer_is_key },
 };
+
+#define KIND_ISSUER 1
 
 /* One "key = value" line (value NULL for a bare word), with its section's
  * kind and name (NULL before the first one); a section header itself comes
  * with key NULL.  Return PB_OK to go on; anything else stops the walk, after
  * the callback has written why into err. */
-typedef enum pb_status (*line_fn)(void *ctx, int kind, const char *section, const char *key,
-                                  const char *value, char *err, size_t errlen);
+typedef enum pb_status (*line_fn)(void *ctx, int kind, const char *section, const char *key, size_t klen,
+                                  const char *value, size_t vlen, char *err, size_t errlen);
 
 static char *
 trim(char *s)
@@ -40,6 +44,21 @@ trim(char *s)
     end = s + strlen(s);
     while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
         *--end = '\0';
+    return s;
+}
+
+/* trim for a span whose end is known (every line of the file: no strlen). */
+static char *
+trim_span(char *s, char **endp)
+{
+    char *end = *endp;
+
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+    *end = '\0';
+    *endp = end;
     return s;
 }
 
@@ -67,9 +86,11 @@ parse_section(char *line, char *out, size_t cap)
     if (kind < 0)
         return -1;
     n = strlen(name);
-    if (n == 0 || n > PB_SECTION_NAME_MAX || n >= cap || !isalnum((unsigned char) name[0])
-        || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+    if (n == 0 || n > PB_SECTION_NAME_MAX || n >= cap || !isalnum((unsigned char) name[0]))
         return -1;
+    for (k = 0; k < n; k++)
+        if (!isalnum((unsigned char) name[k]) && name[k] != '.' && name[k] != '_' && name[k] != '-')
+            return -1;
     memcpy(out, name, n + 1);
     return kind;
 }
@@ -112,39 +133,43 @@ walk(const char *path, int required, line_fn on_line, void *ctx, const struct pb
         goto done;
     }
     for (line = (char *) data; line != NULL && status == PB_OK; line = next) {
-        char *key, *value, *eq;
-        next = strchr(line, '\n');
+        char *key, *value, *eq, *stop, *key_end;
+        /* data holds len bytes and a NUL (pb_secret_read_file). */
+        next = memchr(line, '\n', (size_t) ((char *) data + len - line));
+        stop = next != NULL ? next : (char *) data + len;
         if (next != NULL)
             *next++ = '\0';
         lineno++;
-        key = trim(line);
+        key = trim_span(line, &stop);
         if (*key == '\0' || *key == '#')
             continue;
         if (*key == '[') {
             if ((kind = parse_section(key, section, sizeof(section))) < 0) {
-                pb_log(log, LOG_ERR, "config: %s:%zu: expected a section header \"[authority NAME]\"", path,
+                pb_log(log, LOG_ERR, "config: %s:%zu: expected a section header \"[authority NAME]\" or \"[issuer NAME]\"", path,
                        lineno);
                 status = PB_CONFIG;
             }
             if (status == PB_OK) {
                 err[0] = '\0';
-                status = on_line(ctx, kind, section, NULL, NULL, err, sizeof(err));
+                status = on_line(ctx, kind, section, NULL, 0, NULL, 0, err, sizeof(err));
                 if (status != PB_OK && err[0] != '\0')
                     pb_log(log, LOG_ERR, "config: %s:%zu: %s", path, lineno, err);
             }
             continue;
         }
-        eq = strchr(key, '=');
+        eq = memchr(key, '=', (size_t) (stop - key));
         if (eq == NULL) {
             /* A bare word is a boolean switched on, as on the module line. */
             value = NULL;
+            key_end = stop;
         } else {
-            *eq = '\0';
-            value = trim(eq + 1);
-            key = trim(key);
+            key_end = eq;
+            value = trim_span(eq + 1, &stop);
+            key = trim_span(key, &key_end);
         }
         err[0] = '\0';
-        status = on_line(ctx, kind, kind >= 0 ? section : NULL, key, value, err, sizeof(err));
+        status = on_line(ctx, kind, kind >= 0 ? section : NULL, key, (size_t) (key_end - key), value,
+                         value != NULL ? (size_t) (stop - value) : 0, err, sizeof(err));
         if (status != PB_OK && err[0] != '\0')
             pb_log(log, LOG_ERR, "config: %s:%zu: %s", path, lineno, err);
     }
@@ -153,13 +178,26 @@ done:
     return status;
 }
 
-/* The module's options: everything before the first section. */
+/* The module's options: everything before the first section, and the
+ * [issuer NAME] sections (trust, which the module decides with). */
 static enum pb_status
-option_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+option_line(void *ctx, int kind, const char *section, const char *key, size_t klen, const char *value, size_t vlen,
+            char *err,
             size_t errlen)
 {
     char word[1024];
 
+    if (section != NULL && kind == KIND_ISSUER) {
+        enum pb_status status;
+        if (key == NULL)
+            return pb_issuer_begin(ctx, section, err, errlen);
+        /* Read at every login: one lookup of the key, a second only to
+         * explain a refusal. */
+        status = pb_issuer_set_n(ctx, key, klen, value, vlen, err, errlen);
+        if (status == PB_CONFIG)
+            foreign_key(kind, section, key, err, errlen);
+        return status;
+    }
     if (section != NULL)
         return key == NULL ? PB_OK : foreign_key(kind, section, key, err, errlen);
     if ((size_t) snprintf(word, sizeof(word), "%s%s%s", key, value ? "=" : "", value ? value : "")
@@ -200,6 +238,16 @@ pb_conf_load_options(struct pb_config *cfg, int argc, const char **argv, struct 
     if (status != PB_OK)
         goto done;
     for (i = 0; i < argc; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "%.*s", (int) strcspn(argv[i], "="), argv[i]);
+        /* Beside sections, audience= (say) on sudo's line would change the
+         * top-level issuer only: a restriction that silently did nothing. */
+        if (cfg->issuer_table != NULL && pb_issuer_is_key(key) && !pb_issuer_is_service_key(key)) {
+            pb_log(log, LOG_ERR, "config: module argument: %s: with [issuer] sections, trust options go in the "
+                   "sections; a service chooses among them with issuers=", key);
+            status = PB_CONFIG;
+            goto done;
+        }
         status = pb_config_apply(cfg, argv[i], PB_W_MODULE, err, sizeof(err));
         if (status != PB_OK) {
             if (status == PB_CONFIG)
@@ -223,11 +271,13 @@ struct authority_ctx {
 };
 
 static enum pb_status
-authority_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+authority_line(void *ctx, int kind, const char *section, const char *key, size_t klen, const char *value, size_t vlen,
+               char *err,
                size_t errlen)
 {
     struct authority_ctx *c = ctx;
 
+    (void) klen, (void) vlen;
     if (section == NULL || strcmp(kinds[kind].kind, "authority") != 0)
         return PB_OK;
     if (key == NULL) {          /* a header: choose it, or leave the chosen one */
@@ -278,13 +328,14 @@ struct list_ctx {
 };
 
 static enum pb_status
-list_line(void *ctx, int kind, const char *section, const char *key, const char *value, char *err,
+list_line(void *ctx, int kind, const char *section, const char *key, size_t klen, const char *value, size_t vlen,
+          char *err,
           size_t errlen)
 {
     struct list_ctx *c = ctx;
     int n;
 
-    (void) value;
+    (void) value, (void) klen, (void) vlen;
     if (section == NULL || key != NULL || strcmp(kinds[kind].kind, "authority") != 0)
         return PB_OK;
     n = snprintf(c->out + c->len, c->cap - c->len, "%s\n", section);

@@ -95,7 +95,12 @@ source_init(struct source *s, const struct pb_config *cfg, time_t now, const str
     s->log = log;
     s->now = now;
     pb_log_sanitize(s->what, sizeof(s->what), id, strlen(id));
-    snprintf(input, sizeof(input), "%s %s", cfg->discovery ? "discovery" : "jwks", id);
+    /* One file set per issuer section (its own back-off and keys); the
+     * top-level source keeps its name. */
+    if (cfg->section != NULL)
+        snprintf(input, sizeof(input), "issuer %s %s %s", cfg->section, cfg->discovery ? "discovery" : "jwks", id);
+    else
+        snprintf(input, sizeof(input), "%s %s", cfg->discovery ? "discovery" : "jwks", id);
     if (EVP_Digest(input, strlen(input), digest, NULL, EVP_sha256(), NULL) != 1)
         return PB_SYSTEM;
     for (int i = 0; i < 32; i++)

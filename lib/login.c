@@ -97,7 +97,7 @@ password_login(const struct pb_login_ctx *ctx, const char *user, struct pb_login
 }
 
 static enum pb_status
-token_login(const struct pb_login_ctx *ctx, enum pb_metrics_path path, const char *user,
+token_login(const struct pb_login_ctx *ctx, enum pb_metrics_path path, const char *user, int flags,
             struct pb_login_result *out, uint64_t start)
 {
     enum pb_status status;
@@ -105,7 +105,7 @@ token_login(const struct pb_login_ctx *ctx, enum pb_metrics_path path, const cha
     struct pb_log log;
     char shown[96];
 
-    status = pb_token_check(ctx, user, &out->cred, NULL, 0, &out->verdict, &out->info, NULL, NULL);
+    status = pb_token_check(ctx, user, &out->cred, NULL, flags, &out->verdict, &out->info, NULL, NULL);
     pb_metrics_login(ctx->metrics, path, status, out->verdict.reason, start);
     pb_log_sanitize(shown, sizeof(shown), user, strlen(user));
     decision_log_init(&d, &log, ctx, path, shown, status, out);
@@ -140,7 +140,7 @@ pb_login_decide(const struct pb_login_ctx *ctx, const char *user, const char *ty
         return password_login(ctx, user, out, start);
     }
     out->kind = PB_LOGIN_TOKEN;
-    return token_login(ctx, PB_MP_TOKEN, user, out, start);
+    return token_login(ctx, PB_MP_TOKEN, user, 0, out, start);
 }
 
 enum pb_status
@@ -152,13 +152,15 @@ pb_login_token_as(const struct pb_login_ctx *ctx, enum pb_login_kind kind, const
         [PB_LOGIN_PASSWORD] = PB_MP_TOKEN,
         [PB_LOGIN_SESSION_TOKEN] = PB_MP_SESSION_TOKEN,
         [PB_LOGIN_ACCOUNT] = PB_MP_ACCOUNT,
+        [PB_LOGIN_DEVICE] = PB_MP_DEVICE,
     };
     uint64_t start = start_clock(ctx);
 
     result_init(out, token, len);
     out->kind = kind;
+    /* The account phase also checks the group allow-lists. */
     return token_login(ctx, (unsigned) kind < sizeof(paths) / sizeof(paths[0]) ? paths[kind] : PB_MP_TOKEN, user,
-                       out, start);
+                       kind == PB_LOGIN_ACCOUNT ? PB_TOKEN_GROUPS : 0, out, start);
 }
 
 enum pb_status

@@ -16,7 +16,9 @@ enum pb_login_kind {
     PB_LOGIN_TOKEN,
     PB_LOGIN_PASSWORD,
     PB_LOGIN_SESSION_TOKEN,     /* the session's cached token (use_session_token) */
-    PB_LOGIN_ACCOUNT            /* the account phase's check of the login's token */
+    PB_LOGIN_ACCOUNT,           /* the account phase's check of the login's token, and the
+                                 * group allow-lists (allow_groups of its issuer and of ctx->cfg) */
+    PB_LOGIN_DEVICE             /* a token from the device grant (device_login) */
 };
 
 struct pb_login_result {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,11 @@
 #include <strings.h>
 
 #include "alg.h"
+#include "issuer.h"
 #include "ldap-escape.h"
 #include "options.h"
 #include "url-policy.h"
+#include "usermap.h"
 
 #define PB_W_MODULE_  PB_W_MODULE
 #define PB_W_FILE_    (PB_W_FILE | PB_W_MODULE)
@@ -26,6 +29,8 @@ static const struct pb_option option_table[] = {
 #define OPTION_COUNT (sizeof(option_table) / sizeof(option_table[0]))
 
 static const struct pb_option *find_option(const char *name, size_t len);
+static enum pb_status set_value(struct pb_config *cfg, const struct pb_option *opt, const char *value,
+                                char *err, size_t errlen);
 
 /* Lists are bounded so a configuration cannot make every login do unbounded work. */
 #define MAX_LIST_ITEMS 64
@@ -45,6 +50,12 @@ strlist_clear(struct pb_strlist *list)
     free(list->items);
     list->items = NULL;
     list->count = 0;
+}
+
+void
+pb_strlist_clear(struct pb_strlist *list)
+{
+    strlist_clear(list);
 }
 
 static enum pb_status
@@ -74,13 +85,71 @@ pb_options_is_key(const char *name)
     return find_option(name, strlen(name)) != NULL;
 }
 
+/* Every line of every [issuer] section is looked up at every login: a
+ * small open-addressing index over the constant table, built once per
+ * process (it never changes afterwards, so it is no state between
+ * handles). */
+#define INDEX_SLOTS 256
+_Static_assert(OPTION_COUNT < 255 && OPTION_COUNT < INDEX_SLOTS / 2, "the option index needs room");
+static unsigned char name_index[INDEX_SLOTS];   /* table position + 1; 0: empty */
+static pthread_once_t name_index_once = PTHREAD_ONCE_INIT;
+
+static unsigned
+name_hash(const char *name, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) name;
+
+    return len == 0 ? 0 : ((unsigned) len * 7u + s[0] * 3u + s[len - 1] * 11u + s[len / 2] * 5u) % INDEX_SLOTS;
+}
+
+static int name_index_ready;
+
+static void
+build_name_index(void)
+{
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        unsigned h = name_hash(option_table[i].name, strlen(option_table[i].name));
+        while (name_index[h] != 0)
+            h = (h + 1) % INDEX_SLOTS;
+        name_index[h] = (unsigned char) (i + 1);
+    }
+    __atomic_store_n(&name_index_ready, 1, __ATOMIC_RELEASE);
+}
+
 static const struct pb_option *
 find_option(const char *name, size_t len)
 {
-    for (size_t i = 0; i < OPTION_COUNT; i++)
-        if (strlen(option_table[i].name) == len && strncmp(option_table[i].name, name, len) == 0)
-            return &option_table[i];
+    unsigned h = name_hash(name, len);
+
+    if (!__atomic_load_n(&name_index_ready, __ATOMIC_ACQUIRE))
+        pthread_once(&name_index_once, build_name_index);
+    for (; name_index[h] != 0; h = (h + 1) % INDEX_SLOTS) {
+        const struct pb_option *opt = &option_table[name_index[h] - 1];
+        if (strncmp(opt->name, name, len) == 0 && opt->name[len] == '\0')
+            return opt;
+    }
     return NULL;
+}
+
+enum pb_status
+pb_config_set(struct pb_config *cfg, const struct pb_option *opt, const char *value, char *err, size_t errlen)
+{
+    if (value != NULL)
+        return set_value(cfg, opt, value, err, errlen);
+    if (opt->type != PB_T_BOOL) {
+        snprintf(err, errlen, "%s needs a value (%s=...)", opt->name, opt->name);
+        return PB_CONFIG;
+    }
+    *(int *) ((char *) cfg + opt->offset) = 1;
+    return PB_OK;
+}
+
+enum pb_status
+pb_config_default(struct pb_config *cfg, const struct pb_option *opt)
+{
+    char err[256];
+
+    return opt->default_value != NULL ? set_value(cfg, opt, opt->default_value, err, sizeof(err)) : PB_OK;
 }
 
 static int
@@ -278,6 +347,14 @@ check_http(const struct pb_config *cfg, char *err, size_t errlen)
             return PB_CONFIG;
         }
     }
+    if (cfg->userinfo_endpoint != NULL) {
+        char why[160], shown[256];
+        if (pb_url_policy_http(cfg->userinfo_endpoint, why, sizeof(why)) != PB_OK) {
+            pb_url_for_log(shown, sizeof(shown), cfg->userinfo_endpoint);
+            snprintf(err, errlen, "userinfo_endpoint: %s, got \"%s\"", why, shown);
+            return PB_CONFIG;
+        }
+    }
     if (cfg->jwks_min_ttl > cfg->jwks_max_ttl) {
         snprintf(err, errlen, "jwks_min_ttl (%ld) exceeds jwks_max_ttl (%ld)", cfg->jwks_min_ttl,
                  cfg->jwks_max_ttl);
@@ -350,6 +427,7 @@ enum pb_status
 pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
 {
     unsigned mask = 0;
+    int section = cfg->section != NULL;
 
     for (size_t i = 0; i < cfg->algorithms.count; i++) {
         const char *name = cfg->algorithms.items[i];
@@ -368,10 +446,11 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "algorithms: no algorithm allowed");
         return PB_CONFIG;
     }
-    if (check_ldap(cfg, err, errlen) != PB_OK || check_http(cfg, err, errlen) != PB_OK)
+    /* A section shares the host's options, checked with the top level. */
+    if ((!section && check_ldap(cfg, err, errlen) != PB_OK) || check_http(cfg, err, errlen) != PB_OK)
         return PB_CONFIG;
     /* 0 would kill every helper at once, or read no token at all. */
-    if (cfg->helper_timeout == 0 || cfg->token_parts == 0) {
+    if (!section && (cfg->helper_timeout == 0 || cfg->token_parts == 0)) {
         snprintf(err, errlen, "helper_timeout and token_parts must be at least 1");
         return PB_CONFIG;
     }
@@ -380,21 +459,52 @@ pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
         return PB_CONFIG;
     }
     cfg->alg_mask = mask;
+    if (pb_usermap_prepare(cfg, err, errlen) != PB_OK)
+        return PB_CONFIG;
+    /* The sections inherit the finished top level. */
+    if (cfg->section == NULL)
+        return pb_issuers_finish(cfg, err, errlen);
     return PB_OK;
+}
+
+void
+pb_config_share_option(struct pb_config *dst, const struct pb_config *src, const struct pb_option *opt)
+{
+    size_t size = opt->type == PB_T_BOOL ? sizeof(int) : opt->type == PB_T_INT ? sizeof(long)
+                  : opt->type == PB_T_LIST || opt->type == PB_T_CLAIM ? sizeof(struct pb_strlist) : sizeof(char *);
+
+    memcpy((char *) dst + opt->offset, (const char *) src + opt->offset, size);
+}
+
+const struct pb_option *
+pb_options_find(const char *name)
+{
+    return find_option(name, strlen(name));
+}
+
+const struct pb_option *
+pb_options_find_n(const char *name, size_t len)
+{
+    return find_option(name, len);
 }
 
 int
 pb_config_has_source(const struct pb_config *cfg)
 {
     return cfg->jwks != NULL || cfg->discovery || cfg->hmac_key_file != NULL || cfg->ldap_uris.count > 0
-        || cfg->obtain_tokens || cfg->revoke_on_logout || cfg->use_session_token;
+        || cfg->obtain_tokens || cfg->revoke_on_logout || cfg->use_session_token || cfg->issuer_table != NULL;
 }
 
 void
 pb_config_free(struct pb_config *cfg)
 {
+    pb_issuers_free(cfg);
+    pb_usermap_release(cfg);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         void *field = (char *) cfg + option_table[i].offset;
+        /* A section's host-wide fields are the top level's. */
+        if (cfg->shares_host && !pb_issuer_is_field(option_table[i].offset))
+            continue;
         switch (option_table[i].type) {
         case PB_T_STRING:
         case PB_T_PATH:

@@ -21,8 +21,11 @@ enum pb_opt_type { PB_T_BOOL, PB_T_INT, PB_T_STRING, PB_T_PATH, PB_T_SOURCE, PB_
 /* Where an option may be given. */
 enum pb_opt_where { PB_W_MODULE = 1, PB_W_FILE = 2 };
 
+struct pb_issuer_table;
+
 struct pb_config {
     struct pb_strlist algorithms;
+    struct pb_strlist allow_groups;
     struct pb_strlist audiences;
     char *authority;
     char *bearer_token;
@@ -34,11 +37,13 @@ struct pb_config {
     long device_timeout;
     int discovery;
     long helper_timeout;
+    char *groups_claim;
     char *hmac_key_file;
     long http_connect_timeout;
     long http_timeout;
     char *issuer;
     char *journal_socket;
+    struct pb_strlist issuers;
     char *jwks;
     long jwks_backoff_max;
     long jwks_max_ttl;
@@ -75,8 +80,19 @@ struct pb_config {
     int use_first_pass;
     int use_session_token;
     char *user_claim;
+    int user_lowercase;
+    char *user_regex;
+    char *user_strip_domain;
+    char *user_template;
+    char *userinfo_endpoint;
 
     unsigned alg_mask;       /* derived from algorithms by pb_config_finish */
+    void *user_re;           /* user_regex compiled (regex_t) by pb_config_finish */
+    /* [issuer NAME] sections (issuer.h); NULL when there are none.  In an
+     * issuer's own configuration: NULL, and section names it. */
+    struct pb_issuer_table *issuer_table;
+    const char *section;
+    int shares_host;         /* a section: the fields no section sets point into the top level's */
 };
 
 struct pb_option {
@@ -104,7 +120,8 @@ enum pb_status pb_config_apply(struct pb_config *cfg, const char *word,
                                enum pb_opt_where source, char *err, size_t errlen);
 
 /* Check the combination once every source is applied (e.g. HS256 needs
- * hmac_key_file) and derive alg_mask. */
+ * hmac_key_file), derive alg_mask and the user mapping, and finish the
+ * [issuer] sections (issuer.h) with the options of cfg. */
 enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen);
 
 /* Non-zero when cfg gives the module something to do: a key source (jwks,
@@ -115,5 +132,24 @@ enum pb_status pb_config_finish(struct pb_config *cfg, char *err, size_t errlen)
 int pb_config_has_source(const struct pb_config *cfg);
 
 void pb_config_free(struct pb_config *cfg);
+
+/* Set opt from the file's value (NULL: a bare boolean switched on), as
+ * pb_config_apply does for "key=value". */
+enum pb_status pb_config_set(struct pb_config *cfg, const struct pb_option *opt, const char *value, char *err,
+                             size_t errlen);
+
+/* Set opt to its default (a no-op without one).  PB_OK or PB_NOMEM. */
+enum pb_status pb_config_default(struct pb_config *cfg, const struct pb_option *opt);
+
+/* Point dst's value of opt at src's (no copy): for a section, whose
+ * shares_host makes pb_config_free leave such fields alone; src must
+ * outlive dst. */
+void pb_config_share_option(struct pb_config *dst, const struct pb_config *src, const struct pb_option *opt);
+
+/* The option called name (or the len bytes at name), or NULL. */
+const struct pb_option *pb_options_find(const char *name);
+const struct pb_option *pb_options_find_n(const char *name, size_t len);
+
+void pb_strlist_clear(struct pb_strlist *list);
 
 #endif

@@ -51,6 +51,9 @@ static const char *const reason_names[PB_R_COUNT] = {
     [PB_R_CHANGE_NOT_ALLOWED] = "change-not-allowed",
     [PB_R_OLD_PASSWORD_REQUIRED] = "old-password-required",
     [PB_R_CHANGE_REFUSED] = "change-refused",
+    [PB_R_UNKNOWN_ISSUER] = "unknown-issuer",
+    [PB_R_ISSUER_NOT_ALLOWED] = "issuer-not-allowed",
+    [PB_R_USERINFO] = "userinfo",
 };
 
 const char *

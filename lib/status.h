@@ -65,6 +65,9 @@ enum pb_reason {
     PB_R_CHANGE_NOT_ALLOWED,
     PB_R_OLD_PASSWORD_REQUIRED,
     PB_R_CHANGE_REFUSED,          /* any other refusal of a change */
+    PB_R_UNKNOWN_ISSUER,          /* no [issuer] section has the token's iss */
+    PB_R_ISSUER_NOT_ALLOWED,      /* the service's issuers= leaves it out */
+    PB_R_USERINFO,                /* the userinfo answer is for another sub */
     PB_R_COUNT
 };
 

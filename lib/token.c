@@ -9,7 +9,9 @@
 #include <openssl/err.h>
 
 #include "b64url.h"
+#include "claim-path.h"
 #include "claims.h"
+#include "issuer.h"
 #include "jwk.h"
 #include "jwks-source.h"
 #include "keyset.h"
@@ -17,6 +19,7 @@
 #include "time-limit.h"
 #include "metrics.h"
 #include "token.h"
+#include "userinfo.h"
 
 /* The HMAC key file: a secret, so private to its owner, and small. */
 #define HMAC_KEY_MAX 4096
@@ -176,6 +179,59 @@ verify_hmac(const struct pb_jws *jws, const unsigned char *secret, size_t secret
     return status;
 }
 
+/* Several issuers: the iss of the payload, not yet verified, only chooses
+ * whose keys and policy decide.  Nothing else is read before the signature
+ * holds, and the claims check compares iss again once it is verified. */
+static enum pb_status
+route(const struct pb_login_ctx *ctx, struct pb_jws *jws, struct pb_login_ctx *routed, struct pb_config *section,
+      int *built, struct pb_trace *trace, struct pb_verdict *verdict, struct pb_token_info *info)
+{
+    const struct pb_issuer *is = NULL;
+    json_t *iss;
+    char shown[96] = "";
+    enum pb_status status = pb_jws_parse_claims(jws, verdict);
+
+    if (status != PB_OK) {
+        pb_trace_report(trace, "issuer", PB_CHECK_FAIL, "%s", verdict->detail);
+        return status;
+    }
+    iss = json_object_get(jws->claims, "iss");
+    if (json_is_string(iss)) {
+        pb_log_sanitize(shown, sizeof(shown), json_string_value(iss), json_string_length(iss));
+        is = pb_issuer_route(ctx->cfg, json_string_value(iss), json_string_length(iss));
+    }
+    if (is == NULL) {
+        pb_verdict_set(verdict, PB_R_UNKNOWN_ISSUER, iss == NULL ? "token has no iss claim"
+                       : json_is_string(iss) ? "no issuer section for iss \"%s\"" : "iss is not a string", shown);
+        pb_trace_report(trace, "issuer", PB_CHECK_FAIL, "%s", verdict->detail);
+        return PB_REJECTED;
+    }
+    snprintf(info->issuer, sizeof(info->issuer), "%s", is->name);
+    if (!pb_issuer_allowed(ctx->cfg, is->name)) {
+        pb_verdict_set(verdict, PB_R_ISSUER_NOT_ALLOWED, "issuer %s is not in this service's issuers=", is->name);
+        pb_trace_report(trace, "issuer", PB_CHECK_FAIL, "%s", verdict->detail);
+        return PB_REJECTED;
+    }
+    /* Only this issuer's section is built: a wrong value in another one
+     * never touches this login. */
+    if (is->cfg == NULL) {
+        char err[320];
+        status = pb_issuer_build(ctx->cfg, is, section, err, sizeof(err));
+        if (status != PB_OK) {
+            if (status == PB_CONFIG)
+                pb_log(ctx->log, LOG_ERR, "config: %s", err);
+            pb_trace_report(trace, "issuer", PB_CHECK_FAIL, "[issuer %s] cannot be used (see the log)", is->name);
+            return status;
+        }
+        *built = 1;
+    }
+    pb_trace_report(trace, "issuer", PB_CHECK_OK, "[issuer %s] by the token's iss \"%s\" (verified below)",
+                    is->name, shown);
+    *routed = *ctx;
+    routed->cfg = is->cfg != NULL ? is->cfg : section;
+    return PB_OK;
+}
+
 /* Keep the first failure as the outcome; later checks only add detail. */
 static void
 note(enum pb_status *outcome, struct pb_verdict *verdict, enum pb_status status,
@@ -190,10 +246,13 @@ note(enum pb_status *outcome, struct pb_verdict *verdict, enum pb_status status,
 
 enum pb_status
 pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb_credential *cred,
-               struct pb_trace *trace, int signature_only, struct pb_verdict *verdict,
+               struct pb_trace *trace, int flags, struct pb_verdict *verdict,
                struct pb_token_info *info, unsigned char **payload, size_t *payload_len)
 {
-    const struct pb_config *cfg = ctx->cfg;
+    const struct pb_config *cfg = ctx->cfg, *service = ctx->cfg;
+    struct pb_login_ctx routed;
+    struct pb_config section;
+    int signature_only = flags & PB_TOKEN_SIGNATURE_ONLY, built = 0;
     const struct pb_log *log = ctx->log;
     const char *token = cred->text;
     size_t len = cred->len;
@@ -206,6 +265,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
 
     memset(&jws, 0, sizeof(jws));
     memset(info, 0, sizeof(*info));
+    memset(&routed, 0, sizeof(routed));
     info->iss[0] = info->jti[0] = info->sub[0] = info->kid[0] = info->alg[0] = '-';
     verdict->reason = PB_R_NONE;
     verdict->detail[0] = '\0';
@@ -251,6 +311,15 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
     }
     pb_trace_report(trace, "format", PB_CHECK_OK, "JWS compact serialization, header accepted");
     pb_log(log, LOG_DEBUG, "token of %zu bytes, alg %s, kid %s", len, info->alg, info->kid);
+    if (service->issuer_table != NULL) {
+        status = route(ctx, &jws, &routed, &section, &built, trace, verdict, info);
+        if (status != PB_OK) {
+            outcome = status;
+            goto done;
+        }
+        ctx = &routed;
+        cfg = routed.cfg;
+    }
 
     if (jws.alg == NULL || (jws.alg->bit & cfg->alg_mask) == 0) {
         pb_verdict_set(&step, PB_R_ALG_NOT_ALLOWED, "algorithm \"%s\" is not allowed", info->alg);
@@ -295,7 +364,7 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
         }
         goto done;
     }
-    status = pb_jws_parse_claims(&jws, &step);
+    status = jws.claims != NULL ? PB_OK : pb_jws_parse_claims(&jws, &step);
     if (status != PB_OK) {
         pb_trace_report(trace, "claims", PB_CHECK_FAIL, "%s", step.detail);
         note(&outcome, verdict, status, &step);
@@ -313,8 +382,29 @@ pb_token_check(const struct pb_login_ctx *ctx, const char *user, const struct pb
         pb_log(log, LOG_WARNING, "no issuer configured: tokens are accepted whoever issued them");
     if (cfg->audiences.count == 0)
         pb_log(log, LOG_WARNING, "no audience configured: only tokens without an aud claim are accepted");
+    /* Only for a token whose signature holds: a forged one never makes the
+     * module send anything anywhere. */
+    if (outcome == PB_OK && cfg->userinfo_endpoint != NULL) {
+        status = pb_userinfo_fill(ctx, cfg, service, flags & PB_TOKEN_GROUPS, token, len, jws.claims, trace,
+                                  &step);
+        note(&outcome, verdict, status, &step);
+        if (outcome != PB_OK && trace == NULL)
+            goto done;
+    }
     status = pb_claims_check(cfg, jws.claims, user, ctx->now, trace, &step);
     note(&outcome, verdict, status, &step);
+    /* The service's own require_claim and max_token_age (top level, module
+     * line) hold for every issuer's tokens. */
+    if (cfg != service && (outcome == PB_OK || trace != NULL)) {
+        status = pb_claims_required(&service->required, jws.claims, trace, &step);
+        note(&outcome, verdict, status, &step);
+        status = pb_claims_fresh(service, jws.claims, ctx->now, trace, &step);
+        note(&outcome, verdict, status, &step);
+    }
+    if ((flags & PB_TOKEN_GROUPS) && (outcome == PB_OK || trace != NULL)) {
+        status = pb_claims_groups(cfg, service, jws.claims, trace, &step);
+        note(&outcome, verdict, status, &step);
+    }
     if (outcome == PB_OK) {
         long long exp = 0;
         pb_claims_numeric_date(json_object_get(jws.claims, "exp"), &exp);
@@ -328,6 +418,8 @@ done:
     pb_secret_free(secret, secret_len + 1);
     pb_keyset_release(set);
     pb_jws_clear(&jws);
+    if (built)
+        pb_config_free(&section);
     return outcome;
 }
 
@@ -352,12 +444,13 @@ pb_token_log_outcome(const struct pb_log *log, enum pb_status status, const char
     pb_log_sanitize(shown_user, sizeof(shown_user), user, strlen(user));
     switch (status) {
     case PB_OK:
-        pb_log(log, LOG_INFO, "accepted: user %s (alg %s, kid %s, jti %s)", shown_user,
-               info->alg, info->kid, info->jti);
+        pb_log(log, LOG_INFO, "accepted: user %s (alg %s, kid %s, jti %s%s%s)", shown_user,
+               info->alg, info->kid, info->jti, info->issuer[0] ? ", issuer " : "", info->issuer);
         break;
     case PB_REJECTED:
-        pb_log(log, LOG_NOTICE, "rejected: %s: %s (user %s, jti %s, sub %s)",
-               pb_reason_name(verdict->reason), verdict->detail, shown_user, info->jti, info->sub);
+        pb_log(log, LOG_NOTICE, "rejected: %s: %s (user %s, jti %s, sub %s%s%s)",
+               pb_reason_name(verdict->reason), verdict->detail, shown_user, info->jti, info->sub,
+               info->issuer[0] ? ", issuer " : "", info->issuer);
         break;
     default:
         pb_log(log, LOG_ERR, "%s: token for user %s not checked", pb_status_name(status), shown_user);

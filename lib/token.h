@@ -21,7 +21,12 @@ struct pb_token_info {
     char sub[72];
     char kid[72];
     char alg[16];
+    char issuer[64];    /* the [issuer NAME] section that decided; "" without sections */
 };
+
+/* pb_token_check's flags. */
+#define PB_TOKEN_SIGNATURE_ONLY 1   /* JOSE only, no claims policy */
+#define PB_TOKEN_GROUPS 2           /* also the group allow-lists (the account phase) */
 
 /* Check cred (read once by pb_credential_read) for user (NULL: the user
  * check is skipped) under ctx.  Returns PB_OK (accepted), PB_REJECTED (the
@@ -30,11 +35,16 @@ struct pb_token_info {
  * trace NULL: stop at the first failure (a login).  Otherwise report every
  * check to trace and go on as far as the token allows; the first failure is
  * still the outcome.
- * signature_only: JOSE only, no claims policy; on success *payload holds the
- * payload bytes (a NUL-terminated copy the caller frees). */
+ * flags: PB_TOKEN_SIGNATURE_ONLY: JOSE only, no claims policy; on success
+ * *payload holds the payload bytes (a NUL-terminated copy the caller frees).
+ * PB_TOKEN_GROUPS: also allow_groups.
+ * With [issuer] sections in ctx->cfg the token's iss chooses one (else it is
+ * refused: unknown-issuer, issuer-not-allowed, before any key is looked
+ * for) and that issuer's keys and policy decide, with ctx->cfg's
+ * require_claim and allow_groups besides. */
 enum pb_status pb_token_check(const struct pb_login_ctx *ctx, const char *user,
                               const struct pb_credential *cred, struct pb_trace *trace,
-                              int signature_only, struct pb_verdict *verdict,
+                              int flags, struct pb_verdict *verdict,
                               struct pb_token_info *info, unsigned char **payload, size_t *payload_len);
 
 /* The same from text, keys from pb_jwks_get and no HTTP plugin: for

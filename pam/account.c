@@ -9,11 +9,12 @@
 #include <security/pam_ext.h>
 
 #include "internal.h"
+#include "issuer.h"
 #include "ldap-auth.h"
 #include "login.h"
 
-/* require_claim in the account phase: the user is told which claim is
- * missing. */
+/* require_claim and allow_groups in the account phase: the user is told
+ * which claim is missing or which groups would do. */
 static enum pb_status
 account_claims(struct pb_pam_args *args, const char *user, struct pb_verdict *verdict)
 {
@@ -22,10 +23,13 @@ account_claims(struct pb_pam_args *args, const char *user, struct pb_verdict *ve
     enum pb_status status;
 
     if (token == NULL) {
+        /* An issuer's allow_groups bind that issuer's tokens only. */
+        if (args->cfg.required.count == 0 && args->cfg.allow_groups.count == 0)
+            return PB_OK;
         /* A password login: the tokens the session obtained speak for it. */
         if ((args->cfg.obtain_tokens || args->cfg.use_session_token) && pb_pam_session_token(args, user, 0) == PB_OK)
             return PB_OK;
-        pb_verdict_set(verdict, PB_R_REQUIRED_CLAIM, "no token to check require_claim on (account)");
+        pb_verdict_set(verdict, PB_R_REQUIRED_CLAIM, "no token to check require_claim or allow_groups on (account)");
         pb_log(&args->log, LOG_NOTICE, "rejected: required-claim: %s", verdict->detail);
         if (!(args->flags & PAM_SILENT))
             pam_error(args->pamh, "Access denied: this service requires a token.");
@@ -35,7 +39,8 @@ account_claims(struct pb_pam_args *args, const char *user, struct pb_verdict *ve
     *verdict = result.verdict;
     if (status == PB_REJECTED && !(args->flags & PAM_SILENT))
         pam_error(args->pamh, "Access denied: %s.", verdict->reason == PB_R_REQUIRED_CLAIM
-                  ? verdict->detail : "your token is not accepted for this service");
+                  || verdict->reason == PB_R_NOT_IN_GROUP ? verdict->detail
+                  : "your token is not accepted for this service");
     return status;
 }
 
@@ -70,11 +75,11 @@ pb_pam_account(struct pb_pam_args *args)
     char shown[96];
     int code, must_change = pb_pam_login_must_change(args);
 
-    if (!must_change && args->cfg.ldap_group == NULL && args->cfg.required.count == 0)
+    if (!must_change && args->cfg.ldap_group == NULL && !pb_issuers_need_account(&args->cfg))
         return PAM_IGNORE;
     if ((code = pb_pam_get_user(args, &user, 0)) != PAM_SUCCESS)
         return code;
-    if (args->cfg.required.count > 0)
+    if (pb_issuers_need_account(&args->cfg))
         status = account_claims(args, user, &verdict);
     if (status == PB_OK && args->cfg.ldap_group != NULL)
         status = account_group(args, user, &verdict);

@@ -147,7 +147,7 @@ pb_pam_device_login(struct pb_pam_args *args, const char *user)
     /* The same checks as a typed token, at the time it arrived: a code
      * approved by someone else carries their name and is refused. */
     args->ctx.now = time(NULL);
-    status = pb_login_token(&args->ctx, user, t.access, strlen(t.access), &result);
+    status = pb_login_token_as(&args->ctx, PB_LOGIN_DEVICE, user, t.access, strlen(t.access), &result);
     code = pb_pam_code(PB_PHASE_AUTH, status, result.verdict.reason);
     if (code != PAM_SUCCESS) {
         tell(args, "refused");

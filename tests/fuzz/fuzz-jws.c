@@ -12,7 +12,9 @@
  *   3. pb_token_verify again on the same header and payload re-signed with the
  *      target's own key (HS*, ES256, EdDSA: cheap to sign), under both
  *      configurations, so that the accepting path and the policy after a good
- *      signature are exercised on fuzzer-chosen claims.
+ *      signature are exercised on fuzzer-chosen claims; and under a third,
+ *      two [issuer] sections (routing by iss, every user mapping step, claims
+ *      at a path), whose group lists also see the claims of step 1.
  *
  * LLVMFuzzerInitialize generates an RSA-2048, a P-256 and an Ed25519 key with
  * OpenSSL, writes their public halves as a JWKS file and a fixed HMAC secret
@@ -41,8 +43,10 @@
 
 #include "alg.h"
 #include "b64url.h"
+#include "claim-path.h"
 #include "claims.h"
 #include "credential.h"
+#include "issuer.h"
 #include "jwk.h"
 #include "jws.h"
 #include "keyset.h"
@@ -63,7 +67,7 @@ static char jwks_path[PATH_MAX + 32];
 static char hmac_path[PATH_MAX + 32];
 static EVP_PKEY *rsa_key, *ec_key, *ed_key;
 static struct pb_keyset *keyset;
-static struct pb_config configs[2];
+static struct pb_config configs[3], people;
 
 static void
 discard_check(void *ctx, const char *name, enum pb_check_outcome outcome, const char *detail)
@@ -172,11 +176,51 @@ make_config(struct pb_config *cfg, const char *const *words, size_t count)
     }
 }
 
+/* The third configuration: two [issuer] sections, the token's issuer
+ * mapping its email through every step, and a CI-like one, so that routing
+ * by iss and the mapping see fuzzer-chosen claims. */
+static void
+make_routed(struct pb_config *cfg)
+{
+    static const char *const people_keys[][2] = {
+        { "issuer", "https://issuer.example" }, { "algorithms", "ES256,EdDSA,HS256" },
+        { "user_claim", "email" }, { "user_strip_domain", "example.com" }, { "user_lowercase", "true" },
+        { "user_regex", "([a-z0-9._-]+)" }, { "user_template", "%s" }, { "groups_claim", "realm_access.roles" },
+        { "allow_groups", "admins" }, { "require_claim", "resource_access.app.roles=login" },
+    };
+    static const char *const ci_keys[][2] = {
+        { "issuer", "https://ci.example" }, { "algorithms", "HS256" }, { "user_claim", "repository" },
+        { "user_template", "deploy" }, { "require_claim", "ref=refs/heads/main" },
+    };
+    char err[256], path[PATH_MAX + 64];
+    int ok = pb_config_init(cfg) == PB_OK;
+
+    ok = ok && pb_issuer_begin(cfg, "people", err, sizeof(err)) == PB_OK;
+    snprintf(path, sizeof(path), "%s", jwks_path);
+    ok = ok && pb_issuer_set(cfg, "jwks", path, err, sizeof(err)) == PB_OK;
+    snprintf(path, sizeof(path), "%s", hmac_path);
+    ok = ok && pb_issuer_set(cfg, "hmac_key_file", path, err, sizeof(err)) == PB_OK;
+    for (size_t i = 0; ok && i < sizeof(people_keys) / sizeof(people_keys[0]); i++)
+        ok = pb_issuer_set(cfg, people_keys[i][0], people_keys[i][1], err, sizeof(err)) == PB_OK;
+    ok = ok && pb_issuer_begin(cfg, "ci", err, sizeof(err)) == PB_OK
+         && pb_issuer_set(cfg, "hmac_key_file", path, err, sizeof(err)) == PB_OK;
+    for (size_t i = 0; ok && i < sizeof(ci_keys) / sizeof(ci_keys[0]); i++)
+        ok = pb_issuer_set(cfg, ci_keys[i][0], ci_keys[i][1], err, sizeof(err)) == PB_OK;
+    if (!ok || pb_config_finish(cfg, err, sizeof(err)) != PB_OK
+        || pb_issuer_build(cfg, pb_issuer_route(cfg, "https://issuer.example", 22), &people, err, sizeof(err))
+               != PB_OK) {
+        fprintf(stderr, "fuzz-jws: init: issuers: %s\n", err);
+        abort();
+    }
+}
+
 static void
 cleanup(void)
 {
     pb_config_free(&configs[0]);
     pb_config_free(&configs[1]);
+    pb_config_free(&people);
+    pb_config_free(&configs[2]);
     pb_keyset_free(keyset);
     EVP_PKEY_free(rsa_key);
     EVP_PKEY_free(ec_key);
@@ -232,6 +276,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
     make_config(&configs[0], strict, sizeof(strict) / sizeof(strict[0]));
     make_config(&configs[1], lax, sizeof(lax) / sizeof(lax[0]));
+    make_routed(&configs[2]);
     return 0;
 }
 
@@ -342,6 +387,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pb_jws_parse_claims(&jws, &verdict) == PB_OK) {
             (void) pb_claims_check(&configs[0], jws.claims, FUZZ_USER, FUZZ_NOW, NULL, &verdict);
             (void) pb_claims_check(&configs[1], jws.claims, FUZZ_USER, FUZZ_NOW, &fuzz_trace, &verdict);
+            (void) pb_claims_groups(&people, &configs[1], jws.claims, &fuzz_trace, &verdict);
         }
         /* Keep header and payload, replace the signature with a good one. */
         if (jws.alg != NULL
@@ -369,6 +415,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (resigned != NULL) {
         verify_token(&configs[0], resigned, resigned_len);
         verify_token(&configs[1], resigned, resigned_len);
+        verify_token(&configs[2], resigned, resigned_len);
         free(resigned);
     }
     ERR_clear_error();
