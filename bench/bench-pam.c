@@ -748,7 +748,7 @@ main(int argc, char **argv)
         case 'o':
             only = parse_choice(optarg, loop_names, L_COUNT,
                                 "-o takes permit, held, bearer, bearer-iss, raw, bearer-url, fork-permit, "
-                                "fork-bearer, fork-bearer-url, issuers-1 or issuers-5");
+                                "fork-bearer, fork-bearer-url, logged, issuers-1 or issuers-5");
             break;
         case 'w': clock_id = CLOCK_MONOTONIC; break;
         case 'k': keep = 1; break;

@@ -468,24 +468,21 @@ if [ "$count" -gt 0 ] && [ -s "$tmp/presets" ]; then
 else
 	result "not ok" "lib/authority.def declares authority keys and presets (keys: $count, presets: $(wc -l <"$tmp/presets"))"
 fi
-while read -r key; do
-	check_quiet "pam_bearer.conf.5 documents authority key $key" listed "$key" "$tmp/conf5-auth-keys"
-done <"$tmp/auth-keys"
-stale=$(comm -13 "$tmp/auth-keys" "$tmp/conf5-auth-keys" | tr '\n' ' ')
-if [ -z "$stale" ]; then
-	result ok "pam_bearer.conf.5 documents no authority key missing from authority.def"
-else
-	result "not ok" "pam_bearer.conf.5 documents authority keys not in authority.def: $stale"
-fi
-while read -r preset; do
-	check_quiet "pam_bearer.conf.5 describes preset $preset" listed "$preset" "$tmp/conf5-presets"
-done <"$tmp/presets"
-stale=$(comm -13 "$tmp/presets" "$tmp/conf5-presets" | tr '\n' ' ')
-if [ -z "$stale" ]; then
-	result ok "pam_bearer.conf.5 describes no preset missing from authority.def"
-else
-	result "not ok" "pam_bearer.conf.5 describes presets not in authority.def: $stale"
-fi
+# in_conf5 WHAT SOURCE-LIST PAGE-LIST: every name of authority.def is in
+# pam_bearer.conf.5, and the page names none that authority.def lacks.
+in_conf5() {
+	while read -r name; do
+		check_quiet "pam_bearer.conf.5 documents $1 $name" listed "$name" "$3"
+	done <"$2"
+	stale=$(comm -13 "$2" "$3" | tr '\n' ' ')
+	if [ -z "$stale" ]; then
+		result ok "pam_bearer.conf.5 documents no $1 missing from authority.def"
+	else
+		result "not ok" "pam_bearer.conf.5 documents a $1 not in authority.def: $stale"
+	fi
+}
+in_conf5 "authority key" "$tmp/auth-keys" "$tmp/conf5-auth-keys"
+in_conf5 preset "$tmp/presets" "$tmp/conf5-presets"
 
 # Commands: helper/main.c's commands[] against bearer-token.1.
 parsed "$tmp/commands" helper/main.c commands

@@ -373,21 +373,21 @@ fi
 
 # --- 5. someone else's token; 6. an expired token -------------------------------------
 grant bob "$LDAP_PW_DIR/bob.pw" "$tmp/bob.tok" || bail "no token for bob"
-m=$(mark)
-ssh_ask "$tmp/bin/cat-askpass" "$tmp/bob.tok" bob "echo LOGGED-IN"
-rc=$?
-[ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/bob.out" && [ -s "$tmp/bob.tok" ] && logged "$m" "rejected: user-mismatch" \
-	&& result ok "bob's token for alice is refused ($(syslog_since "$m" | grep -o 'rejected: [a-z-]*' | head -1))" \
-	|| result "not ok" "bob's token" "rc=$rc $(cat "$tmp/bob.out")"
+# refused NAME REASON WHAT: alice's ssh login with the token in $tmp/NAME.tok
+# fails, and the module logs "rejected: REASON".
+refused() {
+	m=$(mark)
+	ssh_ask "$tmp/bin/cat-askpass" "$tmp/$1.tok" "$1" "echo LOGGED-IN"
+	rc=$?
+	[ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/$1.out" && [ -s "$tmp/$1.tok" ] && logged "$m" "rejected: $2" \
+		&& result ok "$3 is refused ($(syslog_since "$m" | grep -o 'rejected: [a-z-]*' | head -1))" \
+		|| result "not ok" "$3" "rc=$rc $(cat "$tmp/$1.out")"
+}
+refused bob user-mismatch "bob's token for alice"
 echo -60 >"$state/access-ttl"
 grant alice "$tmp/pw" "$tmp/expired.tok"
 rm -f "$state/access-ttl"
-m=$(mark)
-ssh_ask "$tmp/bin/cat-askpass" "$tmp/expired.tok" expired "echo LOGGED-IN"
-rc=$?
-[ $rc != 0 ] && ! grep -q LOGGED-IN "$tmp/expired.out" && [ -s "$tmp/expired.tok" ] && logged "$m" "rejected: expired" \
-	&& result ok "an expired token is refused ($(syslog_since "$m" | grep -o 'rejected: [a-z-]*' | head -1))" \
-	|| result "not ok" "expired token" "rc=$rc $(cat "$tmp/expired.out")"
+refused expired expired "an expired token"
 
 # --- 7. a 3 KiB token in parts -------------------------------------------------------------
 rootcache longcache "$tmp/long.tok" || bail "bearer-token store (long): $(cat "$tmp/longcache.err")"

@@ -658,15 +658,20 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	# uid 10001, and keys past jwks_stale_limit: the login must not wait
 	# for that user, and must fetch.
 	chmod 0755 "$C" && chmod 0644 "$L" "$F"
-	if hold "$L"; then
-		date_file "$F" -700
-		date_file "$L" -1000
+	# past_held NAME WHAT: with the keys stale and the lock held by uid
+	# 10001, a login succeeds after one request, never waiting on the lock.
+	past_held() {
+		date_file "$(cachefile "$C")" -700
+		date_file "$(lockfile "$C")" -1000
 		before=$(requests main)
-		login others-1 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600 \
+		login "$1" "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600 \
 			http_timeout=1 http_connect_timeout=1
-		check_log "a 0644 lock file held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
-			"$tmp/run/others-1.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests main) - before)) = 1 ] \
-				&& ! grep -q 'held it too long' '$tmp/run/others-1.log'"
+		check_log "$2: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
+			"$tmp/run/$1.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests main) - before)) = 1 ] \
+				&& ! grep -q 'held it too long' '$tmp/run/$1.log'"
+	}
+	if hold "$L"; then
+		past_held others-1 "a 0644 lock file held by uid 10001"
 		check_log "... the lock file replaced by a root-owned 0600 one, the key set 0600; cache_dir keeps its 0755" "" \
 			[ "$(stat -c '%a %u' "$C" "$(lockfile "$C")" "$(cachefile "$C")" | tr '\n' ' ')" = "755 0 600 0 600 0 " ]
 	else
@@ -678,14 +683,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	# others), held by it: replaced, not waited on.
 	chown 10001 "$(lockfile "$C")" && chmod 0755 "$C"
 	if hold "$(lockfile "$C")"; then
-		date_file "$(cachefile "$C")" -700
-		date_file "$(lockfile "$C")" -1000
-		before=$(requests main)
-		login others-2 "$tmp/good.tok" jwks=$JWKS $base cache_dir=$C jwks_stale_limit=600 \
-			http_timeout=1 http_connect_timeout=1
-		check_log "a lock file owned and held by uid 10001: PAM_SUCCESS ($result) after 1 request ($(($(requests main) - before)))" \
-			"$tmp/run/others-2.log" sh -c "[ '$result' = PAM_SUCCESS ] && [ $(($(requests main) - before)) = 1 ] \
-				&& ! grep -q 'held it too long' '$tmp/run/others-2.log'"
+		past_held others-2 "a lock file owned and held by uid 10001"
 		check_log "... and it is root's again ($(stat -c '%a %u' "$(lockfile "$C")"))" "" \
 			[ "$(stat -c '%a %u' "$(lockfile "$C")")" = "600 0" ]
 	else
