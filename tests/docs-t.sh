@@ -200,6 +200,16 @@ listed() { grep -qx -- "$1" "$2"; }
 
 # A list read from a source file must not be empty: an empty one would make
 # every check against it pass.
+# no_stale SOURCE-LIST DOC-LIST DOC WHAT SOURCE: DOC names no WHAT that
+# SOURCE (whose names are SOURCE-LIST) lacks: nothing documented that is gone.
+no_stale() {
+	stale=$(comm -13 "$1" "$2" | tr '\n' ' ' | sed 's/ $//')
+	if [ -z "$stale" ]; then
+		result ok "$3 names no $4 missing from $5"
+	else
+		result "not ok" "$3 names $4 not in $5: $stale"
+	fi
+}
 parsed() { # FILE SOURCE WHAT
 	count=$(wc -l <"$1")
 	if [ "$count" -gt 0 ]; then
@@ -251,21 +261,9 @@ while read -r reason; do
 	check_quiet "pam_bearer.8 explains rejection reason $reason" listed "$reason" "$tmp/man8-reasons"
 done <"$tmp/reasons"
 
-for page in conf5 man8; do
-	stale=$(comm -13 "$tmp/option-names" "$tmp/$page-options" | tr '\n' ' ')
-	file=$( [ $page = conf5 ] && echo pam_bearer.conf.5 || echo pam_bearer.8 )
-	if [ -z "$stale" ]; then
-		result ok "$file documents no option missing from options.def"
-	else
-		result "not ok" "$file documents options not in options.def: $stale"
-	fi
-done
-stale=$(comm -13 "$tmp/reasons" "$tmp/man8-reasons" | tr '\n' ' ')
-if [ -z "$stale" ]; then
-	result ok "pam_bearer.8 lists no reason missing from lib/status.c"
-else
-	result "not ok" "pam_bearer.8 lists reasons not in lib/status.c: $stale"
-fi
+no_stale "$tmp/option-names" "$tmp/conf5-options" pam_bearer.conf.5 option options.def
+no_stale "$tmp/option-names" "$tmp/man8-options" pam_bearer.8 option options.def
+no_stale "$tmp/reasons" "$tmp/man8-reasons" pam_bearer.8 reason lib/status.c
 
 # bearer-token.1 and every command's --help against helper/flags.def.
 # flag_names: the flags on each line read, as --name and -x, one per line
@@ -370,12 +368,7 @@ for part in verify token; do
 	while read -r flag; do
 		check_quiet "bearer-token.1 $section documents $flag" listed "$flag" "$tmp/man1-$part-flags"
 	done <"$tmp/want-$part-flags"
-	stale=$(comm -13 "$tmp/want-$part-flags" "$tmp/man1-$part-flags" | tr '\n' ' ' | sed 's/ $//')
-	if [ -z "$stale" ]; then
-		result ok "bearer-token.1 $section documents no flag helper/flags.def does not give it"
-	else
-		result "not ok" "bearer-token.1 $section documents flags helper/flags.def does not give it: $stale"
-	fi
+	no_stale "$tmp/want-$part-flags" "$tmp/man1-$part-flags" "bearer-token.1 $section" flag "helper/flags.def for it"
 done
 # "Only for": a token-command flag that some of them do not take says which.
 all_tokens=$(tr '\n' ' ' <"$tmp/token-commands")
@@ -474,12 +467,7 @@ in_conf5() {
 	while read -r name; do
 		check_quiet "pam_bearer.conf.5 documents $1 $name" listed "$name" "$3"
 	done <"$2"
-	stale=$(comm -13 "$2" "$3" | tr '\n' ' ')
-	if [ -z "$stale" ]; then
-		result ok "pam_bearer.conf.5 documents no $1 missing from authority.def"
-	else
-		result "not ok" "pam_bearer.conf.5 documents a $1 not in authority.def: $stale"
-	fi
+	no_stale "$2" "$3" pam_bearer.conf.5 "$1" authority.def
 }
 in_conf5 "authority key" "$tmp/auth-keys" "$tmp/conf5-auth-keys"
 in_conf5 preset "$tmp/presets" "$tmp/conf5-presets"
@@ -490,15 +478,8 @@ while read -r cmd; do
 	check_quiet "bearer-token.1 SYNOPSIS shows command $cmd" listed "$cmd" "$tmp/man1-synopsis"
 	check_quiet "bearer-token.1 DESCRIPTION describes command $cmd" listed "$cmd" "$tmp/man1-described"
 done <"$tmp/commands"
-for part in synopsis described; do
-	stale=$(comm -13 "$tmp/commands" "$tmp/man1-$part" | tr '\n' ' ')
-	what=$( [ $part = synopsis ] && echo SYNOPSIS || echo DESCRIPTION )
-	if [ -z "$stale" ]; then
-		result ok "bearer-token.1 $what names no command missing from helper/main.c"
-	else
-		result "not ok" "bearer-token.1 $what names commands not in helper/main.c: $stale"
-	fi
-done
+no_stale "$tmp/commands" "$tmp/man1-synopsis" "bearer-token.1 SYNOPSIS" command helper/main.c
+no_stale "$tmp/commands" "$tmp/man1-described" "bearer-token.1 DESCRIPTION" command helper/main.c
 
 # The conffile: one "#name = value" (or "#name =") line per option the file
 # accepts, with the table's default; module-line-only options named once in
@@ -530,12 +511,7 @@ if [ -s "$conffile" ]; then
 			result "not ok" "pam_bearer.conf: #$name = ${default#NULL}" "line: ${got:-none}"
 		fi
 	done <"$tmp/options"
-	stale=$(comm -13 "$tmp/option-names" "$tmp/conf-names" | tr '\n' ' ')
-	if [ -z "$stale" ]; then
-		result ok "pam_bearer.conf lists no option missing from options.def"
-	else
-		result "not ok" "pam_bearer.conf lists options not in options.def: $stale"
-	fi
+	no_stale "$tmp/option-names" "$tmp/conf-names" pam_bearer.conf option options.def
 else
 	result ok "# SKIP $conffile not built: the conffile not compared"
 fi
