@@ -727,12 +727,17 @@ slow=$(grep -c -F "device_code-slow_down" "$log" 2>/dev/null)
 	&& result ok "polling: slow_down obeyed (interval 1 s -> 6 s), no poll sooner than the interval" \
 	|| result "not ok" "polling interval" "too-fast=$(fast) slow_down=$slow"
 
-m=$(mark)
-ssh_device dev-bob "bob:$LDAP_PW_DIR/bob.pw" 20
-rc=$?
-[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/dev-bob.out" && logged "$m" "rejected: user-mismatch" \
-	&& result ok "a code approved by bob does not log alice in (user-mismatch)" \
-	|| result "not ok" "device login approved by another user" "rc=$rc $(cat "$tmp/dev-bob.out"; syslog_since "$m" | tail -20)"
+# approved_by_other NAME APPROVE WHAT: a device login of alice's that
+# APPROVE approves as bob ends refused as user-mismatch, not hung.
+approved_by_other() {
+	_m=$(mark)
+	ssh_device "$1" "$2" 20
+	rc=$?
+	[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/$1.out" && logged "$_m" "rejected: user-mismatch" \
+		&& result ok "$3a code approved by bob does not log alice in (user-mismatch)" \
+		|| result "not ok" "$3device login approved by another user" "rc=$rc $(cat "$tmp/$1.out"; syslog_since "$_m" | tail -20)"
+}
+approved_by_other dev-bob "bob:$LDAP_PW_DIR/bob.pw" ""
 
 sshd_device device_timeout=3
 m=$(mark)
@@ -773,12 +778,7 @@ if command -v glewlwyd >/dev/null 2>&1 && [ -f /usr/share/doc/glewlwyd/database/
 		&& logged "$m" "accepted: user alice" && logged "$m" "session tokens: kept for alice" \
 		&& result ok "glewlwyd: ssh device login approved by alice; the session's token is accepted by glewlwyd's userinfo" \
 		|| result "not ok" "glewlwyd ssh device login" "rc=$rc userinfo=$code $(cat "$tmp/glew-alice.out"; syslog_since "$m" | tail -20)"
-	m2=$(mark)
-	ssh_device glew-bob "$glew_approve bob" 20
-	rc=$?
-	[ $rc != 0 ] && [ $rc != 124 ] && ! grep -q LOGGED-IN "$tmp/glew-bob.out" && logged "$m2" "rejected: user-mismatch" \
-		&& result ok "glewlwyd: a code approved by bob does not log alice in (user-mismatch)" \
-		|| result "not ok" "glewlwyd: approved by another user" "rc=$rc $(cat "$tmp/glew-bob.out"; syslog_since "$m2" | tail -20)"
+	approved_by_other glew-bob "$glew_approve bob" "glewlwyd: "
 	! syslog_since "$m" | grep -q "slow_down" \
 		&& result ok "glewlwyd, which checks the interval itself, never answered slow_down" \
 		|| result "not ok" "glewlwyd answered slow_down" "$(syslog_since "$m" | grep slow_down)"
