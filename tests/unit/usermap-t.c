@@ -93,6 +93,55 @@ run_cases(const struct map_case *c, size_t n)
     }
 }
 
+/* A sequence: set an option (status as given), or map a sub claim. */
+struct step {
+    const char *option;         /* NULL: map sub */
+    enum pb_status status;
+    const char *sub, *want, *what;
+};
+
+static const struct step templates[] = {
+    { "user_template=deploy", PB_OK, NULL, NULL, "a template without %s: one name for every token" },
+    { NULL, PB_OK, "org/app", "deploy", "constant template" },
+    { "user_template=100%%-%s", PB_OK, NULL, NULL, "%% in a template" },
+    { NULL, PB_OK, "x", "100%-x", "%% is a percent sign" },
+    { "user_template=%s-%s", PB_CONFIG, NULL, NULL, "two %s refused" },
+    { "user_template=%d", PB_CONFIG, NULL, NULL, "%d refused" },
+    { "user_template=abc%", PB_CONFIG, NULL, NULL, "a trailing % refused" },
+    { "user_template=-%s", PB_OK, NULL, NULL, "a template with a leading '-' ..." },
+    { NULL, PB_OK, "x", "", "... makes names that are refused" },
+};
+
+static const struct step regexes[] = {
+    { "user_regex=([a-z]+)@corp\\.example", PB_OK, NULL, NULL, "user_regex set" },
+    { NULL, PB_OK, "carol@corp.example", "carol", "the capture is the name" },
+    { NULL, PB_OK, "carol@corp.example.evil", "", "a match that is not the whole name refused" },
+    { NULL, PB_OK, "x-carol@corp.example", "", "a match not at the start refused" },
+    { NULL, PB_OK, "Carol@corp.example", "", "no match refused" },
+    { "user_regex=([a-z]*)@corp\\.example", PB_OK, NULL, NULL, "a capture that may be empty" },
+    { NULL, PB_OK, "@corp.example", "", "... an empty capture refused" },
+    { "user_regex=(a)|(b)", PB_CONFIG, NULL, NULL, "two captures refused" },
+    { "user_regex=[a-z]+", PB_CONFIG, NULL, NULL, "no capture refused" },
+    { "user_regex=([", PB_CONFIG, NULL, NULL, "a bad expression refused" },
+    { "user_regex=x|(y)", PB_OK, NULL, NULL, "a capture that may not take part ..." },
+    { NULL, PB_OK, "x", "", "... refused when it does not" },
+    { NULL, PB_OK, "y", "y", "... the name when it does" },
+};
+
+static void
+run_steps(const struct step *st, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (st[i].option != NULL) {
+            tap_is_int(set(st[i].option), st[i].status, "%s", st[i].what);
+        } else {
+            char json[256];
+            snprintf(json, sizeof(json), "{\"sub\":\"%s\"}", st[i].sub);
+            tap_is_str(map(json, NULL), st[i].want, "%s", st[i].what);
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -137,32 +186,10 @@ main(void)
     tap_is_str(map("{\"sub\":\"Bob@example.com\"}", NULL), "corp-bob", "stripped, lower case, template");
     reset();
 
-    /* The template. */
-    tap_is_int(set("user_template=deploy"), PB_OK, "a template without %%s: one name for every token");
-    tap_is_str(map("{\"sub\":\"org/app\"}", NULL), "deploy", "constant template");
-    tap_is_int(set("user_template=100%%-%s"), PB_OK, "%%%% in a template");
-    tap_is_str(map("{\"sub\":\"x\"}", NULL), "100%-x", "%%%% is a percent sign");
-    tap_is_int(set("user_template=%s-%s"), PB_CONFIG, "two %%s refused");
-    tap_is_int(set("user_template=%d"), PB_CONFIG, "%%d refused");
-    tap_is_int(set("user_template=abc%"), PB_CONFIG, "a trailing %% refused");
-    tap_is_int(set("user_template=-%s"), PB_OK, "a template with a leading '-' ...");
-    tap_is_str(map("{\"sub\":\"x\"}", NULL), "", "... makes names that are refused");
+    /* The template, then the regular expression (one capture, the whole name). */
+    run_steps(templates, sizeof(templates) / sizeof(templates[0]));
     reset();
-
-    /* The regular expression: one capture, the whole name. */
-    tap_is_int(set("user_regex=([a-z]+)@corp\\.example"), PB_OK, "user_regex set");
-    tap_is_str(map("{\"sub\":\"carol@corp.example\"}", NULL), "carol", "the capture is the name");
-    tap_is_str(map("{\"sub\":\"carol@corp.example.evil\"}", NULL), "", "a match that is not the whole name refused");
-    tap_is_str(map("{\"sub\":\"x-carol@corp.example\"}", NULL), "", "a match not at the start refused");
-    tap_is_str(map("{\"sub\":\"Carol@corp.example\"}", NULL), "", "no match refused");
-    tap_is_int(set("user_regex=([a-z]*)@corp\\.example"), PB_OK, "a capture that may be empty");
-    tap_is_str(map("{\"sub\":\"@corp.example\"}", NULL), "", "... an empty capture refused");
-    tap_is_int(set("user_regex=(a)|(b)"), PB_CONFIG, "two captures refused");
-    tap_is_int(set("user_regex=[a-z]+"), PB_CONFIG, "no capture refused");
-    tap_is_int(set("user_regex=(["), PB_CONFIG, "a bad expression refused");
-    tap_is_int(set("user_regex=x|(y)"), PB_OK, "a capture that may not take part ...");
-    tap_is_str(map("{\"sub\":\"x\"}", NULL), "", "... refused when it does not");
-    tap_is_str(map("{\"sub\":\"y\"}", NULL), "y", "... the name when it does");
+    run_steps(regexes, sizeof(regexes) / sizeof(regexes[0]));
     reset();
 
     /* The claim may sit at a path; the domain option is checked. */
