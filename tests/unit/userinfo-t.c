@@ -130,6 +130,17 @@ cache_file(char *out, size_t cap)
     return n == 1 ? 0 : -1;
 }
 
+/* fill CLAIMS (groups needed or not) with TOKEN: PB_OK, and the endpoint
+ * asked CALLS times in all by then. */
+static void
+filled(const char *claims_json, int groups, const char *token, int want_calls, const char *what, const char *then)
+{
+    char out[512];
+
+    tap_is_int(fill(claims_json, groups, token, out, sizeof(out), NULL), PB_OK, "%s", what);
+    tap_is_int(calls, want_calls, "%s", then);
+}
+
 int
 main(void)
 {
@@ -146,20 +157,14 @@ main(void)
     body = "{\"sub\":\"s1\",\"groups\":[\"staff\"],\"iss\":\"https://evil.example\",\"uid\":\"alice\"}";
 
     /* Off: nothing asked. */
-    tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, out, sizeof(out), NULL), PB_OK, "no endpoint");
-    tap_is_int(calls, 0, "... nothing asked");
+    filled("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, 0, "no endpoint", "... nothing asked");
     set("userinfo_endpoint=https://idp.example/userinfo");
 
     /* Only what a policy needs, only when missing. */
-    tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 0, TOKEN, out, sizeof(out), NULL), PB_OK,
-               "auth phase: groups not needed");
-    tap_is_int(calls, 0, "... nothing asked");
-    tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600,\"groups\":[]}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
-               "the token has the claim");
-    tap_is_int(calls, 0, "... nothing asked");
-    tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1799999999}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
-               "an expired token");
-    tap_is_int(calls, 0, "... nothing asked");
+    filled("{\"sub\":\"s1\",\"exp\":1800000600}", 0, TOKEN, 0, "auth phase: groups not needed", "... nothing asked");
+    filled("{\"sub\":\"s1\",\"exp\":1800000600,\"groups\":[]}", 1, TOKEN, 0, "the token has the claim",
+           "... nothing asked");
+    filled("{\"sub\":\"s1\",\"exp\":1799999999}", 1, TOKEN, 0, "an expired token", "... nothing asked");
     tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
                "groups missing in the account phase");
     tap_is_int(calls, 1, "... asked once");
@@ -171,17 +176,12 @@ main(void)
            && st.st_uid == geteuid(), "... the answer cached in cache_dir, 0600");
 
     /* The cache. */
-    tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
-               "the same token again");
-    tap_is_int(calls, 1, "... answered from the cache");
-    tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 1, "xxx.yyy.zzz", out, sizeof(out), NULL), PB_OK,
-               "another token");
-    tap_is_int(calls, 2, "... asked");
+    filled("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, 1, "the same token again", "... answered from the cache");
+    filled("{\"sub\":\"s1\",\"exp\":1800000600}", 1, "xxx.yyy.zzz", 2, "another token", "... asked");
     /* A cache file others may read is not trusted. */
     each_cache_file(make_readable);
-    tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
-               "a cache file others may read");
-    tap_is_int(calls, 3, "... is ignored: asked again");
+    filled("{\"sub\":\"s1\",\"exp\":1800000600}", 1, TOKEN, 3, "a cache file others may read",
+           "... is ignored: asked again");
     /* An entry whose token expired goes. */
     each_cache_file(remove_file);
     tap_is_int(fill("{\"sub\":\"s1\",\"exp\":1800000001}", 1, TOKEN, out, sizeof(out), NULL), PB_OK,
