@@ -314,11 +314,12 @@ test_discovery(void)
     tap_is_int(start(&g), PB_UNAVAILABLE, "no discovery document: unavailable");
 }
 
-/* A grant as start leaves it, interval i, valid for life seconds. */
+/* A grant as start leaves it, interval i, valid for life seconds (the
+ * grant g held before is cleared). */
 static void
 grant_of(struct pb_device_grant *g, long interval, long life)
 {
-    memset(g, 0, sizeof(*g));
+    pb_device_clear(g);
     g->device_code = strdup("DEVICE-SECRET-42");
     snprintf(g->user_code, sizeof(g->user_code), "WDJB-MJHT");
     snprintf(g->token_endpoint, sizeof(g->token_endpoint), "https://idp.example/token");
@@ -348,7 +349,7 @@ wait_for(struct pb_device_grant *g, long long deadline, struct pb_tokens *t)
 static void
 test_wait(void)
 {
-    struct pb_device_grant g;
+    struct pb_device_grant g = { 0 };
     struct pb_tokens t;
     long long t0;
     int seen_code = 0;
