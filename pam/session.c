@@ -288,14 +288,12 @@ int
 pb_pam_keep_tokens(struct pb_pam_args *args, const char *user, const struct pb_tokens *t)
 {
     size_t alen = strlen(t->access), rlen = t->refresh != NULL ? strlen(t->refresh) : 0, len = alen;
-    char *input = malloc(alen + rlen + 3);
+    char *input;
     int code;
 
-    if (!args->cfg.obtain_tokens) {
-        free(input);
+    if (!args->cfg.obtain_tokens)
         return PAM_SUCCESS;
-    }
-    if (input == NULL)
+    if ((input = malloc(alen + rlen + 3)) == NULL)
         return args->cfg.require_tokens ? PAM_BUF_ERR : PAM_SUCCESS;
     memcpy(input, t->access, alen);
     if (rlen > 0) {
