@@ -137,13 +137,19 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	printf '#!/bin/sh\nBEARER_TOKEN_PLUGIN=%s exec %s "$@"\n' "$plugin" "$helper" >"$tmp/bin/bearer-token"
 	chmod 755 "$tmp/bin/bearer-token"
 	printf 'alice 1\n' >"$tmp/state/device-auto"
-	mkdir -p "$tmp/svc-store"
-	printf 'auth required %s config=%s device_login obtain_tokens bearer_token=%s session_cache_dir=%s\n' \
-		"$module" "$conf" "$tmp/bin/bearer-token" "$tmp/run" >"$tmp/svc-store/svc"
+	# run_store NAME CACHE-DIR: alice's login with obtain_tokens, answers
+	# in $tmp/NAME.answers, the helper run as alice (nss_wrapper); NAME.out, .err.
+	run_store() {
+		mkdir -p "$tmp/svc-$1"
+		printf 'auth required %s config=%s device_login obtain_tokens bearer_token=%s session_cache_dir=%s\n' \
+			"$module" "$conf" "$tmp/bin/bearer-token" "$2" >"$tmp/svc-$1/svc"
+		flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-$1" \
+			PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+			"$pamrun" --ops auth svc alice "$tmp/$1.answers" >"$tmp/$1.out" 2>"$tmp/$1.err"
+	}
+	# shellcheck disable=SC2059 # the answers are a format on purpose
 	printf "$enters" >"$tmp/store.answers"
-	flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-store" \
-		PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
-		"$pamrun" --ops auth svc alice "$tmp/store.answers" >"$tmp/store.out" 2>"$tmp/store.err"
+	run_store store "$tmp/run"
 	check_log "with obtain_tokens: PAM_SUCCESS" "$tmp/store.err" grep -qx "auth PAM_SUCCESS" "$tmp/store.out"
 	check_log "  the token is in alice's session store" "$tmp/store.err" test -s "$tmp/run/10001/corp.json"
 	check "  owned by alice, mode 0600" test "$(stat -c '%u %a' "$tmp/run/10001/corp.json" 2>/dev/null)" = "10001 600"
@@ -173,13 +179,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	# A typed token login still hands over the token alone.
 	typed=$(curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret -d username=alice -d password=alice-pw \
 		-d grant_type=password "$url/token" | "$python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
-	mkdir -p "$tmp/svc-typed"
-	printf 'auth required %s config=%s device_login obtain_tokens bearer_token=%s session_cache_dir=%s\n' \
-		"$module" "$conf" "$tmp/bin/bearer-token" "$tmp/run-typed" >"$tmp/svc-typed/svc"
 	printf '%s\n' "$typed" >"$tmp/typed.answers"
-	flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-typed" \
-		PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
-		"$pamrun" --ops auth svc alice "$tmp/typed.answers" >"$tmp/typed.out" 2>"$tmp/typed.err"
+	run_store typed "$tmp/run-typed"
 	check_log "a typed token with obtain_tokens: PAM_SUCCESS, the token in the store" "$tmp/typed.err" \
 		test "$(field "$tmp/run-typed/10001/corp.json" access_token)" = "$typed"
 	check "  and no refresh token with it" test -z "$(field "$tmp/run-typed/10001/corp.json" refresh_token)"
