@@ -658,32 +658,78 @@ done:
     return session_end(&s, &t, rc);
 }
 
-/* Read a token from standard input: one line, at most PB_JWS_MAX_TOKEN bytes. */
+/* store's input: the access token, then optionally the refresh token the
+ * authority issued with it, one a line.  The module writes it to a socket
+ * (never argv or the environment). */
+#define STORE_MAX_INPUT (2 * PB_JWS_MAX_TOKEN + 4)
+
+static const char jws_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+
+/* The next line of buf (NUL-terminated in place, a CR before its LF
+ * dropped), or NULL at the end; *pos moves past it. */
 static char *
-read_token(void)
+next_line(char *buf, size_t len, size_t *pos)
 {
-    size_t cap = PB_JWS_MAX_TOKEN + 2, len = 0;
-    char *buf = malloc(cap);
+    char *line = buf + *pos, *nl;
+    size_t n;
+
+    if (*pos >= len)
+        return NULL;
+    nl = memchr(line, '\n', len - *pos);
+    n = nl != NULL ? (size_t) (nl - line) : len - *pos;
+    *pos += n + (nl != NULL);
+    line[n] = '\0';
+    if (n > 0 && line[n - 1] == '\r')
+        line[n - 1] = '\0';
+    return line;
+}
+
+/* Read store's input into t->access and t->refresh (the caller clears t).
+ * 0, or -1 with nothing kept when it is empty, oversized, has more lines or
+ * a line is not what it must be. */
+static int
+read_store_input(struct pb_tokens *t)
+{
+    size_t cap = STORE_MAX_INPUT + 2, len = 0, pos = 0;
+    char *buf = malloc(cap), *line[3] = { NULL };
     ssize_t n;
+    int nlines = 0, rc = -1;
 
     if (buf == NULL)
-        return NULL;
+        return -1;
     while (len < cap - 1 && (n = read(0, buf + len, cap - 1 - len)) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            break;
+            goto done;
         len += (size_t) n;
     }
+    if (len > STORE_MAX_INPUT || memchr(buf, '\0', len) != NULL)
+        goto done;
+    /* Trailing line ends are no lines of their own; an empty line between is
+     * refused. */
     while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
     buf[len] = '\0';
-    if (len == 0 || len > PB_JWS_MAX_TOKEN || strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                        "0123456789-_.") != len) {
-        pb_secret_free(buf, cap);
-        return NULL;
+    while (nlines < 3 && (line[nlines] = next_line(buf, len, &pos)) != NULL)
+        nlines++;
+    if (nlines < 1 || nlines > 2)
+        goto done;
+    if (strlen(line[0]) == 0 || strlen(line[0]) > PB_JWS_MAX_TOKEN || strspn(line[0], jws_chars) != strlen(line[0]))
+        goto done;
+    if (nlines == 2 && !pb_exchange_visible(line[1], strlen(line[1]), PB_JWS_MAX_TOKEN))
+        goto done;
+    if ((t->access = strdup(line[0])) == NULL || (nlines == 2 && (t->refresh = strdup(line[1])) == NULL))
+        goto done;
+    rc = 0;
+done:
+    pb_secret_free(buf, cap);
+    if (rc != 0) {
+        pb_secret_free_str(t->access);
+        pb_secret_free_str(t->refresh);
+        t->access = t->refresh = NULL;
     }
-    return buf;
+    return rc;
 }
 
 /* store --reuse, under the lock: the user's other sessions may use what the
@@ -705,7 +751,9 @@ store_unless_usable(struct session *s, const struct pb_tokens *t, long long now)
 }
 
 /* Put a token the user already holds (e.g. the one they logged in with)
- * into the cache.  It cannot be renewed; it serves until its exp. */
+ * into the cache, with the refresh token issued with it when given (a
+ * device login at the prompt): then it is renewed like a login's; without,
+ * it serves until its exp. */
 int
 pb_cmd_store(int argc, char **argv)
 {
@@ -713,25 +761,24 @@ pb_cmd_store(int argc, char **argv)
     struct pb_tokens t = { 0 };
     struct passwd *pw;
     long long now = (long long) time(NULL);
-    char *token = NULL;
     int rc = session_open(&s, "store", argc, argv), lockfd = -1;
 
     if (rc != PB_EXIT_OK)
         goto done;
-    if ((token = read_token()) == NULL) {
-        say("error: standard input is not a compact JWS token of at most %d bytes", PB_JWS_MAX_TOKEN);
+    if (read_store_input(&t) != 0) {
+        say("error: standard input is not a compact JWS token of at most %d bytes, optionally followed by a "
+            "line with a refresh token of visible ASCII of at most %d bytes",
+            PB_JWS_MAX_TOKEN, PB_JWS_MAX_TOKEN);
         rc = PB_EXIT_USAGE;
         goto done;
     }
-    t.expires = pb_exchange_jwt_exp(token);
+    t.expires = pb_exchange_jwt_exp(t.access);
     if (t.expires <= now) {
         say("error: the token %s", t.expires < 0 ? "has no exp claim" : "has expired");
         rc = PB_EXIT_REJECTED;
         goto done;
     }
     t.obtained = now;
-    t.access = token;
-    token = NULL;
     t.user = strdup(s.user ? s.user : (pw = getpwuid(getuid())) != NULL ? pw->pw_name : "");
     if (t.user == NULL || t.user[0] == '\0') {
         rc = PB_EXIT_USAGE;
@@ -742,7 +789,5 @@ pb_cmd_store(int argc, char **argv)
 done:
     if (lockfd >= 0)
         close(lockfd);
-    if (token != NULL)
-        pb_secret_free(token, PB_JWS_MAX_TOKEN + 2);
     return session_end(&s, &t, rc);
 }

@@ -42,7 +42,7 @@ static const struct pb_command commands[] = {
     { "refresh", pb_cmd_refresh, "renew the access token now" },
     { "logout", pb_cmd_logout, "revoke the tokens at the authority and remove them" },
     { "askpass", pb_cmd_askpass, "print the current token, or the part a \"Token part N\" prompt asks for (SSH_ASKPASS)" },
-    { "store", pb_cmd_store, "cache a token read from standard input (the one you logged in with)" },
+    { "store", pb_cmd_store, "cache a token read from standard input (the one you logged in with), and its refresh token" },
     { "metrics", pb_cmd_metrics, "print the module's host-wide counters for Prometheus (or a --summary)" },
     { "verify", verify, "check a token exactly as pam_bearer.so would, and say why" },
 };

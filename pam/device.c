@@ -4,7 +4,8 @@
  * because sshd's keyboard-interactive shows a message only together with
  * the next prompt.  Each answer to that prompt means "done"; the module
  * polls no sooner than the authority's interval however fast answers come,
- * then checks the token like a typed one and keeps it for the session. */
+ * then checks the token like a typed one and keeps it, with the refresh
+ * token issued with it, for the session. */
 #include "config.h"
 
 #include <errno.h>
@@ -154,7 +155,8 @@ pb_pam_device_login(struct pb_pam_args *args, const char *user)
         goto done;
     }
     pb_pam_remember_token(args, t.access, strlen(t.access));
-    code = pb_pam_obtain_tokens(args, user, t.access, strlen(t.access), 1);
+    /* The refresh token goes with it: the session renews without a login. */
+    code = pb_pam_keep_tokens(args, user, &t);
 done:
     free(p.qr);
     pb_tokens_clear(&t);

@@ -73,6 +73,10 @@ const char *pb_pam_session_ref(struct pb_pam_args *args);
  * them as the user.  PAM_SUCCESS unless require_tokens says otherwise. */
 int pb_pam_obtain_tokens(struct pb_pam_args *args, const char *user, const char *secret, size_t len,
                          int is_token);
+/* The same for a device login's tokens: the access token and, when the
+ * authority issued one, the refresh token, so that the session renews. */
+struct pb_tokens;
+int pb_pam_keep_tokens(struct pb_pam_args *args, const char *user, const struct pb_tokens *t);
 int pb_pam_open_session(struct pb_pam_args *args);
 /* use_session_token: verify the user's cached session token (no prompt).
  * To authenticate (authenticating non-zero), only the user's own real uid

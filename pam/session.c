@@ -24,6 +24,7 @@
 #include "login.h"
 #include "metrics.h"
 #include "tokencache.h"
+#include "secret.h"
 #include "spawn.h"
 
 #define CACHE_ENV "BEARER_TOKEN_CACHE"
@@ -279,6 +280,32 @@ done:
     /* require_tokens: an unreachable authority lets the stack fall through;
      * a refusal is a refusal; anything else is the administrator's to fix. */
     return pb_pam_code(PB_PHASE_AUTH, pb_pam_helper_status(status < 0 ? -1 : status), PB_R_NONE);
+}
+
+/* bearer-token store's input: the access token, then the refresh token on
+ * a line of its own (bearer-token(1)); built in a buffer wiped after use. */
+int
+pb_pam_keep_tokens(struct pb_pam_args *args, const char *user, const struct pb_tokens *t)
+{
+    size_t alen = strlen(t->access), rlen = t->refresh != NULL ? strlen(t->refresh) : 0, len = alen;
+    char *input;
+    int code;
+
+    if (!args->cfg.obtain_tokens)
+        return PAM_SUCCESS;
+    if ((input = malloc(alen + rlen + 3)) == NULL)
+        return args->cfg.require_tokens ? PAM_BUF_ERR : PAM_SUCCESS;
+    memcpy(input, t->access, alen);
+    if (rlen > 0) {
+        input[len++] = '\n';
+        memcpy(input + len, t->refresh, rlen);
+        len += rlen;
+    }
+    input[len++] = '\n';
+    input[len] = '\0';
+    code = pb_pam_obtain_tokens(args, user, input, len, 1);
+    pb_secret_free(input, alen + rlen + 3);
+    return code;
 }
 
 int

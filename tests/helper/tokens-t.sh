@@ -24,6 +24,10 @@
 #      refresh (no grant) when due; a grant over another user's tokens, an
 #      expired token without refresh, a refused refresh token; store --reuse
 #      keeps usable tokens and replaces dead ones.
+#  11. store with a refresh token on a second line (a device login at the PAM
+#      prompt): both cached, refresh renews; malformed or oversized input
+#      refused with the cache unchanged; one line still stores no refresh
+#      token; --reuse keeps a usable store whole.
 #
 # Environment: abs_top_builddir, abs_top_srcdir, BEARER_TOKEN (the helper),
 # BEARER_TOKEN_PLUGIN, PYTHON3, PB_KEEP_TMP=1 to keep the scratch directory.
@@ -103,7 +107,7 @@ cache_field() {	# cache_field FILE KEY
 	"$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$1" "$2"
 }
 
-echo "1..105"
+echo "1..116"
 
 # --- 1. every dialect: login, get, header, status, refresh, logout ------------------------
 for d in oauth2 mlserver rms arsystem dcos; do
@@ -695,5 +699,78 @@ rc=$?
 	&& result ok "store --reuse over an expired, unrenewable token: the presented token is stored" \
 	|| result "not ok" "store --reuse, nothing usable" "rc=$rc; $(cat "$tmp/err")"
 
-[ $n = 105 ] || echo "# planned 105 tests, ran $n"
+# --- 11. store with the refresh token (a device login at the PAM prompt) ------------
+export BEARER_TOKEN_CACHE=$tmp/cache-refresh
+grant_json() {	# a password grant for alice straight from the authority: its JSON reply
+	curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret --data-urlencode username=alice \
+		--data-urlencode "password@$alice_pw" -d grant_type=password "$url/token"
+}
+field() { "$python" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+reply=$(grant_json)
+acc=$(printf '%s' "$reply" | field access_token) ref=$(printf '%s' "$reply" | field refresh_token)
+printf '%s\n%s\n' "$acc" "$ref" | bt store --config "$conf" --user alice
+rc=$?
+[ $rc = 0 ] && [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" refresh_token)" = "$ref" ] \
+	&& [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)" = "$acc" ] \
+	&& bt status --json --config "$conf" | grep -q '"renewable":true' \
+	&& result ok "store with a second line: the access and the refresh token are cached, renewable" \
+	|| result "not ok" "store with a refresh token" "rc=$rc; $(cat "$tmp/err")"
+r0=$(refreshes)
+bt refresh --config "$conf" >/dev/null
+rc=$?
+new=$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)
+[ $rc = 0 ] && [ "$(refreshes)" = $((r0 + 1)) ] && [ "$new" != "$acc" ] \
+	&& [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" refresh_token)" != "$ref" ] \
+	&& [ "$(whoami "Authorization: Bearer $new")" = 200 ] \
+	&& result ok "  refresh renews it with the stored refresh token (one refresh, rotated, accepted)" \
+	|| result "not ok" "refresh after store" "rc=$rc refreshes $r0 -> $(refreshes); $(cat "$tmp/err")"
+# Each malformed input is refused (exit 64) and the cache stays as it was.
+before=$(sum)
+refused() {	# refused DESCRIPTION: store read $tmp/in; exit 64, cache unchanged
+	bt store --config "$conf" --user alice <"$tmp/in"
+	rc=$?
+	[ $rc = 64 ] && [ "$(sum)" = "$before" ] && grep -q "optionally followed by a line with a refresh token" "$tmp/err" \
+		&& result ok "store refuses $1 (exit 64), the cache unchanged" \
+		|| result "not ok" "store with $1" "rc=$rc; $(cat "$tmp/err")"
+}
+printf '%s\n%s\n' "$acc" "refresh token with spaces" >"$tmp/in"
+refused "a second line with spaces"
+printf '%s\n%s\001\n' "$acc" "$ref" >"$tmp/in"
+refused "a second line with a control character"
+printf '%s\n\n%s\n' "$acc" "$ref" >"$tmp/in"
+refused "an empty line before the refresh token"
+printf '%s\n%s\n%s\n' "$acc" "$ref" "more" >"$tmp/in"
+refused "a third line"
+{ printf '%s\n' "$acc"; "$python" -c 'print("r" * 65537)'; } >"$tmp/in"
+refused "a refresh token one byte over 64 KiB"
+{ printf '%s\n' "$acc"; "$python" -c 'import sys; sys.stdout.write("r" * 200000)'; } >"$tmp/in"
+refused "input beyond two 64 KiB lines"
+# An ordinary token login still stores the access token alone.
+rm -rf "$BEARER_TOKEN_CACHE"
+printf '%s\n' "$acc" | bt store --config "$conf" --user alice
+rc=$?
+[ $rc = 0 ] && [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)" = "$acc" ] \
+	&& [ -z "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" refresh_token)" ] \
+	&& bt status --json --config "$conf" | grep -q '"refresh_token":false' \
+	&& result ok "store with one line: the access token alone, no refresh token" \
+	|| result "not ok" "store with one line" "rc=$rc; $(cat "$tmp/err")"
+# --reuse: a usable store is kept whole, the refresh token with it; a dead one
+# is replaced by both.
+reply=$(grant_json)
+acc2=$(printf '%s' "$reply" | field access_token) ref2=$(printf '%s' "$reply" | field refresh_token)
+before=$(sum)
+printf '%s\n%s\n' "$acc2" "$ref2" | bt store --reuse --config "$conf" --user alice
+rc=$?
+[ $rc = 0 ] && [ "$(sum)" = "$before" ] && grep -q "was not stored" "$tmp/err" \
+	&& result ok "store --reuse with a refresh token over a usable store: the store unchanged" \
+	|| result "not ok" "store --reuse with refresh, usable" "rc=$rc; $(cat "$tmp/err")"
+cache_times "$BEARER_TOKEN_CACHE/oauth2.json" -3600 -5
+printf '%s\n%s\n' "$acc2" "$ref2" | bt store --reuse --config "$conf" --user alice
+rc=$?
+[ $rc = 0 ] && [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" access_token)" = "$acc2" ] \
+	&& [ "$(cache_field "$BEARER_TOKEN_CACHE/oauth2.json" refresh_token)" = "$ref2" ] \
+	&& result ok "store --reuse with a refresh token over an expired, unrenewable store: both stored" \
+	|| result "not ok" "store --reuse with refresh, nothing usable" "rc=$rc; $(cat "$tmp/err")"
+
+[ $n = 116 ] || echo "# planned 116 tests, ran $n"
 finish

@@ -17,7 +17,9 @@
 #   5. Without device_login an empty answer is no device login; a failing
 #      authority: PAM_AUTHINFO_UNAVAIL.
 #   6. No device code, token or user code in any log line.
-#   7. As root: obtain_tokens puts the token into alice's session store.
+#   7. As root: obtain_tokens puts the token and the grant's refresh token
+#      into alice's session store; bearer-token refresh as alice renews it.
+#      A typed token login still stores the token alone.
 
 . "$(dirname "$0")/../lib.sh"
 set -f
@@ -135,13 +137,19 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	printf '#!/bin/sh\nBEARER_TOKEN_PLUGIN=%s exec %s "$@"\n' "$plugin" "$helper" >"$tmp/bin/bearer-token"
 	chmod 755 "$tmp/bin/bearer-token"
 	printf 'alice 1\n' >"$tmp/state/device-auto"
-	mkdir -p "$tmp/svc-store"
-	printf 'auth required %s config=%s device_login obtain_tokens bearer_token=%s session_cache_dir=%s\n' \
-		"$module" "$conf" "$tmp/bin/bearer-token" "$tmp/run" >"$tmp/svc-store/svc"
+	# run_store NAME CACHE-DIR: alice's login with obtain_tokens, answers
+	# in $tmp/NAME.answers, the helper run as alice (nss_wrapper); NAME.out, .err.
+	run_store() {
+		mkdir -p "$tmp/svc-$1"
+		printf 'auth required %s config=%s device_login obtain_tokens bearer_token=%s session_cache_dir=%s\n' \
+			"$module" "$conf" "$tmp/bin/bearer-token" "$2" >"$tmp/svc-$1/svc"
+		flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-$1" \
+			PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+			"$pamrun" --ops auth svc alice "$tmp/$1.answers" >"$tmp/$1.out" 2>"$tmp/$1.err"
+	}
+	# shellcheck disable=SC2059 # the answers are a format on purpose
 	printf "$enters" >"$tmp/store.answers"
-	flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-store" \
-		PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
-		"$pamrun" --ops auth svc alice "$tmp/store.answers" >"$tmp/store.out" 2>"$tmp/store.err"
+	run_store store "$tmp/run"
 	check_log "with obtain_tokens: PAM_SUCCESS" "$tmp/store.err" grep -qx "auth PAM_SUCCESS" "$tmp/store.out"
 	check_log "  the token is in alice's session store" "$tmp/store.err" test -s "$tmp/run/10001/corp.json"
 	check "  owned by alice, mode 0600" test "$(stat -c '%u %a' "$tmp/run/10001/corp.json" 2>/dev/null)" = "10001 600"
@@ -151,6 +159,31 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		--cacert "$tmp/pki/ca.pem" -H @- "$url/api/whoami")
 	check "  bearer-token get as alice hands out a token the authority accepts" test "$status" = 200
 	rm -f "$tmp/state/device-auto"
+	# The refresh token of the device grant is in the store: the session
+	# renews without a new login.
+	field() { "$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$@"; }
+	as_alice() {
+		setpriv --reuid=10001 --regid=10001 --clear-groups env -i PATH=/usr/bin:/bin \
+			BEARER_TOKEN_PLUGIN="$plugin" BEARER_TOKEN_CACHE="$tmp/run/10001" "$helper" "$@" --config "$conf"
+	}
+	first=$(field "$tmp/run/10001/corp.json" access_token)
+	check "  the device grant's refresh token is in alice's store too" \
+		test -n "$(field "$tmp/run/10001/corp.json" refresh_token)"
+	refreshes=$(count 'oauth2 refresh POST /token 200')
+	as_alice refresh >/dev/null 2>"$tmp/refresh.err"
+	renewed=$(field "$tmp/run/10001/corp.json" access_token)
+	status=$(printf 'Authorization: Bearer %s\n' "$renewed" | curl -s -o /dev/null -w '%{http_code}' \
+		--cacert "$tmp/pki/ca.pem" -H @- "$url/api/whoami")
+	check_log "  bearer-token refresh as alice renews it at the authority" "$tmp/refresh.err" \
+		test "$(count 'oauth2 refresh POST /token 200')" = $((refreshes + 1)) -a "$renewed" != "$first" -a "$status" = 200
+	# A typed token login still hands over the token alone.
+	typed=$(curl -s --cacert "$tmp/pki/ca.pem" -u testclient:testsecret -d username=alice -d password=alice-pw \
+		-d grant_type=password "$url/token" | "$python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+	printf '%s\n' "$typed" >"$tmp/typed.answers"
+	run_store typed "$tmp/run-typed"
+	check_log "a typed token with obtain_tokens: PAM_SUCCESS, the token in the store" "$tmp/typed.err" \
+		test "$(field "$tmp/run-typed/10001/corp.json" access_token)" = "$typed"
+	check "  and no refresh token with it" test -z "$(field "$tmp/run-typed/10001/corp.json" refresh_token)"
 else
 	result ok "# SKIP the session store needs root"
 fi
