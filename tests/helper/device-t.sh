@@ -56,6 +56,12 @@ approve() {
 		--data-urlencode "user_code=$3" --data-urlencode "action=${4:-approve}" "$url/device/approve"
 }
 . "$srcdir/tests/helper/device-lib.sh"
+# device_done NAME ARGS...: a login --device that prints its code, waited for.
+device_done() {
+	device "$@"
+	code_of "$1" >/dev/null || bail "no code printed"
+	waited
+}
 
 # --- 1. device_path, confidential client ----------------------------------------------
 device one --authority corp --user alice
@@ -94,9 +100,7 @@ check "public client: login --device exits 0" test "$rc" = 0
 printf '2\n' >"$tmp/state/device-slow-down"
 printf 'alice 4\n' >"$tmp/state/device-auto"
 before=$(count device_code-slow_down)
-device three --authority corp --user alice
-code_of three >/dev/null || bail "no code printed"
-waited
+device_done three --authority corp --user alice
 check "after two slow_down, approved" test "$rc" = 0
 check "two slow_down answers were given" test "$(($(count device_code-slow_down) - before))" = 2
 check "no poll came before the grown interval" test "$(count device_code-too-fast)" = 0
@@ -105,9 +109,7 @@ rm -f "$tmp/state/device-slow-down" "$tmp/state/device-auto"
 # --- 4. refusals and bounds ------------------------------------------------------------
 "$helper" logout --config "$conf" --authority corp 2>/dev/null
 printf 'deny 2\n' >"$tmp/state/device-auto"
-device four --authority corp --user alice
-code_of four >/dev/null || bail "no code printed"
-waited
+device_done four --authority corp --user alice
 check "denied: exit 1 (refused)" test "$rc" = 1
 check "denied: it says so" grep -q "device login denied" "$tmp/four.err"
 check "denied: nothing stored" sh -c "! '$helper' get --config '$conf' --authority corp 2>/dev/null"
@@ -115,16 +117,12 @@ rm -f "$tmp/state/device-auto"
 
 printf '5\n' >"$tmp/state/device-expires-in"
 polls=$(count device_code-pending)
-device five --authority corp --user alice
-code_of five >/dev/null || bail "no code printed"
-waited
+device_done five --authority corp --user alice
 check "never approved: exit 1 at expires_in" test "$rc" = 1
 check "  it says expired" grep -q "device login expired" "$tmp/five.err"
 check "  at most two polls in 5 s at 2 s" test "$(($(count device_code-pending) - polls))" -le 2
 rm -f "$tmp/state/device-expires-in"
-device six --authority corp --user alice --timeout 3
-code_of six >/dev/null || bail "no code printed"
-waited
+device_done six --authority corp --user alice --timeout 3
 check "--timeout 3: exit 1" test "$rc" = 1
 check "  it says timed out" grep -q "device login timed out" "$tmp/six.err"
 check "--timeout 0 is refused" sh -c "! '$helper' login --device --timeout 0 --config '$conf' 2>/dev/null"
