@@ -338,8 +338,11 @@ else
 	chmod 755 "$tmp/bin/bearer-token"
 	common="config=$tmp/bearer.conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$tmp/run"
 	mkdir "$tmp/svc"
-	printf 'auth required %s %s obtain_tokens ldap_uri=%s ldap_starttls ldap_ca_file=%s ldap_user_dn=uid=%%u,%s\nsession required pam_permit.so\n' \
-		"$module" "$common" "$LDAP_URI" "$LDAP_CA" "$LDAP_PEOPLE" >"$tmp/svc/demo-sshd"
+	# The session line too, as in /etc/pam.d/sshd: open_session turns the
+	# login's reference into the session's, close_session drops it (tokens
+	# are revoked only when a user's last session closes).
+	printf 'auth required %s %s obtain_tokens ldap_uri=%s ldap_starttls ldap_ca_file=%s ldap_user_dn=uid=%%u,%s\nsession required %s %s obtain_tokens\n' \
+		"$module" "$common" "$LDAP_URI" "$LDAP_CA" "$LDAP_PEOPLE" "$module" "$common" >"$tmp/svc/demo-sshd"
 	printf 'auth required %s %s use_session_token session_token_only token_only jwks=%s issuer=https://127.0.0.1:%s audience=oauth2 require_claim=scope=sudo\nsession required pam_permit.so\n' \
 		"$module" "$common" "$tmp/tokensvc/jwks.json" "$svc_port" >"$tmp/svc/demo-sudo"
 	printf 'auth required pam_permit.so\nsession required pam_permit.so\nsession required %s %s revoke_on_logout\n' "$module" "$common" >"$tmp/svc/demo-logout"
