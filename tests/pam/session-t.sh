@@ -72,7 +72,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..60"
+echo "1..62"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -451,6 +451,34 @@ account acct-no obtain_tokens require_claim=scope=admin
 	&& grep -q "rejected: required-claim" "$tmp/acct-no.log" \
 	&& result ok "account phase without the scope: PAM_PERM_DENIED, and the user is told why" \
 	|| result "not ok" "account without the scope" "$(cat "$tmp/acct-no.out" "$tmp/acct-no.err")"
+# allow_groups is checked on the session's token too: a password login
+# (whose session token carries no groups claim) is not let through.
+account acct-groups obtain_tokens allow_groups=admins
+[ "$(cat "$tmp/acct-groups.out")" = PAM_PERM_DENIED ] && grep -q "rejected: not-in-group" "$tmp/acct-groups.log" \
+	&& result ok "account phase with allow_groups=admins: the session's token names no such group, PAM_PERM_DENIED" \
+	|| result "not ok" "allow_groups on the session's token" "$(cat "$tmp/acct-groups.out" "$tmp/acct-groups.log")"
+# sudo by the session token of an issuer whose section sets allow_groups:
+# the account phase checks the token the login was accepted with.
+cp "$conf" "$tmp/conf-groups"
+cat >>"$tmp/conf-groups" <<CONF
+
+[issuer corp-idp]
+issuer = $url
+jwks = $state/jwks.json
+audience = oauth2
+allow_groups = admins
+CONF
+mkdir -p "$tmp/svc-sudo-groups"
+opts="config=$tmp/conf-groups session_cache_dir=$run token_only use_session_token session_token_only"
+printf 'auth required %s %s\naccount required %s %s\n' "$module" "$opts" "$module" "$opts" >"$tmp/svc-sudo-groups/svc"
+flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-sudo-groups" \
+	PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+	PAMRUN_RUID=10001 "$pamrun" --ops auth,account svc alice /dev/null >"$tmp/sudo-groups.out" 2>"$tmp/sudo-groups.err"
+sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/sudo-groups.err" >"$tmp/sudo-groups.log"
+grep -qx "auth PAM_SUCCESS" "$tmp/sudo-groups.out" && grep -qx "account PAM_PERM_DENIED" "$tmp/sudo-groups.out" \
+	&& grep -q "rejected: not-in-group" "$tmp/sudo-groups.log" \
+	&& result ok "sudo by a session token of an issuer with allow_groups=admins: the account phase checks it, PAM_PERM_DENIED" \
+	|| result "not ok" "issuer allow_groups on a session token login" "$(cat "$tmp/sudo-groups.out" "$tmp/sudo-groups.log")"
 rm -rf "$cache"
 account acct-none obtain_tokens require_claim=scope=sudo
 [ "$(cat "$tmp/acct-none.out")" = PAM_PERM_DENIED ] \
