@@ -72,7 +72,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..62"
+echo "1..63"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -616,6 +616,22 @@ echo ok >"$state/mode"
 [ "$(head -1 "$tmp/ref7.out")" = PAM_AUTHINFO_UNAVAIL ] && [ -z "$(ls_refs)" ] \
 	&& result ok "a login refused under require_tokens leaves no reference behind" \
 	|| result "not ok" "failed login's reference" "refs: $(ls_refs); $(cat "$tmp/ref7.out")"
+# A module before pam_bearer's session line changes PAM_BEARER_LOGIN (pam_env
+# from a file, or the user's own with user_readenv): the login's reference
+# still goes at open_session, so the user's last close still revokes.
+printf 'PAM_BEARER_LOGIN OVERRIDE=l1.1\n' >"$tmp/pam_env-ref8.conf"
+mkdir -p "$tmp/svc-ref8"
+opts="config=$conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$run ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA ldap_user_dn=uid=%u,$LDAP_PEOPLE jwks=$state/jwks.json obtain_tokens revoke_on_logout"
+printf 'auth required %s %s\naccount required pam_permit.so\nsession required pam_env.so readenv=0 user_readenv=0 conffile=%s\nsession required %s %s\n' \
+	"$module" "$opts" "$tmp/pam_env-ref8.conf" "$module" "$opts" >"$tmp/svc-ref8/svc"
+before=$(revokes)
+flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-ref8" \
+	PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+	"$pamrun" --session svc alice "$tmp/pw" >"$tmp/ref8.out" 2>"$tmp/ref8.err"
+sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/ref8.err" >"$tmp/ref8.log"
+[ "$(head -1 "$tmp/ref8.out")" = PAM_SUCCESS ] && [ "$(revokes)" = $((before + 1)) ] && [ -z "$(ls_refs)" ] \
+	&& result ok "PAM_BEARER_LOGIN changed before open_session: the login's own reference still goes, the last close revokes" \
+	|| result "not ok" "login reference with a changed PAM_BEARER_LOGIN" "revokes $before -> $(revokes); refs: $(ls_refs); $(cat "$tmp/ref8.out" "$tmp/ref8.log")"
 
-[ $n = 60 ] || echo "# planned 60, ran $n"
+[ $n = 63 ] || echo "# planned 63, ran $n"
 finish
