@@ -322,8 +322,9 @@ done:
     return status;
 }
 
-/* Write the set under a temporary name, date it, and rename it into place. */
-static void
+/* Write the set under a temporary name, date it, and rename it into place.
+ * 0, or -1 (logged): the file still holds the set before it. */
+static int
 store(const struct source *s, const unsigned char *body, size_t len, time_t fresh_until)
 {
     char tmp[4096 + 16];
@@ -350,7 +351,7 @@ store(const struct source *s, const unsigned char *body, size_t len, time_t fres
     }
     if (rename(tmp, s->cache) != 0)
         goto failed_unlink;
-    return;
+    return 0;
 failed_fd:
     close(fd);
 failed_unlink:
@@ -358,6 +359,7 @@ failed_unlink:
 failed:
     pb_log(s->log, LOG_WARNING, "cannot write the key cache %s: %s (keys used from memory)", s->cache,
            strerror(errno));
+    return -1;
 }
 
 /* One request: discovery if configured, then the key set (conditional
@@ -518,7 +520,10 @@ ask(struct source *s, const struct pb_jwks_limits *lim, struct pb_jwks_saved *sa
         /* Validators of this set only: an older one's would be wrong. */
         memcpy(saved->etag, resp.etag, sizeof(saved->etag));
         memcpy(saved->last_modified, resp.last_modified, sizeof(saved->last_modified));
-        store(s, resp.body, resp.len, saved->st.fresh_until);
+        /* Not cached: the file keeps the older set, which these validators
+         * do not describe (a 304 to them would make it fresh again). */
+        if (store(s, resp.body, resp.len, saved->st.fresh_until) != 0)
+            saved->etag[0] = saved->last_modified[0] = '\0';
         pb_log(s->log, LOG_INFO, "fetched %zu key(s) from %s, fresh for %lld s (lifetime %ld s)", fetched->count,
                s->what, (long long) (saved->st.fresh_until - s->now), saved->st.lifetime);
         *out = fetched;

@@ -144,6 +144,13 @@ pb_pam_refs_open(struct pb_pam_args *args, const struct passwd *pw, int count)
         pb_log(&args->log, LOG_INFO, "session tokens: session %s of %s registered", name, pw->pw_name);
     }
     drop_login(args, pw, fd);
+    /* This process's own login reference goes whatever the variable says
+     * now: a module before this one (pam_env) may have changed it, and a
+     * reference left to a live process would keep the tokens past the
+     * user's last close. */
+    if (fd >= 0 && pb_sref_self_name(PB_SREF_LOGIN, pw->pw_uid, name, sizeof(name), err, sizeof(err)) == 0
+        && pb_sref_drop(fd, name, err, sizeof(err)) != 0)
+        pb_log(&args->log, LOG_ERR, "session references of %s: %s", pw->pw_name, err);
     if (fd >= 0)
         close(fd);
 }

@@ -406,7 +406,13 @@ pb_pam_session_token(struct pb_pam_args *args, const char *user, int authenticat
         goto done;
     }
     pb_log(&args->log, LOG_INFO, "session token: %s/%s.json of %s", dir, name, pw->pw_name);
-    status = pb_login_token_as(&args->ctx, PB_LOGIN_SESSION_TOKEN, user, t.access, strlen(t.access), &result);
+    /* In the account phase the session's token speaks for the login: the
+     * group allow-lists hold for it as for a typed one.  A login it
+     * authenticated keeps it for the account phase, as a typed token. */
+    status = pb_login_token_as(&args->ctx, authenticating ? PB_LOGIN_SESSION_TOKEN : PB_LOGIN_ACCOUNT, user, t.access,
+                               strlen(t.access), &result);
+    if (authenticating && status == PB_OK)
+        pb_pam_remember_token(args, t.access, strlen(t.access));
 done:
     if (fd >= 0)
         close(fd);

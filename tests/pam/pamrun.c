@@ -252,7 +252,12 @@ main(int argc, char **argv)
 	if (a.mode == CONV_SAME && getenv("PAMRUN_PARTS") != NULL)
 		a.mode = CONV_PARTS;
 	if (a.mode == CONV_LINES) {
-		int rc = run_ops(argv[2], argv[argi], argv[argi + 1], &a);
+		int rc = 2;
+		if (getenv("PAMRUN_RUID") == NULL
+		    || setresuid((uid_t)strtoul(getenv("PAMRUN_RUID"), NULL, 10), 0, 0) == 0)
+			rc = run_ops(argv[2], argv[argi], argv[argi + 1], &a);
+		else
+			fprintf(stderr, "pamrun: setresuid: %s\n", strerror(errno));
 		memset(token, 0, strlen(token));
 		free(token);
 		return rc;

@@ -72,7 +72,7 @@ chmod 600 "$tmp/pw"
 setpriv --reuid=10001 --regid=10001 --clear-groups sh -c "test -x '$helper' && test -r '$plugin' && test -r '$conf'" \
 	|| { echo "1..0 # SKIP uid 10001 cannot reach the build tree ($top_builddir)"; exit 0; }
 
-echo "1..60"
+echo "1..63"
 
 # --- 1. a password login obtains tokens -----------------------------------------------
 before=$(grants)
@@ -451,6 +451,34 @@ account acct-no obtain_tokens require_claim=scope=admin
 	&& grep -q "rejected: required-claim" "$tmp/acct-no.log" \
 	&& result ok "account phase without the scope: PAM_PERM_DENIED, and the user is told why" \
 	|| result "not ok" "account without the scope" "$(cat "$tmp/acct-no.out" "$tmp/acct-no.err")"
+# allow_groups is checked on the session's token too: a password login
+# (whose session token carries no groups claim) is not let through.
+account acct-groups obtain_tokens allow_groups=admins
+[ "$(cat "$tmp/acct-groups.out")" = PAM_PERM_DENIED ] && grep -q "rejected: not-in-group" "$tmp/acct-groups.log" \
+	&& result ok "account phase with allow_groups=admins: the session's token names no such group, PAM_PERM_DENIED" \
+	|| result "not ok" "allow_groups on the session's token" "$(cat "$tmp/acct-groups.out" "$tmp/acct-groups.log")"
+# sudo by the session token of an issuer whose section sets allow_groups:
+# the account phase checks the token the login was accepted with.
+cp "$conf" "$tmp/conf-groups"
+cat >>"$tmp/conf-groups" <<CONF
+
+[issuer corp-idp]
+issuer = $url
+jwks = $state/jwks.json
+audience = oauth2
+allow_groups = admins
+CONF
+mkdir -p "$tmp/svc-sudo-groups"
+opts="config=$tmp/conf-groups session_cache_dir=$run token_only use_session_token session_token_only"
+printf 'auth required %s %s\naccount required %s %s\n' "$module" "$opts" "$module" "$opts" >"$tmp/svc-sudo-groups/svc"
+flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-sudo-groups" \
+	PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+	PAMRUN_RUID=10001 "$pamrun" --ops auth,account svc alice /dev/null >"$tmp/sudo-groups.out" 2>"$tmp/sudo-groups.err"
+sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/sudo-groups.err" >"$tmp/sudo-groups.log"
+grep -qx "auth PAM_SUCCESS" "$tmp/sudo-groups.out" && grep -qx "account PAM_PERM_DENIED" "$tmp/sudo-groups.out" \
+	&& grep -q "rejected: not-in-group" "$tmp/sudo-groups.log" \
+	&& result ok "sudo by a session token of an issuer with allow_groups=admins: the account phase checks it, PAM_PERM_DENIED" \
+	|| result "not ok" "issuer allow_groups on a session token login" "$(cat "$tmp/sudo-groups.out" "$tmp/sudo-groups.log")"
 rm -rf "$cache"
 account acct-none obtain_tokens require_claim=scope=sudo
 [ "$(cat "$tmp/acct-none.out")" = PAM_PERM_DENIED ] \
@@ -588,6 +616,22 @@ echo ok >"$state/mode"
 [ "$(head -1 "$tmp/ref7.out")" = PAM_AUTHINFO_UNAVAIL ] && [ -z "$(ls_refs)" ] \
 	&& result ok "a login refused under require_tokens leaves no reference behind" \
 	|| result "not ok" "failed login's reference" "refs: $(ls_refs); $(cat "$tmp/ref7.out")"
+# A module before pam_bearer's session line changes PAM_BEARER_LOGIN (pam_env
+# from a file, or the user's own with user_readenv): the login's reference
+# still goes at open_session, so the user's last close still revokes.
+printf 'PAM_BEARER_LOGIN OVERRIDE=l1.1\n' >"$tmp/pam_env-ref8.conf"
+mkdir -p "$tmp/svc-ref8"
+opts="config=$conf bearer_token=$tmp/bin/bearer-token session_cache_dir=$run ldap_uri=$LDAP_URI ldap_starttls ldap_ca_file=$LDAP_CA ldap_user_dn=uid=%u,$LDAP_PEOPLE jwks=$state/jwks.json obtain_tokens revoke_on_logout"
+printf 'auth required %s %s\naccount required pam_permit.so\nsession required pam_env.so readenv=0 user_readenv=0 conffile=%s\nsession required %s %s\n' \
+	"$module" "$opts" "$tmp/pam_env-ref8.conf" "$module" "$opts" >"$tmp/svc-ref8/svc"
+before=$(revokes)
+flock "$pwlock" env LD_PRELOAD="$preload:$nsslib" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/svc-ref8" \
+	PAM_WRAPPER_DEBUGLEVEL=2 NSS_WRAPPER_PASSWD="$tmp/nss/passwd" NSS_WRAPPER_GROUP="$tmp/nss/group" \
+	"$pamrun" --session svc alice "$tmp/pw" >"$tmp/ref8.out" 2>"$tmp/ref8.err"
+sed -n 's/.*SYSLOG([0-9]*): //p' "$tmp/ref8.err" >"$tmp/ref8.log"
+[ "$(head -1 "$tmp/ref8.out")" = PAM_SUCCESS ] && [ "$(revokes)" = $((before + 1)) ] && [ -z "$(ls_refs)" ] \
+	&& result ok "PAM_BEARER_LOGIN changed before open_session: the login's own reference still goes, the last close revokes" \
+	|| result "not ok" "login reference with a changed PAM_BEARER_LOGIN" "revokes $before -> $(revokes); refs: $(ls_refs); $(cat "$tmp/ref8.out" "$tmp/ref8.log")"
 
-[ $n = 60 ] || echo "# planned 60, ran $n"
+[ $n = 63 ] || echo "# planned 63, ran $n"
 finish

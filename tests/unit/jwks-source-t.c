@@ -1,20 +1,25 @@
 /* Unit tests for lib/jwks-source.c without a network: which sources are
  * remote, a local key file, and the on-disk cache of a remote key set
  * (fresh keys served from cache_dir with no request, loose files
- * tightened, a directory others may write refused).
+ * tightened, a directory others may write refused), and through a fake
+ * authority, a set that could not be cached (no validators kept for it).
  * Fetching is tested against tests/fixtures/authority.py by
  * tests/pam/jwks-t.sh. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
+#include "http.h"
 #include "jwks-source.h"
+#include "keyset.h"
 #include "tap.h"
 #include "testkeys.h"
 
@@ -51,6 +56,47 @@ set(char **field, const char *value)
 {
     free(*field);
     *field = value ? strdup(value) : NULL;
+}
+
+/* An authority whose current set (fake_set) has the entity-tag "v2": a 304
+ * to If-None-Match "v2", else the set with that tag. */
+static const char *fake_set;
+static int fake_requests;
+
+static enum pb_status
+fake_get(const struct pb_http_request *req, struct pb_http_response *resp, const struct pb_log *log)
+{
+    (void) log;
+    fake_requests++;
+    memset(resp, 0, sizeof(*resp));
+    resp->max_age = -1;
+    if (req->if_none_match != NULL && strcmp(req->if_none_match, "\"v2\"") == 0) {
+        resp->status = 304;
+        return PB_OK;
+    }
+    resp->status = 200;
+    resp->len = strlen(fake_set);
+    resp->body = (unsigned char *) strdup(fake_set);
+    strcpy(resp->etag, "\"v2\"");
+    return resp->body != NULL ? PB_OK : PB_NOMEM;
+}
+
+static const struct pb_http_ops fake_ops = { PB_HTTP_OPS_VERSION, fake_get };
+
+static const struct pb_http_ops *
+fake_loader(const struct pb_log *log)
+{
+    (void) log;
+    return &fake_ops;
+}
+
+static int
+has_kid(const struct pb_keyset *ks, const char *kid)
+{
+    for (size_t i = 0; ks != NULL && i < ks->count; i++)
+        if (ks->keys[i].kid != NULL && strcmp(ks->keys[i].kid, kid) == 0)
+            return 1;
+    return 0;
 }
 
 int
@@ -116,6 +162,49 @@ main(void)
     set(&cfg.jwks, url);
     tap_is_int(pb_jwks_get(&ctx, 0, &ks), PB_UNAVAILABLE, "a cache_dir others may write is refused");
     tap_ok(ks == NULL, "... with no keys");
+
+    /* --- a new set that could not be cached leaves no validators behind: a
+     * later 304 would otherwise date the old set on disk fresh again (keys
+     * the authority dropped trusted on).  The caller's file size limit (a
+     * user running su under "ulimit -f" with SIGXFSZ ignored) fails the
+     * set's write, not the smaller state's. */
+    {
+        EVP_PKEY *key2 = tk_keygen("P-256");
+        char *j2 = tk_jwk(key2, "k2", ""), *j3 = tk_jwk(key2, "k3", ""), *j4 = tk_jwk(key2, "k4", "");
+        char set2[4096];
+        struct pb_login_ctx later = ctx;
+        struct rlimit old, small;
+        enum pb_status r;
+
+        snprintf(set2, sizeof(set2), "{\"keys\":[%s,%s,%s]}", j2, j3, j4);
+        fake_set = set2;
+        chmod(cache, 0700);
+        write_file(cachefile, text, 0600);              /* the old set: k1 */
+        times[0].tv_sec = times[1].tv_sec = now - 7200; /* stale */
+        utimensat(AT_FDCWD, cachefile, times, 0);
+        later.http = fake_loader;
+        signal(SIGXFSZ, SIG_IGN);
+        getrlimit(RLIMIT_FSIZE, &old);
+        small = old;
+        small.rlim_cur = 400;
+        setrlimit(RLIMIT_FSIZE, &small);
+        r = pb_jwks_get(&later, 0, &ks);
+        setrlimit(RLIMIT_FSIZE, &old);
+        tap_is_int(r, PB_OK, "the authority's new set is used though it could not be cached (%zu bytes)",
+                   strlen(set2));
+        tap_ok(has_kid(ks, "k2") && !has_kid(ks, "k1"), "... its keys, not the old set's");
+        pb_keyset_release(ks);
+        ks = NULL;
+        later.now = now + 120;                          /* past jwks_refetch_interval */
+        r = pb_jwks_get(&later, 0, &ks);
+        tap_is_int(r, PB_OK, "the next stale lookup asks the authority again (%d requests)", fake_requests);
+        tap_ok(has_kid(ks, "k2") && !has_kid(ks, "k1"),
+               "... and gets the current set: the old one on disk is not revalidated by a 304");
+        pb_keyset_release(ks);
+        ks = NULL;
+        free(j2), free(j3), free(j4);
+        EVP_PKEY_free(key2);
+    }
 
     /* Clean up what the fetch attempt may have left. */
     snprintf(text, sizeof(text), "rm -rf '%s'", dir);
