@@ -38,6 +38,7 @@
 #include <openssl/evp.h>
 
 #include "http.h"
+#include "io.h"
 #include "jwks-fetch-policy.h"
 #include "jwks-source.h"
 #include "jwks-state.h"
@@ -329,22 +330,13 @@ store(const struct source *s, const unsigned char *body, size_t len, time_t fres
 {
     char tmp[4096 + 16];
     struct timespec times[2] = { { s->now, 0 }, { fresh_until, 0 } };
-    size_t off = 0;
     int fd;
 
     snprintf(tmp, sizeof(tmp), "%s.XXXXXX", s->cache);
     if ((fd = mkstemp(tmp)) < 0)
         goto failed;
-    if (fchmod(fd, CACHE_FILE_MODE) != 0)
+    if (fchmod(fd, CACHE_FILE_MODE) != 0 || pb_write_all(fd, body, len) != 0)
         goto failed_fd;
-    while (off < len) {
-        ssize_t n = write(fd, body + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto failed_fd;
-        off += (size_t) n;
-    }
     if (fsync(fd) != 0 || futimens(fd, times) != 0 || close(fd) != 0) {
         fd = -1;
         goto failed_unlink;

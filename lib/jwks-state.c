@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "jwks-state.h"
 
 #define MAGIC "pam_bearer-jwks-state 1"
@@ -188,7 +189,6 @@ int
 pb_jwks_state_write(const char *path, const struct pb_jwks_saved *in, const struct pb_log *log)
 {
     char text[PB_JWKS_STATE_MAX_BYTES + 1], tmp[4096 + 16];
-    size_t off = 0;
     int len, fd;
 
     len = snprintf(text, sizeof(text),
@@ -206,19 +206,8 @@ pb_jwks_state_write(const char *path, const struct pb_jwks_saved *in, const stru
     }
     if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
         goto failed;
-    if (fchmod(fd, 0600) != 0)
+    if (fchmod(fd, 0600) != 0 || pb_write_all(fd, text, (size_t) len) != 0 || fsync(fd) != 0)
         goto failed_fd;
-    while (off < (size_t) len) {
-        ssize_t n = write(fd, text + off, (size_t) len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto failed_fd;
-        off += (size_t) n;
-    }
-    if (fsync(fd) != 0) {
-        goto failed_fd;
-    }
     if (close(fd) != 0)
         goto failed_unlink;
     if (rename(tmp, path) != 0)

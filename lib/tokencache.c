@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "io.h"
 #include "secret.h"
 #include "time-limit.h"
 #include "tokencache.h"
@@ -273,21 +274,6 @@ done:
     return r;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
-
 static json_t *
 to_json(const struct pb_tokens *t)
 {
@@ -337,7 +323,7 @@ pb_cache_write(int dirfd, const char *authority, const struct pb_tokens *t, char
         goto done;
     }
     fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 || write_all(fd, text, strlen(text)) != 0 || write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
+    if (fd < 0 || pb_write_all(fd, text, strlen(text)) != 0 || pb_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         goto done;
     }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "secret.h"
 #include "url-policy.h"
+#include "io.h"
 #include "userinfo.h"
 
 /* Most claims one login may ask for. */
@@ -153,7 +154,7 @@ cache_write(int dir, const char *name, json_t *answer, long long until, const st
     char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
     char tmp[128];
     unsigned char rnd[8];
-    size_t len = text != NULL ? strlen(text) : 0, off = 0;
+    size_t len = text != NULL ? strlen(text) : 0;
     int fd = -1;
 
     if (text == NULL || len > CACHE_MAX)
@@ -168,14 +169,8 @@ cache_write(int dir, const char *name, json_t *answer, long long until, const st
         pb_log(log, LOG_WARNING, "cannot write the userinfo cache: %s (the answer is used once)", strerror(errno));
         goto done;
     }
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto failed;
-        off += (size_t) n;
-    }
+    if (pb_write_all(fd, text, len) != 0)
+        goto failed;
     if (fsync(fd) != 0 || close(fd) != 0) {
         fd = -1;
         goto failed;
